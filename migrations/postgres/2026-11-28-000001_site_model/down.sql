@@ -1,0 +1,11 @@
+DROP TABLE plans;
+DROP TABLE interests;
+DROP TABLE codebook_codes;
+DROP TABLE codebook_categories;
+DROP TABLE codebook_themes;
+DROP TABLE findings;
+DROP TABLE places;
+DROP TABLE graph_edges;
+DROP TABLE graph_nodes;
+DROP TABLE areas;
+DROP TABLE sites;

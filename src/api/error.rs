@@ -1,0 +1,140 @@
+//! Errors as RFC 9457 problem details (`application/problem+json`) with a stable `code`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// Stable machine-readable code, e.g. `invalid_parameter`, `not_found`.
+    pub code: String,
+    pub title: String,
+    pub detail: String,
+    /// The request field or parameter at fault, when there is one.
+    pub field: Option<String>,
+    pub retry_after_s: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, title: &str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code: code.to_string(),
+            title: title.to_string(),
+            detail: detail.into(),
+            field: None,
+            retry_after_s: None,
+        }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// 400 for a bad query parameter or body field.
+    pub fn invalid(field: &str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            "Invalid parameter",
+            detail,
+        )
+        .with_field(field)
+    }
+
+    pub fn not_found(what: &str, id: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Not found",
+            format!("no {what} with id `{id}`"),
+        )
+    }
+
+    pub fn internal(detail: impl Into<String>) -> ApiError {
+        let detail = detail.into();
+        tracing::error!(%detail, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "the server could not complete the request",
+        )
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            detail,
+        )
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut body = json!({
+            "type": format!("https://heritage-guide.dev/problems/{}", self.code),
+            "title": self.title,
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+            "code": self.code,
+        });
+        if let Some(f) = &self.field {
+            body["field"] = json!(f);
+        }
+        let mut b = HttpResponse::build(self.status);
+        b.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if let Some(s) = self.retry_after_s {
+            b.insert_header((header::RETRY_AFTER, s.to_string()));
+        }
+        b.body(body.to_string())
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> ApiError {
+        match e {
+            crate::store::StoreError::Pool(_) | crate::store::StoreError::Connect(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                ApiError::unavailable("the database is not reachable; try again shortly")
+            }
+            other => ApiError::internal(other.to_string()),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> ApiError {
+        ApiError::internal(e.to_string())
+    }
+}
+
+impl From<planner::model::PlanError> for ApiError {
+    fn from(e: planner::model::PlanError) -> ApiError {
+        let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let title = match e.status {
+            404 => "Not found",
+            422 => "Request cannot be satisfied",
+            _ => "Invalid request",
+        };
+        let mut err = ApiError::new(status, e.code, title, e.message);
+        err.field = e.field;
+        err
+    }
+}

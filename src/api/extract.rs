@@ -1,0 +1,195 @@
+//! Request helpers: strict JSON bodies whose errors name the field, query strings parsed with
+//! unknown parameters refused, language and conditional-GET handling.
+
+use super::error::ApiError;
+use crate::domain::Lang;
+use crate::model::Rendered;
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+/// Largest JSON body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON body parsed strictly; errors are 400 problems naming the field path, 413 when too large,
+/// 415 when not JSON.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let mut payload = payload.take();
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        Box::pin(async move {
+            let mime = ct.split(';').next().unwrap_or("").trim().to_string();
+            if !(mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json")))
+            {
+                return Err(ApiError::new(
+                    actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "Unsupported media type",
+                    "the body must be JSON (Content-Type: application/json)",
+                )
+                .with_field("Content-Type"));
+            }
+            if declared_len.map(|l| l > MAX_BODY_BYTES).unwrap_or(false) {
+                return Err(too_large());
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::invalid("body", format!("could not read the body: {e}"))
+                })?;
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(ApiJson)
+        })
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "Payload too large",
+        format!("the body must be at most {MAX_BODY_BYTES} bytes"),
+    )
+    .with_field("body")
+}
+
+/// Parses JSON into `T`, turning serde's error into a problem that names the field path.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let msg = inner.to_string();
+        let mut field = if path == "." || path.is_empty() {
+            "body".to_string()
+        } else {
+            path
+        };
+        if let Some(f) = crate::seed::field_of_serde_message(&msg) {
+            if msg.starts_with("unknown field") || msg.starts_with("missing field") {
+                field = if field == "body" {
+                    f
+                } else {
+                    format!("{field}.{f}")
+                };
+            }
+        }
+        let detail = if inner.is_syntax() || inner.is_eof() {
+            format!("the body is not valid JSON: {msg}")
+        } else {
+            msg
+        };
+        ApiError::invalid(&field, detail)
+    })
+}
+
+/// Query parameters as (name, value) pairs; refuses names outside `allowed` and repeats.
+pub fn query_pairs(req: &HttpRequest, allowed: &[&str]) -> Result<Vec<(String, String)>, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::invalid("query", format!("malformed query string: {e}")))?;
+    let mut seen = std::collections::HashSet::new();
+    for (k, _) in &pairs {
+        if !allowed.contains(&k.as_str()) {
+            return Err(ApiError::invalid(
+                k,
+                format!(
+                    "unknown query parameter `{k}`; allowed: {}",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        if !seen.insert(k.clone()) {
+            return Err(ApiError::invalid(
+                k,
+                format!("query parameter `{k}` given more than once"),
+            ));
+        }
+    }
+    Ok(pairs)
+}
+
+/// The response language from `Accept-Language`.
+pub fn lang_of(req: &HttpRequest) -> Lang {
+    Lang::from_accept_language(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// Whether the client asked for GeoJSON.
+pub fn wants_geojson(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(|a| {
+            a.split(',').any(|p| {
+                p.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case("application/geo+json")
+            })
+        })
+        .unwrap_or(false)
+}
+
+fn etag_matches(req: &HttpRequest, etag: &str) -> bool {
+    let Some(inm) = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    inm.split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == etag || t.strip_prefix("W/") == Some(etag))
+}
+
+/// A GET response with a strong ETag; 304 when `If-None-Match` matches.
+pub fn conditional(req: &HttpRequest, rendered: &Rendered, content_type: &str) -> HttpResponse {
+    let mut b = if etag_matches(req, &rendered.etag) {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    b.insert_header((header::ETAG, rendered.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::VARY, "Accept, Accept-Language, Accept-Encoding"));
+    if etag_matches(req, &rendered.etag) {
+        return b.finish();
+    }
+    b.content_type(content_type).body(rendered.body.clone())
+}
+
+/// Renders a JSON value as a conditional GET response.
+pub fn conditional_json(
+    req: &HttpRequest,
+    value: &serde_json::Value,
+    content_type: &str,
+) -> HttpResponse {
+    conditional(req, &Rendered::json(value), content_type)
+}

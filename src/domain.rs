@@ -1,0 +1,278 @@
+//! The site model as the API, the seed files and the store see it. Units: metres, CNY, minutes;
+//! coordinates WGS84 in degrees.
+
+pub use planner::Bilingual;
+use serde::{Deserialize, Serialize};
+
+/// Place kinds the product knows.
+pub const PLACE_KINDS: &[&str] = &[
+    "photo_spot",
+    "film_location",
+    "fan_spot",
+    "architecture",
+    "graffiti",
+    "footbridge",
+    "rooftop",
+    "viewpoint",
+    "cafe",
+    "restaurant",
+    "shop",
+    "market",
+    "transit",
+    "gate",
+    "restroom",
+    "museum",
+    "park",
+];
+
+/// Edge kinds of the pedestrian graph.
+pub const EDGE_KINDS: &[&str] = &[
+    "walkway",
+    "stairs",
+    "footbridge",
+    "elevator",
+    "crossing",
+    "road",
+    "indoor",
+];
+
+/// How a position is known.
+pub const PROVENANCES: &[&str] = &["sourced", "estimate", "study"];
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Bounds {
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+}
+
+impl Bounds {
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        lon >= self.min_lon && lon <= self.max_lon && lat >= self.min_lat && lat <= self.max_lat
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Site {
+    pub id: String,
+    pub name: Bilingual,
+    pub description: Bilingual,
+    pub utc_offset_min: i32,
+    /// `[lon, lat]`
+    pub center: [f64; 2],
+    pub bounds: Bounds,
+    /// Source key → what the source is.
+    pub sources: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    pub id: String,
+    pub name: Bilingual,
+    pub description: Bilingual,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Place {
+    pub id: String,
+    pub area: String,
+    pub kind: String,
+    pub name: Bilingual,
+    pub description: Bilingual,
+    pub lon: f64,
+    pub lat: f64,
+    pub elevation_m: Option<f64>,
+    pub level: i32,
+    pub fee_cny: f64,
+    pub fee_note: Option<Bilingual>,
+    pub hours: String,
+    pub dwell_min: u32,
+    pub tags: Vec<String>,
+    pub popularity: f64,
+    pub node: String,
+    pub provenance: String,
+    pub sources: Vec<String>,
+    pub coord_confidence_m: f64,
+    pub notes: Option<String>,
+    pub closed: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct GraphNode {
+    pub id: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub elevation_m: f64,
+    pub level: i32,
+    pub area: String,
+    pub name: Option<Bilingual>,
+    pub provenance: String,
+    pub sources: Vec<String>,
+    pub coord_confidence_m: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct GraphEdge {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub kind: String,
+    /// `[[lon, lat], …]` from `from` to `to`.
+    pub geometry: Vec<[f64; 2]>,
+    /// Derived from the geometry (great-circle length of its segments).
+    pub length_m: f64,
+    /// Derived from the node elevations, in the `from` → `to` direction.
+    pub ascent_m: f64,
+    pub descent_m: f64,
+    pub steps: u32,
+    pub step_free: bool,
+    pub name: Option<Bilingual>,
+    pub hint: Option<Bilingual>,
+    pub provenance: String,
+    pub sources: Vec<String>,
+    pub closed: bool,
+}
+
+/// A study finding as a citable rule (the rule itself is interpreted by the planner).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FindingRec {
+    pub id: String,
+    pub code: String,
+    pub frequency: String,
+    pub text: Bilingual,
+    pub rule: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Theme {
+    pub id: String,
+    pub name: Bilingual,
+    pub description: Bilingual,
+    pub categories: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub id: String,
+    pub name: Bilingual,
+    pub description: Bilingual,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Keywords {
+    pub zh: Vec<String>,
+    pub en: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Code {
+    pub id: String,
+    pub name: Bilingual,
+    pub category: String,
+    pub frequency: String,
+    pub sentiment: String,
+    pub keywords: Keywords,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InterestRec {
+    pub id: String,
+    pub name: Bilingual,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub kinds: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+pub struct Codebook {
+    pub themes: Vec<Theme>,
+    pub categories: Vec<Category>,
+    pub codes: Vec<Code>,
+    pub interests: Vec<InterestRec>,
+}
+
+/// Everything stored about one site: what the seed loads, the store returns and a snapshot is built from.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SiteData {
+    pub site: Site,
+    pub areas: Vec<Area>,
+    pub nodes: Vec<GraphNode>,
+    pub edges: Vec<GraphEdge>,
+    pub places: Vec<Place>,
+    pub findings: Vec<FindingRec>,
+    pub codebook: Codebook,
+}
+
+/// Language of names and descriptions in responses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn pick<'a>(&self, b: &'a Bilingual) -> &'a str {
+        match self {
+            Lang::Zh => &b.zh,
+            Lang::En => &b.en,
+        }
+    }
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+    /// Picks zh or en from an `Accept-Language` header by q-value; English when neither is named.
+    pub fn from_accept_language(header: Option<&str>) -> Lang {
+        let Some(h) = header else { return Lang::En };
+        let mut best: Option<(f32, Lang)> = None;
+        for part in h.split(',') {
+            let mut it = part.trim().split(';');
+            let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+            let mut q = 1.0f32;
+            for p in it {
+                if let Some(v) = p.trim().strip_prefix("q=") {
+                    q = v.trim().parse().unwrap_or(0.0);
+                }
+            }
+            let lang = if tag == "zh" || tag.starts_with("zh-") {
+                Lang::Zh
+            } else if tag == "en" || tag.starts_with("en-") {
+                Lang::En
+            } else {
+                continue;
+            };
+            if q > 0.0 && best.map(|(bq, _)| q > bq).unwrap_or(true) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(Lang::En)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_by_quality() {
+        assert_eq!(Lang::from_accept_language(None), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language(Some("zh-CN,zh;q=0.9,en;q=0.8")),
+            Lang::Zh
+        );
+        assert_eq!(Lang::from_accept_language(Some("en-US,zh;q=0.5")), Lang::En);
+        assert_eq!(Lang::from_accept_language(Some("fr, zh;q=0.3")), Lang::Zh);
+        assert_eq!(Lang::from_accept_language(Some("de")), Lang::En);
+    }
+}

@@ -1,0 +1,199 @@
+//! The `heritage-guide` command: serve the API, migrate, load a seed, solve orienteering instances.
+
+use clap::{Parser, Subcommand};
+use heritage_guide::config::{Overrides, Settings};
+use heritage_guide::seed::SeedFiles;
+use heritage_guide::startup::{self, Application};
+use heritage_guide::store;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "heritage-guide",
+    version,
+    about = "Visitor-guide backend for industrial-heritage sites"
+)]
+struct Cli {
+    /// TOML config file (default: ./heritage-guide.toml when present).
+    #[arg(long, env = "HG_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "HG_BIND", global = true)]
+    bind: Option<String>,
+    /// Database URL: sqlite://PATH or postgres://… [default: sqlite://data/heritage-guide.db].
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// Redis URL; unset means the in-process cache.
+    #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]
+    redis_url: Option<String>,
+    /// HTTP worker threads [default: one per core].
+    #[arg(long, env = "HG_WORKERS", global = true)]
+    workers: Option<usize>,
+    /// Database pool size [default: 8].
+    #[arg(long, env = "HG_DB_POOL_SIZE", global = true)]
+    db_pool_size: Option<u32>,
+    /// Folder for local state [default: data].
+    #[arg(long, env = "HG_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (applies migrations and loads the seed on an empty database).
+    Serve {
+        /// Seed folder for an empty database [default: the built-in Eling seed].
+        #[arg(long, env = "HG_SEED_DIR")]
+        seed_dir: Option<PathBuf>,
+    },
+    /// Apply pending migrations.
+    Migrate {
+        /// Revert every migration instead (drops all data).
+        #[arg(long)]
+        revert_all: bool,
+    },
+    /// Validate a seed folder and load it (one transaction; loading the same data twice changes nothing).
+    Seed {
+        /// Seed folder [default: the built-in Eling seed].
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Only validate; write nothing.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Solve an orienteering instance (Tsiligirides/Chao format) and print JSON.
+    OpSolve {
+        file: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        time_limit_ms: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn settings(cli: &Cli, seed_dir: Option<PathBuf>) -> Settings {
+    let o = Overrides {
+        bind: cli.bind.clone(),
+        database_url: cli.database_url.clone(),
+        redis_url: cli.redis_url.clone(),
+        seed_dir,
+        workers: cli.workers,
+        db_pool_size: cli.db_pool_size,
+        data_dir: cli.data_dir.clone(),
+    };
+    Settings::load(cli.config.as_deref(), o).unwrap_or_else(|e| fail(&e))
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("error: {msg}");
+    std::process::exit(2)
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HG_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Serve { seed_dir } => {
+            let s = settings(&cli, seed_dir.clone());
+            tracing::info!(settings = %s.redacted(), "starting");
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let res: Result<(), String> = rt.block_on(async move {
+                let app = Application::build(s).await?;
+                tracing::info!(
+                    "listening on http://{}",
+                    app.state
+                        .settings
+                        .bind
+                        .replace(":0", &format!(":{}", app.port()))
+                );
+                app.server().await.map_err(|e| e.to_string())
+            });
+            if let Err(e) = res {
+                fail(&e);
+            }
+        }
+        Command::Migrate { revert_all } => {
+            let s = settings(&cli, None);
+            let (pool, backend) =
+                store::connect(&s.database_url, 1).unwrap_or_else(|e| fail(&e.to_string()));
+            let mut conn = pool
+                .get()
+                .unwrap_or_else(|e| fail(&format!("cannot reach the database: {e}")));
+            let n = if *revert_all {
+                store::revert_all(&mut conn)
+            } else {
+                store::migrate(&mut conn)
+            }
+            .unwrap_or_else(|e| fail(&e.to_string()));
+            println!(
+                "{} {n} migration(s) on {}",
+                if *revert_all { "reverted" } else { "applied" },
+                backend.as_str()
+            );
+        }
+        Command::Seed { dir, check } => {
+            let files = match dir {
+                Some(d) => SeedFiles::from_dir(d).unwrap_or_else(|errs| {
+                    fail(
+                        &errs
+                            .iter()
+                            .map(|e| e.to_string())
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    )
+                }),
+                None => SeedFiles::embedded(),
+            };
+            if *check {
+                match heritage_guide::seed::parse(&files) {
+                    Ok(d) => println!(
+                        "seed is valid: site {} with {} places, {} nodes, {} edges, {} findings",
+                        d.site.id,
+                        d.places.len(),
+                        d.nodes.len(),
+                        d.edges.len(),
+                        d.findings.len()
+                    ),
+                    Err(errs) => fail(
+                        &errs
+                            .iter()
+                            .map(|e| e.to_string())
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    ),
+                }
+                return;
+            }
+            let s = settings(&cli, None);
+            let (pool, _) =
+                store::connect(&s.database_url, 1).unwrap_or_else(|e| fail(&e.to_string()));
+            let mut conn = pool
+                .get()
+                .unwrap_or_else(|e| fail(&format!("cannot reach the database: {e}")));
+            store::migrate(&mut conn).unwrap_or_else(|e| fail(&e.to_string()));
+            let outcome = startup::load_seed(&mut conn, &files).unwrap_or_else(|e| fail(&e));
+            println!("{outcome:?}");
+        }
+        Command::OpSolve {
+            file,
+            time_limit_ms,
+            seed,
+        } => {
+            let text = std::fs::read_to_string(file)
+                .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", file.display())));
+            let inst = planner::op::parse_instance(&text)
+                .unwrap_or_else(|e| fail(&format!("{}: {e}", file.display())));
+            let sol = planner::op::solve(&inst, *time_limit_ms, *seed);
+            println!("{}", serde_json::to_string(&sol).expect("serialises"));
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Building and running the application: pool, migrations, first seed, snapshots, HTTP server.
+
+use crate::api;
+use crate::config::Settings;
+use crate::seed::{self, SeedFiles};
+use crate::state::AppState;
+use crate::store::{self, site::WriteOutcome, Pool};
+use actix_web::{middleware, web, App, HttpServer};
+use std::net::TcpListener;
+
+/// Connects, migrates and (on an empty database) loads the seed. Blocking.
+pub fn prepare_database(settings: &Settings) -> Result<(Pool, store::Backend), String> {
+    let (pool, backend) =
+        store::connect(&settings.database_url, settings.db_pool_size).map_err(|e| e.to_string())?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot reach the database: {e}"))?;
+    let ran = store::migrate(&mut conn).map_err(|e| e.to_string())?;
+    if ran > 0 {
+        tracing::info!(
+            migrations = ran,
+            backend = backend.as_str(),
+            "applied migrations"
+        );
+    }
+    let sites = store::site::list_sites(&mut conn).map_err(|e| e.to_string())?;
+    if sites.is_empty() {
+        let files = match &settings.seed_dir {
+            Some(dir) => SeedFiles::from_dir(dir).map_err(join_errors)?,
+            None => SeedFiles::embedded(),
+        };
+        let outcome = load_seed(&mut conn, &files)?;
+        tracing::info!(?outcome, "loaded the seed into an empty database");
+    }
+    Ok((pool, backend))
+}
+
+fn join_errors(errs: Vec<seed::SeedError>) -> String {
+    errs.iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Validates and writes a seed in one transaction.
+pub fn load_seed(conn: &mut store::DbConn, files: &SeedFiles) -> Result<WriteOutcome, String> {
+    let data = seed::parse(files).map_err(join_errors)?;
+    let hash = seed::content_hash(&data);
+    store::site::write_site(conn, &data, &hash).map_err(|e| e.to_string())
+}
+
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    pub state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Prepares everything and binds (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> Result<Application, String> {
+        let s2 = settings.clone();
+        let (pool, backend) = tokio::task::spawn_blocking(move || prepare_database(&s2))
+            .await
+            .map_err(|e| e.to_string())??;
+        let state = web::Data::new(AppState::new(pool, backend, settings.clone()));
+        let st = state.clone();
+        tokio::task::spawn_blocking(move || st.reload_all_blocking())
+            .await
+            .map_err(|e| e.to_string())??;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let st = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(st.clone())
+                .wrap(middleware::Compress::default())
+                .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("http"))
+                .configure(api::configure)
+                .default_service(web::to(api::not_found))
+        })
+        .listen(listener)
+        .map_err(|e| e.to_string())?;
+        if let Some(w) = settings.workers {
+            server = server.workers(w);
+        }
+        let server = server.run();
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn server(self) -> actix_web::dev::Server {
+        self.server
+    }
+}

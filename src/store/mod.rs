@@ -1,0 +1,215 @@
+//! Persistence: one diesel connection type over SQLite and PostgreSQL, an r2d2 pool and the embedded
+//! migrations of both backends.
+
+pub mod schema;
+pub mod site;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which backend a database URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL (expected sqlite://PATH or postgres://…): {0}")]
+    BadUrl(String),
+    #[error("database connection failed: {0}")]
+    Connect(String),
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A parsed database URL: the backend and what its driver needs.
+#[derive(Clone, Debug)]
+pub struct DbTarget {
+    pub backend: Backend,
+    /// For SQLite the file path (or `:memory:`); for PostgreSQL the URL as given.
+    pub location: String,
+}
+
+impl DbTarget {
+    pub fn parse(url: &str) -> Result<DbTarget, StoreError> {
+        if let Some(rest) = url.strip_prefix("sqlite://") {
+            if rest.is_empty() {
+                return Err(StoreError::BadUrl(redact(url)));
+            }
+            return Ok(DbTarget {
+                backend: Backend::Sqlite,
+                location: rest.to_string(),
+            });
+        }
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            if rest.is_empty() {
+                return Err(StoreError::BadUrl(redact(url)));
+            }
+            return Ok(DbTarget {
+                backend: Backend::Sqlite,
+                location: rest.to_string(),
+            });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbTarget {
+                backend: Backend::Postgres,
+                location: url.to_string(),
+            });
+        }
+        Err(StoreError::BadUrl(redact(url)))
+    }
+}
+
+/// A database URL with any password replaced, for logs and errors.
+pub fn redact(url: &str) -> String {
+    if let Some(scheme_end) = url.find("://") {
+        let (scheme, rest) = url.split_at(scheme_end + 3);
+        if let Some(at) = rest.find('@') {
+            let creds = &rest[..at];
+            if let Some(colon) = creds.find(':') {
+                return format!("{scheme}{}:***{}", &creds[..colon], &rest[at..]);
+            }
+        }
+    }
+    url.to_string()
+}
+
+/// r2d2 manager that opens the backend named by the URL and sets SQLite up for a server
+/// (foreign keys, WAL, busy timeout).
+#[derive(Clone, Debug)]
+pub struct DbManager {
+    target: DbTarget,
+}
+
+impl r2d2::ManageConnection for DbManager {
+    type Connection = DbConn;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<DbConn, StoreError> {
+        match self.target.backend {
+            Backend::Sqlite => {
+                let mut c = SqliteConnection::establish(&self.target.location)
+                    .map_err(|e| StoreError::Connect(e.to_string()))?;
+                c.batch_execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(|e| StoreError::Connect(e.to_string()))?;
+                Ok(DbConn::Sqlite(c))
+            }
+            Backend::Postgres => PgConnection::establish(&self.target.location)
+                .map(DbConn::Pg)
+                .map_err(|e| StoreError::Connect(redact(&e.to_string()))),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), StoreError> {
+        conn.batch_execute("SELECT 1").map_err(StoreError::Query)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<DbManager>;
+pub type PooledConn = r2d2::PooledConnection<DbManager>;
+
+/// Opens a pool for the URL, creating the SQLite file's folder when needed.
+pub fn connect(url: &str, max_size: u32) -> Result<(Pool, Backend), StoreError> {
+    let target = DbTarget::parse(url)?;
+    if target.backend == Backend::Sqlite && target.location != ":memory:" {
+        if let Some(parent) = std::path::Path::new(&target.location).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    StoreError::Connect(format!("cannot create {}: {e}", parent.display()))
+                })?;
+            }
+        }
+    }
+    let backend = target.backend;
+    let pool = r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(DbManager { target })?;
+    Ok((pool, backend))
+}
+
+/// Applies every pending migration; returns how many ran.
+pub fn migrate(conn: &mut DbConn) -> Result<usize, StoreError> {
+    let ran = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Pg(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+    };
+    ran.map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// Reverts every applied migration (used by tests and `migrate --revert-all`).
+pub fn revert_all(conn: &mut DbConn) -> Result<usize, StoreError> {
+    let ran = match conn {
+        DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Pg(c) => c
+            .revert_all_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+    };
+    ran.map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// Names of the tables the migrations created, for tests of up → down → up.
+pub fn table_names(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let sql = match conn {
+        DbConn::Sqlite(_) => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name <> '__diesel_schema_migrations' ORDER BY name"
+        }
+        DbConn::Pg(_) => {
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() \
+             AND table_name <> '__diesel_schema_migrations' ORDER BY table_name"
+        }
+    };
+    let rows: Vec<Name> = diesel::sql_query(sql).load(conn)?;
+    Ok(rows.into_iter().map(|n| n.name).collect())
+}
+
+/// Current UTC time as RFC 3339 text, the portable timestamp format of every table.
+pub fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -1,0 +1,188 @@
+//! Diesel table definitions, shared by the SQLite and PostgreSQL backends (portable types only).
+
+diesel::table! {
+    sites (id) {
+        id -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        description_zh -> Text,
+        description_en -> Text,
+        utc_offset_min -> Integer,
+        center_lon -> Double,
+        center_lat -> Double,
+        min_lon -> Double,
+        min_lat -> Double,
+        max_lon -> Double,
+        max_lat -> Double,
+        sources_json -> Text,
+        version -> BigInt,
+        content_hash -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    areas (site_id, id) {
+        site_id -> Text,
+        id -> Text,
+        position -> Integer,
+        name_zh -> Text,
+        name_en -> Text,
+        description_zh -> Text,
+        description_en -> Text,
+    }
+}
+
+diesel::table! {
+    graph_nodes (site_id, id) {
+        site_id -> Text,
+        id -> Text,
+        lon -> Double,
+        lat -> Double,
+        elevation_m -> Double,
+        level -> Integer,
+        area_id -> Text,
+        name_zh -> Nullable<Text>,
+        name_en -> Nullable<Text>,
+        provenance -> Text,
+        sources_json -> Text,
+        coord_confidence_m -> Double,
+    }
+}
+
+diesel::table! {
+    graph_edges (site_id, id) {
+        site_id -> Text,
+        id -> Text,
+        from_node -> Text,
+        to_node -> Text,
+        kind -> Text,
+        geometry_json -> Text,
+        length_m -> Double,
+        ascent_m -> Double,
+        descent_m -> Double,
+        steps -> Integer,
+        step_free -> Bool,
+        name_zh -> Nullable<Text>,
+        name_en -> Nullable<Text>,
+        hint_zh -> Nullable<Text>,
+        hint_en -> Nullable<Text>,
+        provenance -> Text,
+        sources_json -> Text,
+        closed -> Bool,
+    }
+}
+
+diesel::table! {
+    places (site_id, id) {
+        site_id -> Text,
+        id -> Text,
+        area_id -> Text,
+        kind -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        description_zh -> Text,
+        description_en -> Text,
+        lon -> Double,
+        lat -> Double,
+        elevation_m -> Nullable<Double>,
+        level -> Integer,
+        fee_cny -> Double,
+        fee_note_zh -> Nullable<Text>,
+        fee_note_en -> Nullable<Text>,
+        hours -> Text,
+        dwell_min -> Integer,
+        tags_json -> Text,
+        popularity -> Double,
+        node_id -> Text,
+        provenance -> Text,
+        sources_json -> Text,
+        coord_confidence_m -> Double,
+        notes -> Nullable<Text>,
+        closed -> Bool,
+    }
+}
+
+diesel::table! {
+    findings (site_id, id) {
+        site_id -> Text,
+        id -> Text,
+        code -> Text,
+        frequency -> Text,
+        text_zh -> Text,
+        text_en -> Text,
+        rule_json -> Text,
+    }
+}
+
+diesel::table! {
+    codebook_themes (site_id, id) {
+        site_id -> Text,
+        id -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        description_zh -> Text,
+        description_en -> Text,
+        categories_json -> Text,
+    }
+}
+
+diesel::table! {
+    codebook_categories (site_id, id) {
+        site_id -> Text,
+        id -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        description_zh -> Text,
+        description_en -> Text,
+    }
+}
+
+diesel::table! {
+    codebook_codes (site_id, id) {
+        site_id -> Text,
+        id -> Text,
+        category_id -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        frequency -> Text,
+        sentiment -> Text,
+        keywords_zh_json -> Text,
+        keywords_en_json -> Text,
+    }
+}
+
+diesel::table! {
+    interests (site_id, id) {
+        site_id -> Text,
+        id -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        tags_json -> Text,
+        kinds_json -> Text,
+    }
+}
+
+diesel::table! {
+    plans (id) {
+        id -> Text,
+        site_id -> Text,
+        snapshot_version -> BigInt,
+        created_at -> Text,
+        body_json -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    sites,
+    areas,
+    graph_nodes,
+    graph_edges,
+    places,
+    findings,
+    codebook_themes,
+    codebook_categories,
+    codebook_codes,
+    interests,
+    plans,
+);

@@ -1,0 +1,702 @@
+//! Reading and writing a whole site (the seed's unit of change) and stored plans.
+
+use super::schema::*;
+use super::{now_text, DbConn, StoreError};
+use crate::domain::*;
+use diesel::prelude::*;
+
+fn js<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("serialises")
+}
+
+fn jd<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Other(format!("stored JSON is invalid: {e}")))
+}
+
+fn bi(zh: Option<String>, en: Option<String>) -> Option<Bilingual> {
+    match (zh, en) {
+        (Some(zh), Some(en)) => Some(Bilingual { zh, en }),
+        _ => None,
+    }
+}
+
+#[derive(Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = sites)]
+pub struct SiteRow {
+    pub id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub description_zh: String,
+    pub description_en: String,
+    pub utc_offset_min: i32,
+    pub center_lon: f64,
+    pub center_lat: f64,
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+    pub sources_json: String,
+    pub version: i64,
+    pub content_hash: String,
+    pub updated_at: String,
+}
+
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = areas)]
+struct AreaRow {
+    site_id: String,
+    id: String,
+    position: i32,
+    name_zh: String,
+    name_en: String,
+    description_zh: String,
+    description_en: String,
+}
+
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = graph_nodes)]
+struct NodeRow {
+    site_id: String,
+    id: String,
+    lon: f64,
+    lat: f64,
+    elevation_m: f64,
+    level: i32,
+    area_id: String,
+    name_zh: Option<String>,
+    name_en: Option<String>,
+    provenance: String,
+    sources_json: String,
+    coord_confidence_m: f64,
+}
+
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = graph_edges)]
+struct EdgeRow {
+    site_id: String,
+    id: String,
+    from_node: String,
+    to_node: String,
+    kind: String,
+    geometry_json: String,
+    length_m: f64,
+    ascent_m: f64,
+    descent_m: f64,
+    steps: i32,
+    step_free: bool,
+    name_zh: Option<String>,
+    name_en: Option<String>,
+    hint_zh: Option<String>,
+    hint_en: Option<String>,
+    provenance: String,
+    sources_json: String,
+    closed: bool,
+}
+
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = places)]
+struct PlaceRow {
+    site_id: String,
+    id: String,
+    area_id: String,
+    kind: String,
+    name_zh: String,
+    name_en: String,
+    description_zh: String,
+    description_en: String,
+    lon: f64,
+    lat: f64,
+    elevation_m: Option<f64>,
+    level: i32,
+    fee_cny: f64,
+    fee_note_zh: Option<String>,
+    fee_note_en: Option<String>,
+    hours: String,
+    dwell_min: i32,
+    tags_json: String,
+    popularity: f64,
+    node_id: String,
+    provenance: String,
+    sources_json: String,
+    coord_confidence_m: f64,
+    notes: Option<String>,
+    closed: bool,
+}
+
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = findings)]
+struct FindingRow {
+    site_id: String,
+    id: String,
+    code: String,
+    frequency: String,
+    text_zh: String,
+    text_en: String,
+    rule_json: String,
+}
+
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = codebook_themes)]
+struct ThemeRow {
+    site_id: String,
+    id: String,
+    name_zh: String,
+    name_en: String,
+    description_zh: String,
+    description_en: String,
+    categories_json: String,
+}
+
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = codebook_categories)]
+struct CategoryRow {
+    site_id: String,
+    id: String,
+    name_zh: String,
+    name_en: String,
+    description_zh: String,
+    description_en: String,
+}
+
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = codebook_codes)]
+struct CodeRow {
+    site_id: String,
+    id: String,
+    category_id: String,
+    name_zh: String,
+    name_en: String,
+    frequency: String,
+    sentiment: String,
+    keywords_zh_json: String,
+    keywords_en_json: String,
+}
+
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = interests)]
+struct InterestRow {
+    site_id: String,
+    id: String,
+    name_zh: String,
+    name_en: String,
+    tags_json: String,
+    kinds_json: String,
+}
+
+/// What writing a site did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Created { version: i64 },
+    Updated { version: i64 },
+    Unchanged { version: i64 },
+}
+
+/// Writes a whole site in one transaction. Identical content (by hash) changes nothing; other
+/// content replaces the site's rows and bumps its version. Stored plans are kept.
+pub fn write_site(
+    conn: &mut DbConn,
+    data: &SiteData,
+    hash: &str,
+) -> Result<WriteOutcome, StoreError> {
+    conn.transaction::<_, StoreError, _>(|conn| {
+        let sid = data.site.id.clone();
+        let existing: Option<(i64, String)> = sites::table
+            .find(&sid)
+            .select((sites::version, sites::content_hash))
+            .first(conn)
+            .optional()?;
+        if let Some((version, h)) = &existing {
+            if h == hash {
+                return Ok(WriteOutcome::Unchanged { version: *version });
+            }
+        }
+        let version = existing.as_ref().map(|(v, _)| v + 1).unwrap_or(1);
+        let s = &data.site;
+        let row = SiteRow {
+            id: sid.clone(),
+            name_zh: s.name.zh.clone(),
+            name_en: s.name.en.clone(),
+            description_zh: s.description.zh.clone(),
+            description_en: s.description.en.clone(),
+            utc_offset_min: s.utc_offset_min,
+            center_lon: s.center[0],
+            center_lat: s.center[1],
+            min_lon: s.bounds.min_lon,
+            min_lat: s.bounds.min_lat,
+            max_lon: s.bounds.max_lon,
+            max_lat: s.bounds.max_lat,
+            sources_json: js(&s.sources),
+            version,
+            content_hash: hash.to_string(),
+            updated_at: now_text(),
+        };
+        if existing.is_some() {
+            diesel::update(sites::table.find(&sid))
+                .set(&row)
+                .execute(conn)?;
+            // Children first, in reverse dependency order.
+            diesel::delete(interests::table.filter(interests::site_id.eq(&sid))).execute(conn)?;
+            diesel::delete(codebook_codes::table.filter(codebook_codes::site_id.eq(&sid)))
+                .execute(conn)?;
+            diesel::delete(
+                codebook_categories::table.filter(codebook_categories::site_id.eq(&sid)),
+            )
+            .execute(conn)?;
+            diesel::delete(codebook_themes::table.filter(codebook_themes::site_id.eq(&sid)))
+                .execute(conn)?;
+            diesel::delete(findings::table.filter(findings::site_id.eq(&sid))).execute(conn)?;
+            diesel::delete(places::table.filter(places::site_id.eq(&sid))).execute(conn)?;
+            diesel::delete(graph_edges::table.filter(graph_edges::site_id.eq(&sid)))
+                .execute(conn)?;
+            diesel::delete(graph_nodes::table.filter(graph_nodes::site_id.eq(&sid)))
+                .execute(conn)?;
+            diesel::delete(areas::table.filter(areas::site_id.eq(&sid))).execute(conn)?;
+        } else {
+            diesel::insert_into(sites::table)
+                .values(&row)
+                .execute(conn)?;
+        }
+        for (i, a) in data.areas.iter().enumerate() {
+            diesel::insert_into(areas::table)
+                .values(&AreaRow {
+                    site_id: sid.clone(),
+                    id: a.id.clone(),
+                    position: i as i32,
+                    name_zh: a.name.zh.clone(),
+                    name_en: a.name.en.clone(),
+                    description_zh: a.description.zh.clone(),
+                    description_en: a.description.en.clone(),
+                })
+                .execute(conn)?;
+        }
+        for n in &data.nodes {
+            insert_node(conn, &sid, n)?;
+        }
+        for e in &data.edges {
+            insert_edge(conn, &sid, e)?;
+        }
+        for p in &data.places {
+            insert_place(conn, &sid, p)?;
+        }
+        for f in &data.findings {
+            diesel::insert_into(findings::table)
+                .values(&FindingRow {
+                    site_id: sid.clone(),
+                    id: f.id.clone(),
+                    code: f.code.clone(),
+                    frequency: f.frequency.clone(),
+                    text_zh: f.text.zh.clone(),
+                    text_en: f.text.en.clone(),
+                    rule_json: js(&f.rule),
+                })
+                .execute(conn)?;
+        }
+        let cb = &data.codebook;
+        for c in &cb.categories {
+            diesel::insert_into(codebook_categories::table)
+                .values(&CategoryRow {
+                    site_id: sid.clone(),
+                    id: c.id.clone(),
+                    name_zh: c.name.zh.clone(),
+                    name_en: c.name.en.clone(),
+                    description_zh: c.description.zh.clone(),
+                    description_en: c.description.en.clone(),
+                })
+                .execute(conn)?;
+        }
+        for t in &cb.themes {
+            diesel::insert_into(codebook_themes::table)
+                .values(&ThemeRow {
+                    site_id: sid.clone(),
+                    id: t.id.clone(),
+                    name_zh: t.name.zh.clone(),
+                    name_en: t.name.en.clone(),
+                    description_zh: t.description.zh.clone(),
+                    description_en: t.description.en.clone(),
+                    categories_json: js(&t.categories),
+                })
+                .execute(conn)?;
+        }
+        for c in &cb.codes {
+            diesel::insert_into(codebook_codes::table)
+                .values(&CodeRow {
+                    site_id: sid.clone(),
+                    id: c.id.clone(),
+                    category_id: c.category.clone(),
+                    name_zh: c.name.zh.clone(),
+                    name_en: c.name.en.clone(),
+                    frequency: c.frequency.clone(),
+                    sentiment: c.sentiment.clone(),
+                    keywords_zh_json: js(&c.keywords.zh),
+                    keywords_en_json: js(&c.keywords.en),
+                })
+                .execute(conn)?;
+        }
+        for i in &cb.interests {
+            diesel::insert_into(interests::table)
+                .values(&InterestRow {
+                    site_id: sid.clone(),
+                    id: i.id.clone(),
+                    name_zh: i.name.zh.clone(),
+                    name_en: i.name.en.clone(),
+                    tags_json: js(&i.tags),
+                    kinds_json: js(&i.kinds),
+                })
+                .execute(conn)?;
+        }
+        Ok(if existing.is_some() {
+            WriteOutcome::Updated { version }
+        } else {
+            WriteOutcome::Created { version }
+        })
+    })
+}
+
+fn insert_node(conn: &mut DbConn, sid: &str, n: &GraphNode) -> Result<(), StoreError> {
+    diesel::insert_into(graph_nodes::table)
+        .values(&NodeRow {
+            site_id: sid.to_string(),
+            id: n.id.clone(),
+            lon: n.lon,
+            lat: n.lat,
+            elevation_m: n.elevation_m,
+            level: n.level,
+            area_id: n.area.clone(),
+            name_zh: n.name.as_ref().map(|b| b.zh.clone()),
+            name_en: n.name.as_ref().map(|b| b.en.clone()),
+            provenance: n.provenance.clone(),
+            sources_json: js(&n.sources),
+            coord_confidence_m: n.coord_confidence_m,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+fn insert_edge(conn: &mut DbConn, sid: &str, e: &GraphEdge) -> Result<(), StoreError> {
+    diesel::insert_into(graph_edges::table)
+        .values(&EdgeRow {
+            site_id: sid.to_string(),
+            id: e.id.clone(),
+            from_node: e.from.clone(),
+            to_node: e.to.clone(),
+            kind: e.kind.clone(),
+            geometry_json: js(&e.geometry),
+            length_m: e.length_m,
+            ascent_m: e.ascent_m,
+            descent_m: e.descent_m,
+            steps: e.steps as i32,
+            step_free: e.step_free,
+            name_zh: e.name.as_ref().map(|b| b.zh.clone()),
+            name_en: e.name.as_ref().map(|b| b.en.clone()),
+            hint_zh: e.hint.as_ref().map(|b| b.zh.clone()),
+            hint_en: e.hint.as_ref().map(|b| b.en.clone()),
+            provenance: e.provenance.clone(),
+            sources_json: js(&e.sources),
+            closed: e.closed,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+fn insert_place(conn: &mut DbConn, sid: &str, p: &Place) -> Result<(), StoreError> {
+    diesel::insert_into(places::table)
+        .values(&PlaceRow {
+            site_id: sid.to_string(),
+            id: p.id.clone(),
+            area_id: p.area.clone(),
+            kind: p.kind.clone(),
+            name_zh: p.name.zh.clone(),
+            name_en: p.name.en.clone(),
+            description_zh: p.description.zh.clone(),
+            description_en: p.description.en.clone(),
+            lon: p.lon,
+            lat: p.lat,
+            elevation_m: p.elevation_m,
+            level: p.level,
+            fee_cny: p.fee_cny,
+            fee_note_zh: p.fee_note.as_ref().map(|b| b.zh.clone()),
+            fee_note_en: p.fee_note.as_ref().map(|b| b.en.clone()),
+            hours: p.hours.clone(),
+            dwell_min: p.dwell_min as i32,
+            tags_json: js(&p.tags),
+            popularity: p.popularity,
+            node_id: p.node.clone(),
+            provenance: p.provenance.clone(),
+            sources_json: js(&p.sources),
+            coord_confidence_m: p.coord_confidence_m,
+            notes: p.notes.clone(),
+            closed: p.closed,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Ids and versions of every stored site.
+pub fn list_sites(conn: &mut DbConn) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(sites::table
+        .select((sites::id, sites::version))
+        .order(sites::id.asc())
+        .load(conn)?)
+}
+
+/// A whole site with its version, or `None` when unknown.
+pub fn load_site(conn: &mut DbConn, sid: &str) -> Result<Option<(SiteData, i64)>, StoreError> {
+    let Some(s): Option<SiteRow> = sites::table.find(sid).first(conn).optional()? else {
+        return Ok(None);
+    };
+    let area_rows: Vec<AreaRow> = areas::table
+        .filter(areas::site_id.eq(sid))
+        .order(areas::position.asc())
+        .load(conn)?;
+    let node_rows: Vec<NodeRow> = graph_nodes::table
+        .filter(graph_nodes::site_id.eq(sid))
+        .order(graph_nodes::id.asc())
+        .load(conn)?;
+    let edge_rows: Vec<EdgeRow> = graph_edges::table
+        .filter(graph_edges::site_id.eq(sid))
+        .order(graph_edges::id.asc())
+        .load(conn)?;
+    let place_rows: Vec<PlaceRow> = places::table
+        .filter(places::site_id.eq(sid))
+        .order(places::id.asc())
+        .load(conn)?;
+    let finding_rows: Vec<FindingRow> = findings::table
+        .filter(findings::site_id.eq(sid))
+        .order(findings::id.asc())
+        .load(conn)?;
+    let theme_rows: Vec<ThemeRow> = codebook_themes::table
+        .filter(codebook_themes::site_id.eq(sid))
+        .order(codebook_themes::id.asc())
+        .load(conn)?;
+    let cat_rows: Vec<CategoryRow> = codebook_categories::table
+        .filter(codebook_categories::site_id.eq(sid))
+        .order(codebook_categories::id.asc())
+        .load(conn)?;
+    let code_rows: Vec<CodeRow> = codebook_codes::table
+        .filter(codebook_codes::site_id.eq(sid))
+        .order(codebook_codes::id.asc())
+        .load(conn)?;
+    let interest_rows: Vec<InterestRow> = interests::table
+        .filter(interests::site_id.eq(sid))
+        .order(interests::id.asc())
+        .load(conn)?;
+
+    let site = Site {
+        id: s.id,
+        name: Bilingual {
+            zh: s.name_zh,
+            en: s.name_en,
+        },
+        description: Bilingual {
+            zh: s.description_zh,
+            en: s.description_en,
+        },
+        utc_offset_min: s.utc_offset_min,
+        center: [s.center_lon, s.center_lat],
+        bounds: Bounds {
+            min_lon: s.min_lon,
+            min_lat: s.min_lat,
+            max_lon: s.max_lon,
+            max_lat: s.max_lat,
+        },
+        sources: jd(&s.sources_json)?,
+    };
+    let areas = area_rows
+        .into_iter()
+        .map(|a| Area {
+            id: a.id,
+            name: Bilingual {
+                zh: a.name_zh,
+                en: a.name_en,
+            },
+            description: Bilingual {
+                zh: a.description_zh,
+                en: a.description_en,
+            },
+        })
+        .collect();
+    let mut nodes = Vec::new();
+    for n in node_rows {
+        nodes.push(GraphNode {
+            id: n.id,
+            lon: n.lon,
+            lat: n.lat,
+            elevation_m: n.elevation_m,
+            level: n.level,
+            area: n.area_id,
+            name: bi(n.name_zh, n.name_en),
+            provenance: n.provenance,
+            sources: jd(&n.sources_json)?,
+            coord_confidence_m: n.coord_confidence_m,
+        });
+    }
+    let mut edges = Vec::new();
+    for e in edge_rows {
+        edges.push(GraphEdge {
+            id: e.id,
+            from: e.from_node,
+            to: e.to_node,
+            kind: e.kind,
+            geometry: jd(&e.geometry_json)?,
+            length_m: e.length_m,
+            ascent_m: e.ascent_m,
+            descent_m: e.descent_m,
+            steps: e.steps.max(0) as u32,
+            step_free: e.step_free,
+            name: bi(e.name_zh, e.name_en),
+            hint: bi(e.hint_zh, e.hint_en),
+            provenance: e.provenance,
+            sources: jd(&e.sources_json)?,
+            closed: e.closed,
+        });
+    }
+    let mut places = Vec::new();
+    for p in place_rows {
+        places.push(Place {
+            id: p.id,
+            area: p.area_id,
+            kind: p.kind,
+            name: Bilingual {
+                zh: p.name_zh,
+                en: p.name_en,
+            },
+            description: Bilingual {
+                zh: p.description_zh,
+                en: p.description_en,
+            },
+            lon: p.lon,
+            lat: p.lat,
+            elevation_m: p.elevation_m,
+            level: p.level,
+            fee_cny: p.fee_cny,
+            fee_note: bi(p.fee_note_zh, p.fee_note_en),
+            hours: p.hours,
+            dwell_min: p.dwell_min.max(0) as u32,
+            tags: jd(&p.tags_json)?,
+            popularity: p.popularity,
+            node: p.node_id,
+            provenance: p.provenance,
+            sources: jd(&p.sources_json)?,
+            coord_confidence_m: p.coord_confidence_m,
+            notes: p.notes,
+            closed: p.closed,
+        });
+    }
+    let mut findings_out = Vec::new();
+    for f in finding_rows {
+        findings_out.push(FindingRec {
+            id: f.id,
+            code: f.code,
+            frequency: f.frequency,
+            text: Bilingual {
+                zh: f.text_zh,
+                en: f.text_en,
+            },
+            rule: jd(&f.rule_json)?,
+        });
+    }
+    let mut themes = Vec::new();
+    for t in theme_rows {
+        themes.push(Theme {
+            id: t.id,
+            name: Bilingual {
+                zh: t.name_zh,
+                en: t.name_en,
+            },
+            description: Bilingual {
+                zh: t.description_zh,
+                en: t.description_en,
+            },
+            categories: jd(&t.categories_json)?,
+        });
+    }
+    let categories = cat_rows
+        .into_iter()
+        .map(|c| Category {
+            id: c.id,
+            name: Bilingual {
+                zh: c.name_zh,
+                en: c.name_en,
+            },
+            description: Bilingual {
+                zh: c.description_zh,
+                en: c.description_en,
+            },
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for c in code_rows {
+        codes.push(Code {
+            id: c.id,
+            name: Bilingual {
+                zh: c.name_zh,
+                en: c.name_en,
+            },
+            category: c.category_id,
+            frequency: c.frequency,
+            sentiment: c.sentiment,
+            keywords: Keywords {
+                zh: jd(&c.keywords_zh_json)?,
+                en: jd(&c.keywords_en_json)?,
+            },
+        });
+    }
+    let mut interests_out = Vec::new();
+    for i in interest_rows {
+        interests_out.push(InterestRec {
+            id: i.id,
+            name: Bilingual {
+                zh: i.name_zh,
+                en: i.name_en,
+            },
+            tags: jd(&i.tags_json)?,
+            kinds: jd(&i.kinds_json)?,
+        });
+    }
+    Ok(Some((
+        SiteData {
+            site,
+            areas,
+            nodes,
+            edges,
+            places,
+            findings: findings_out,
+            codebook: Codebook {
+                themes,
+                categories,
+                codes,
+                interests: interests_out,
+            },
+        },
+        s.version,
+    )))
+}
+
+/// Stores a plan document.
+pub fn insert_plan(
+    conn: &mut DbConn,
+    id: &str,
+    site_id: &str,
+    version: i64,
+    body: &str,
+) -> Result<(), StoreError> {
+    diesel::insert_into(plans::table)
+        .values((
+            plans::id.eq(id),
+            plans::site_id.eq(site_id),
+            plans::snapshot_version.eq(version),
+            plans::created_at.eq(now_text()),
+            plans::body_json.eq(body),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A stored plan document by id.
+pub fn get_plan(conn: &mut DbConn, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(plans::table
+        .find(id)
+        .select(plans::body_json)
+        .first(conn)
+        .optional()?)
+}

@@ -1,0 +1,81 @@
+use crate::helpers::*;
+use heritage_guide::api::ROUTES;
+use std::collections::BTreeSet;
+
+#[test]
+fn the_spec_and_the_route_table_name_the_same_routes() {
+    let spec = spec();
+    assert_eq!(spec["openapi"].as_str().unwrap(), "3.1.0");
+    let mut in_spec = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for m in ["get", "post", "put", "patch", "delete"] {
+            if let Some(op) = item.get(m) {
+                in_spec.insert((m.to_ascii_uppercase(), path.clone()));
+                assert!(
+                    op["operationId"].is_string(),
+                    "{m} {path} has an operationId"
+                );
+                assert!(
+                    op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                    "{m} {path} has responses"
+                );
+            }
+        }
+    }
+    let in_code: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<_> = in_code.difference(&in_spec).collect();
+    let extra: Vec<_> = in_spec.difference(&in_code).collect();
+    assert!(
+        missing.is_empty(),
+        "routes missing from openapi.yaml: {missing:?}"
+    );
+    assert!(
+        extra.is_empty(),
+        "openapi.yaml names routes the server lacks: {extra:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_route_in_the_table_is_served() {
+    let app = spawn_app().await;
+    for (m, p) in ROUTES {
+        let path = p
+            .replace("{site}", SITE)
+            .replace("{place}", "factory-main-square")
+            .replace("{plan}", "0");
+        let r = match *m {
+            "GET" => app.get(&path).await,
+            _ => app
+                .client
+                .post(app.url(&path))
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .unwrap(),
+        };
+        // Served means answered by its handler: not the router's 404/405 for unknown routes.
+        let status = r.status().as_u16();
+        let body: serde_json::Value = r.json().await.unwrap_or_default();
+        assert!(
+            !(status == 404
+                && body["detail"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("no route"))
+                && status != 405,
+            "{m} {p} answered {status}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_spec_is_served() {
+    let app = spawn_app().await;
+    let r = app.get("/openapi.yaml").await;
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    assert_eq!(text, heritage_guide::api::health::OPENAPI_YAML);
+}

@@ -1,0 +1,10 @@
+//! The integration test binary: every test starts the app on port 0 with a fresh database
+//! (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
+
+mod contract;
+mod helpers;
+mod places;
+mod plans;
+mod seed;
+mod sites;
+mod store;

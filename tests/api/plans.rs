@@ -1,0 +1,284 @@
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+fn plan_path() -> String {
+    format!("/v1/sites/{SITE}/plans")
+}
+
+fn base_request() -> Value {
+    json!({
+        "start": "factory-main-square",
+        "start_time": "2026-05-16T10:00:00+08:00",
+        "budget_min": 180,
+        "interests": ["photography", "film"],
+    })
+}
+
+fn rfc3339(s: &Value) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(s.as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn plans_a_feasible_explained_visit_and_stores_it() {
+    let app = spawn_app().await;
+    let r = app.post_json(&plan_path(), &base_request()).await;
+    assert_eq!(r.status(), 201);
+    let loc = r
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let plan: Value = r.json().await.unwrap();
+    assert_conforms(
+        "POST",
+        "/v1/sites/{site}/plans",
+        201,
+        "application/json",
+        &plan,
+    );
+    let stops = plan["stops"].as_array().unwrap();
+    let legs = plan["legs"].as_array().unwrap();
+    assert!(
+        stops.len() >= 3,
+        "a 3-hour visit has several stops: {}",
+        stops.len()
+    );
+    assert_eq!(legs.len(), stops.len());
+    let start = rfc3339(&json!("2026-05-16T10:00:00+08:00"));
+    let end = start + chrono::Duration::minutes(180);
+    let mut prev = start;
+    for (s, l) in stops.iter().zip(legs) {
+        let arrive = rfc3339(&s["arrive"]);
+        let depart = rfc3339(&s["depart"]);
+        let walk = l["duration_s"].as_f64().unwrap();
+        assert!(
+            arrive >= prev + chrono::Duration::milliseconds((walk * 1000.0) as i64 - 1500),
+            "arrive after walking"
+        );
+        assert!(depart >= arrive);
+        assert!(depart <= end, "within the budget");
+        assert!(
+            !s["why"].as_array().unwrap().is_empty(),
+            "every stop says why"
+        );
+        prev = depart;
+    }
+    assert!(!plan["explanations"].as_array().unwrap().is_empty());
+    let id = plan["id"].as_str().unwrap();
+    assert_eq!(loc, format!("/v1/plans/{id}"));
+    let (s, again) = app.get_json(&loc).await;
+    assert_eq!(s, 200);
+    assert_conforms("GET", "/v1/plans/{plan}", 200, "application/json", &again);
+    assert_eq!(again, plan);
+    assert_problem(app.get("/v1/plans/doesnotexist").await, 404, None).await;
+}
+
+#[tokio::test]
+async fn factory_comes_before_liziba() {
+    let app = spawn_app().await;
+    let mut req = base_request();
+    req["budget_min"] = json!(300);
+    req["interests"] = json!(["photography", "views", "architecture"]);
+    let plan: Value = app
+        .post_json(&plan_path(), &req)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let areas: Vec<&str> = plan["stops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["area"].as_str().unwrap())
+        .collect();
+    if let (Some(last_f), Some(first_l)) = (
+        areas.iter().rposition(|a| *a == "factory"),
+        areas.iter().position(|a| *a == "liziba"),
+    ) {
+        assert!(last_f < first_l, "factory first, then Liziba: {areas:?}");
+    }
+}
+
+#[tokio::test]
+async fn avoid_paid_and_step_free_are_obeyed() {
+    let app = spawn_app().await;
+    let mut req = base_request();
+    req["avoid_paid"] = json!(true);
+    req["profile"] = json!("step_free");
+    req["interests"] = json!(["views", "photography"]);
+    let r = app.post_json(&plan_path(), &req).await;
+    assert_eq!(r.status(), 201);
+    let plan: Value = r.json().await.unwrap();
+    for s in plan["stops"].as_array().unwrap() {
+        assert_eq!(s["fee_cny"].as_f64().unwrap(), 0.0);
+    }
+    for l in plan["legs"].as_array().unwrap() {
+        for e in l["edges"].as_array().unwrap() {
+            assert_ne!(e["kind"], "stairs");
+        }
+    }
+    assert_eq!(plan["totals"]["fee_cny"].as_f64().unwrap(), 0.0);
+}
+
+#[tokio::test]
+async fn bad_plan_requests_are_problems_naming_the_field() {
+    let app = spawn_app().await;
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (json!({"budget_min": 0}), 400, "budget_min"),
+        (json!({"budget_min": 1441}), 400, "budget_min"),
+        (json!({"start": {"lat": 39.9, "lon": 116.39}}), 400, "start"),
+        (json!({"start": "no-such-place"}), 404, "start"),
+        (json!({"interests": ["skydiving"]}), 400, "interests"),
+        (json!({"profile": "jetpack"}), 400, "profile"),
+        (json!({"start_time": "tomorrow"}), 400, "start_time"),
+        (json!({"colour": "red"}), 400, "colour"),
+        (json!({"must": ["no-such-place"]}), 404, "must"),
+    ];
+    for (patch, status, field) in cases {
+        let mut req = base_request();
+        for (k, v) in patch.as_object().unwrap() {
+            req[k] = v.clone();
+        }
+        let r = app.post_json(&plan_path(), &req).await;
+        let body = assert_problem(r, status, None).await;
+        assert!(
+            body["field"].as_str().unwrap_or("").starts_with(field),
+            "{patch}: field {} in {body}",
+            body["field"]
+        );
+    }
+    let mut req = base_request();
+    req.as_object_mut().unwrap().remove("budget_min");
+    let body = assert_problem(
+        app.post_json(&plan_path(), &req).await,
+        400,
+        Some("budget_min"),
+    )
+    .await;
+    assert_conforms(
+        "POST",
+        "/v1/sites/{site}/plans",
+        400,
+        "application/problem+json",
+        &body,
+    );
+    let r = app
+        .client
+        .post(app.url(&plan_path()))
+        .header("content-type", "text/plain")
+        .body("hi")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 415, None).await;
+    let r = app
+        .client
+        .post(app.url(&plan_path()))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 400, None).await;
+    let big = "x".repeat(70_000);
+    let r = app.post_json(&plan_path(), &json!({"start": big})).await;
+    assert_problem(r, 413, None).await;
+}
+
+#[tokio::test]
+async fn directions_name_landmarks_and_respect_profiles() {
+    let app = spawn_app().await;
+    let path = format!("/v1/sites/{SITE}/directions");
+    let (from, to) = ("factory-main-square", "liziba-viewing-platform");
+    let r = app.post_json(&path, &json!({"from": from, "to": to})).await;
+    assert_eq!(r.status(), 200);
+    let leg: Value = r.json().await.unwrap();
+    assert_conforms(
+        "POST",
+        "/v1/sites/{site}/directions",
+        200,
+        "application/json",
+        &leg,
+    );
+    assert!(
+        leg["descent_m"].as_f64().unwrap() > 80.0,
+        "down the hill: {}",
+        leg["descent_m"]
+    );
+    assert!(leg["length_m"].as_f64().unwrap() > 300.0);
+    let coords = leg["geometry"]["coordinates"].as_array().unwrap();
+    assert!(coords.len() >= 2);
+    let instr = leg["instructions"].as_array().unwrap();
+    assert!(!instr.is_empty());
+    assert!(instr
+        .iter()
+        .all(|i| !i["zh"].as_str().unwrap().is_empty() && !i["en"].as_str().unwrap().is_empty()));
+
+    let up = app
+        .post_json(&path, &json!({"from": to, "to": from}))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert!(
+        up["duration_s"].as_f64().unwrap() > leg["duration_s"].as_f64().unwrap(),
+        "uphill takes longer"
+    );
+
+    let sf = app
+        .post_json(
+            &path,
+            &json!({"from": from, "to": to, "profile": "step_free"}),
+        )
+        .await;
+    if sf.status() == 200 {
+        let sf: Value = sf.json().await.unwrap();
+        assert!(sf["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["kind"] != "stairs"));
+    } else {
+        assert_problem(sf, 422, None).await;
+    }
+    let pt = app
+        .post_json(
+            &path,
+            &json!({"from": {"lat": 29.5538, "lon": 106.5363}, "to": to}),
+        )
+        .await;
+    assert_eq!(pt.status(), 200);
+
+    assert_problem(
+        app.post_json(&path, &json!({"from": from})).await,
+        400,
+        Some("to"),
+    )
+    .await;
+    assert_problem(
+        app.post_json(&path, &json!({"from": from, "to": "nope"}))
+            .await,
+        404,
+        None,
+    )
+    .await;
+    assert_problem(
+        app.post_json(
+            &path,
+            &json!({"from": from, "to": to, "profile": "jetpack"}),
+        )
+        .await,
+        400,
+        Some("profile"),
+    )
+    .await;
+    assert_problem(
+        app.post_json(&path, &json!({"from": {"lat": 0.0, "lon": 0.0}, "to": to}))
+            .await,
+        400,
+        Some("from"),
+    )
+    .await;
+}
