@@ -1,0 +1,889 @@
+//! Directions: resolving endpoints (places or snapped points), routing between them, and turning
+//! a route into a [`Leg`] with geometry, climb and bilingual turn-by-turn instructions.
+
+use crate::cost::{flat_speed_mps, stair_steps, CostTable, Profile};
+use crate::geodesy::{bearing_deg, compass, haversine_m, turn_deg};
+use crate::graph::{EdgeKind, Graph};
+use crate::model::{
+    DirectionsRequest, EdgeRef, Endpoint, Instruction, Leg, LineString, PlanError, PlanningModel,
+};
+use crate::paths::{Routes, Seed};
+use crate::snap::{slice_polyline, Snap, SnapError};
+use crate::types::{Bilingual, Lang};
+
+/// Findability rating (1..5) below which a destination gets extra landmark hints …
+pub const LOW_FINDABILITY: f64 = 2.5;
+/// … once at least this many visitors have rated it.
+pub const MIN_FINDABILITY_RATINGS: u32 = 5;
+/// How far in metres to look for a named landmark near a hard-to-find destination.
+pub const LANDMARK_RADIUS_M: f64 = 400.0;
+
+/// A request endpoint resolved against the model.
+#[derive(Clone, Debug)]
+pub(crate) struct Resolved {
+    /// The endpoint as requested.
+    pub endpoint: Endpoint,
+    /// The place, for place endpoints.
+    pub place: Option<usize>,
+    /// Where the point joins the graph, for point endpoints.
+    pub snap: Option<Snap>,
+    /// The graph node, for place endpoints.
+    pub node: Option<usize>,
+}
+
+/// Parses the profile field.
+pub(crate) fn parse_profile(value: Option<&str>) -> Result<Profile, PlanError> {
+    match value {
+        None => Ok(Profile::Standard),
+        Some(s) => Profile::parse(s).ok_or_else(|| {
+            PlanError::invalid(
+                "profile",
+                format!("unknown profile '{s}' (expected standard, step_free or easy)"),
+            )
+        }),
+    }
+}
+
+/// Parses the lang field.
+pub(crate) fn parse_lang(value: Option<&str>) -> Result<Lang, PlanError> {
+    match value {
+        None => Ok(Lang::En),
+        Some(s) => Lang::parse(s).ok_or_else(|| {
+            PlanError::invalid(
+                "lang",
+                format!("unknown language '{s}' (expected zh or en)"),
+            )
+        }),
+    }
+}
+
+/// Resolves an endpoint: a known place id, or a point within the snapping distance of an edge
+/// the profile may use.
+pub(crate) fn resolve(
+    model: &PlanningModel,
+    ep: &Endpoint,
+    profile: Profile,
+    field: &str,
+) -> Result<Resolved, PlanError> {
+    match ep {
+        Endpoint::Place(id) => {
+            let &p = model.place_ids.get(id).ok_or_else(|| {
+                PlanError::new(
+                    404,
+                    "unknown_place",
+                    Some(field.to_string()),
+                    format!("no place '{id}' in this site"),
+                )
+            })?;
+            Ok(Resolved {
+                endpoint: ep.clone(),
+                place: Some(p),
+                snap: None,
+                node: Some(model.places[p].node_idx),
+            })
+        }
+        Endpoint::Point { lat, lon } => {
+            if !lat.is_finite() || !(-90.0..=90.0).contains(lat) {
+                return Err(PlanError::invalid(
+                    field,
+                    format!("latitude {lat} is not in -90..90"),
+                ));
+            }
+            if !lon.is_finite() || !(-180.0..=180.0).contains(lon) {
+                return Err(PlanError::invalid(
+                    field,
+                    format!("longitude {lon} is not in -180..180"),
+                ));
+            }
+            let max = model.max_snap_distance_m;
+            match model.snapper.snap(&model.graph, [*lon, *lat], profile, max) {
+                Ok(snap) => Ok(Resolved {
+                    endpoint: ep.clone(),
+                    place: None,
+                    snap: Some(snap),
+                    node: None,
+                }),
+                Err(SnapError::TooFar(d)) => Err(PlanError::new(
+                    400,
+                    "too_far_from_site",
+                    Some(field.to_string()),
+                    if d.is_finite() {
+                        format!("the point is {d:.0} m from the nearest path of the site; at most {max:.0} m is accepted")
+                    } else {
+                        "the site has no open paths".to_string()
+                    },
+                )),
+                Err(SnapError::NotForProfile) => Err(PlanError::new(
+                    422,
+                    "unreachable",
+                    Some(field.to_string()),
+                    format!(
+                        "no path usable with the {} profile lies within {max:.0} m of the point",
+                        profile.as_str()
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+/// One walked piece of a route.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Piece {
+    /// A straight walk off the graph, between a point and where it joins an edge.
+    Connector { a: [f64; 2], b: [f64; 2] },
+    /// Part or all of an edge, walked from fraction `f0` to `f1` of its length from `from`.
+    Edge { edge: usize, f0: f64, f1: f64 },
+}
+
+impl Piece {
+    fn full(edge: usize, forward: bool) -> Piece {
+        if forward {
+            Piece::Edge {
+                edge,
+                f0: 0.0,
+                f1: 1.0,
+            }
+        } else {
+            Piece::Edge {
+                edge,
+                f0: 1.0,
+                f1: 0.0,
+            }
+        }
+    }
+
+    /// Time in seconds to walk the piece (`None` if the profile may not).
+    pub fn time_s(&self, table: &CostTable) -> Option<f64> {
+        match *self {
+            Piece::Connector { a, b } => Some(haversine_m(a, b) / flat_speed_mps()),
+            Piece::Edge { edge, f0, f1 } => {
+                let t = table.get(edge, f1 >= f0)?;
+                Some((f1 - f0).abs() * t.time_s)
+            }
+        }
+    }
+
+    fn cost_s(&self, table: &CostTable) -> Option<f64> {
+        match *self {
+            Piece::Connector { .. } => self.time_s(table),
+            Piece::Edge { edge, f0, f1 } => {
+                let t = table.get(edge, f1 >= f0)?;
+                Some((f1 - f0).abs() * t.cost_s)
+            }
+        }
+    }
+}
+
+/// A way onto or off the graph at a node, with the pieces walked between the endpoint and it.
+#[derive(Clone, Debug)]
+pub(crate) struct Access {
+    pub node: usize,
+    pub time_s: f64,
+    pub cost_s: f64,
+    pub pieces: Vec<Piece>,
+}
+
+/// How to leave (`outbound`) or reach (`!outbound`) an endpoint via graph nodes.
+pub(crate) fn accesses(
+    model: &PlanningModel,
+    r: &Resolved,
+    table: &CostTable,
+    outbound: bool,
+) -> Vec<Access> {
+    if let Some(node) = r.node {
+        return vec![Access {
+            node,
+            time_s: 0.0,
+            cost_s: 0.0,
+            pieces: Vec::new(),
+        }];
+    }
+    let snap = r.snap.expect("point endpoints are snapped");
+    let edge = &model.graph.edges()[snap.edge];
+    let conn_out = Piece::Connector {
+        a: snap.point,
+        b: snap.on_edge,
+    };
+    let conn_in = Piece::Connector {
+        a: snap.on_edge,
+        b: snap.point,
+    };
+    let mut out = Vec::new();
+    for (node, end_f) in [(edge.from_idx, 0.0), (edge.to_idx, 1.0)] {
+        let part = if outbound {
+            Piece::Edge {
+                edge: snap.edge,
+                f0: snap.fraction,
+                f1: end_f,
+            }
+        } else {
+            Piece::Edge {
+                edge: snap.edge,
+                f0: end_f,
+                f1: snap.fraction,
+            }
+        };
+        let pieces = if outbound {
+            vec![conn_out, part]
+        } else {
+            vec![part, conn_in]
+        };
+        let (Some(time_s), Some(cost_s)) = (
+            pieces.iter().map(|p| p.time_s(table)).sum::<Option<f64>>(),
+            pieces.iter().map(|p| p.cost_s(table)).sum::<Option<f64>>(),
+        ) else {
+            continue;
+        };
+        out.push(Access {
+            node,
+            time_s,
+            cost_s,
+            pieces,
+        });
+    }
+    out
+}
+
+/// Seeds for a search from (or towards) the accesses.
+pub(crate) fn seeds(acc: &[Access]) -> Vec<Seed> {
+    acc.iter()
+        .map(|a| Seed {
+            node: a.node,
+            cost_s: a.cost_s,
+            time_s: a.time_s,
+        })
+        .collect()
+}
+
+/// A route: the pieces walked and their total time.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Route {
+    pub pieces: Vec<Piece>,
+    pub time_s: f64,
+}
+
+/// Turns a node path into pieces.
+pub(crate) fn path_pieces(path: &[(usize, bool)]) -> impl Iterator<Item = Piece> + '_ {
+    path.iter().map(|&(e, fwd)| Piece::full(e, fwd))
+}
+
+/// The fastest route between two resolved endpoints, or `None` when unreachable.
+pub(crate) fn route_between(
+    model: &PlanningModel,
+    from: &Resolved,
+    to: &Resolved,
+    profile: Profile,
+) -> Option<Route> {
+    let table = &model.costs[profile.index()];
+    let standard = &model.costs[0];
+    // Between two places: the precomputed matrix trees.
+    if let (Some(pa), Some(pb)) = (from.place, to.place) {
+        let (ia, ib) = (model.places[pa].matrix_idx, model.places[pb].matrix_idx);
+        let m = &model.matrices[profile.index()];
+        let t = m.time_s(ia, ib);
+        if !t.is_finite() {
+            return None;
+        }
+        let path = m.routes_from(ia).path(&model.graph, m.node(ib))?;
+        return Some(Route {
+            pieces: path_pieces(&path).collect(),
+            time_s: t,
+        });
+    }
+    let out = accesses(model, from, table, true);
+    let inn = accesses(model, to, table, false);
+    let tree = Routes::search(&model.graph, table, standard, &seeds(&out), false);
+    let mut best: Option<Route> = None;
+    for a in &inn {
+        if !tree.reaches(a.node) {
+            continue;
+        }
+        let t = tree.time_s(a.node) + a.time_s;
+        if best.as_ref().is_some_and(|b| b.time_s <= t) {
+            continue;
+        }
+        let Some(path) = tree.path(&model.graph, a.node) else {
+            continue;
+        };
+        let Some(seed) = tree.seed_of(a.node) else {
+            continue;
+        };
+        let mut pieces = out[seed].pieces.clone();
+        pieces.extend(path_pieces(&path));
+        pieces.extend(a.pieces.iter().copied());
+        best = Some(Route { pieces, time_s: t });
+    }
+    // Both points on the same edge: walk along it directly.
+    if let (Some(sa), Some(sb)) = (from.snap, to.snap) {
+        if sa.edge == sb.edge {
+            let pieces = vec![
+                Piece::Connector {
+                    a: sa.point,
+                    b: sa.on_edge,
+                },
+                Piece::Edge {
+                    edge: sa.edge,
+                    f0: sa.fraction,
+                    f1: sb.fraction,
+                },
+                Piece::Connector {
+                    a: sb.on_edge,
+                    b: sb.point,
+                },
+            ];
+            if let Some(t) = pieces.iter().map(|p| p.time_s(table)).sum::<Option<f64>>() {
+                if best.as_ref().is_none_or(|b| t < b.time_s) {
+                    best = Some(Route { pieces, time_s: t });
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Builds the leg for a route.
+pub(crate) fn build_leg(
+    model: &PlanningModel,
+    from: &Resolved,
+    to: &Resolved,
+    route: &Route,
+    profile: Profile,
+) -> Leg {
+    let g = &model.graph;
+    let table = &model.costs[profile.index()];
+    let mut coords: Vec<[f64; 2]> = Vec::new();
+    let mut length_m = 0.0;
+    let mut duration_s = 0.0;
+    let mut ascent_m = 0.0;
+    let mut descent_m = 0.0;
+    let mut edges: Vec<EdgeRef> = Vec::new();
+    let mut last_edge = usize::MAX;
+    let push = |coords: &mut Vec<[f64; 2]>, p: [f64; 2]| {
+        if coords.last() != Some(&p) {
+            coords.push(p);
+        }
+    };
+    for piece in &route.pieces {
+        duration_s += piece.time_s(table).unwrap_or(0.0);
+        match *piece {
+            Piece::Connector { a, b } => {
+                push(&mut coords, a);
+                push(&mut coords, b);
+                length_m += haversine_m(a, b);
+            }
+            Piece::Edge { edge, f0, f1 } => {
+                let e = &g.edges()[edge];
+                let frac = (f1 - f0).abs();
+                for p in slice_polyline(&e.geometry, f0, f1) {
+                    push(&mut coords, p);
+                }
+                length_m += frac * e.length_m;
+                let rise = if f1 >= f0 { e.rise_m() } else { -e.rise_m() } * frac;
+                if rise > 0.0 {
+                    ascent_m += rise;
+                } else {
+                    descent_m -= rise;
+                }
+                if edge != last_edge && frac > 0.0 {
+                    edges.push(EdgeRef {
+                        id: e.id.clone(),
+                        kind: e.kind,
+                    });
+                    last_edge = edge;
+                }
+            }
+        }
+    }
+    if coords.is_empty() {
+        let p = endpoint_position(model, from);
+        coords.push(p);
+    }
+    if coords.len() == 1 {
+        let p = coords[0];
+        coords.push(p);
+    }
+    let instructions = instructions(model, from, to, &route.pieces);
+    Leg {
+        from: from.endpoint.clone(),
+        to: to.endpoint.clone(),
+        geometry: LineString::new(coords),
+        length_m,
+        duration_s,
+        ascent_m,
+        descent_m,
+        edges,
+        instructions,
+    }
+}
+
+fn endpoint_position(model: &PlanningModel, r: &Resolved) -> [f64; 2] {
+    match (r.node, r.snap) {
+        (Some(n), _) => model.graph.nodes()[n].position(),
+        (None, Some(s)) => s.point,
+        _ => [model.site.center_lon, model.site.center_lat],
+    }
+}
+
+/// Answers a directions request.
+pub(crate) fn directions(model: &PlanningModel, req: &DirectionsRequest) -> Result<Leg, PlanError> {
+    let profile = parse_profile(req.profile.as_deref())?;
+    parse_lang(req.lang.as_deref())?;
+    let from = resolve(model, &req.from, profile, "from")?;
+    let to = resolve(model, &req.to, profile, "to")?;
+    let route = route_between(model, &from, &to, profile).ok_or_else(|| {
+        PlanError::new(
+            422,
+            "unreachable",
+            Some("to".into()),
+            format!(
+                "there is no {} route from {} to {}",
+                profile_words(profile),
+                describe(model, &from),
+                describe(model, &to)
+            ),
+        )
+    })?;
+    Ok(build_leg(model, &from, &to, &route, profile))
+}
+
+pub(crate) fn profile_words(p: Profile) -> &'static str {
+    match p {
+        Profile::Standard => "walking",
+        Profile::StepFree => "step-free",
+        Profile::Easy => "easy walking",
+    }
+}
+
+fn describe(model: &PlanningModel, r: &Resolved) -> String {
+    match r.place {
+        Some(p) => format!("'{}'", model.places[p].spec.id),
+        None => match &r.endpoint {
+            Endpoint::Point { lat, lon } => format!("({lat:.6}, {lon:.6})"),
+            Endpoint::Place(id) => id.clone(),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Instructions
+// ---------------------------------------------------------------------------------------------
+
+/// A run of pieces described by one instruction.
+struct Group {
+    kind: Option<EdgeKind>,
+    name: Option<Bilingual>,
+    first_edge: Option<usize>,
+    length_m: f64,
+    rise_m: f64,
+    steps: f64,
+    start_heading: Option<f64>,
+    end_heading: Option<f64>,
+    /// Node reached at the end, if the group ends on one.
+    end_node: Option<usize>,
+    hints: Vec<Bilingual>,
+}
+
+fn heading_of(points: &[[f64; 2]], at_end: bool) -> Option<f64> {
+    let mut it: Box<dyn Iterator<Item = &[[f64; 2]]>> = if at_end {
+        Box::new(points.windows(2).rev())
+    } else {
+        Box::new(points.windows(2))
+    };
+    it.find(|w| haversine_m(w[0], w[1]) > 0.5)
+        .map(|w| bearing_deg(w[0], w[1]))
+}
+
+fn round_m(d: f64) -> u32 {
+    if d < 50.0 {
+        ((d / 5.0).round() * 5.0).max(if d > 0.0 { 5.0 } else { 0.0 }) as u32
+    } else {
+        ((d / 10.0).round() * 10.0) as u32
+    }
+}
+
+fn groups(g: &Graph, pieces: &[Piece]) -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::new();
+    for piece in pieces {
+        match *piece {
+            Piece::Connector { a, b } => {
+                let len = haversine_m(a, b);
+                if len < 1.0 {
+                    continue;
+                }
+                let h = bearing_deg(a, b);
+                out.push(Group {
+                    kind: None,
+                    name: None,
+                    first_edge: None,
+                    length_m: len,
+                    rise_m: 0.0,
+                    steps: 0.0,
+                    start_heading: Some(h),
+                    end_heading: Some(h),
+                    end_node: None,
+                    hints: Vec::new(),
+                });
+            }
+            Piece::Edge { edge, f0, f1 } => {
+                let frac = (f1 - f0).abs();
+                if frac <= 0.0 {
+                    continue;
+                }
+                let e = &g.edges()[edge];
+                let forward = f1 >= f0;
+                let geom = slice_polyline(&e.geometry, f0, f1);
+                let (sh, eh) = (heading_of(&geom, false), heading_of(&geom, true));
+                let rise = if forward { e.rise_m() } else { -e.rise_m() } * frac;
+                let steps = if e.kind == EdgeKind::Stairs {
+                    stair_steps(e) * frac
+                } else {
+                    0.0
+                };
+                let end_node = if f1 == 1.0 {
+                    Some(e.to_idx)
+                } else if f1 == 0.0 {
+                    Some(e.from_idx)
+                } else {
+                    None
+                };
+                if let Some(last) = out.last_mut() {
+                    let same = last.kind == Some(e.kind) && last.name == e.name;
+                    let turn = match (last.end_heading, sh) {
+                        (Some(a), Some(b)) => turn_deg(a, b).abs(),
+                        _ => 0.0,
+                    };
+                    // Same named way (any turn), or an unnamed one going on straight. Stairs,
+                    // elevators and crossings of one kind always merge.
+                    let mergeable = same
+                        && (e.name.is_some()
+                            || turn < 40.0
+                            || matches!(
+                                e.kind,
+                                EdgeKind::Stairs | EdgeKind::Elevator | EdgeKind::Crossing
+                            ));
+                    // Stairs going up then down are told apart.
+                    let same_dir = e.kind != EdgeKind::Stairs && e.kind != EdgeKind::Elevator
+                        || (last.rise_m >= 0.0) == (rise >= 0.0);
+                    if mergeable && same_dir {
+                        last.length_m += frac * e.length_m;
+                        last.rise_m += rise;
+                        last.steps += steps;
+                        if eh.is_some() {
+                            last.end_heading = eh;
+                        }
+                        last.end_node = end_node;
+                        if let Some(h) = &e.hint {
+                            if !last.hints.contains(h) {
+                                last.hints.push(h.clone());
+                            }
+                        }
+                        continue;
+                    }
+                }
+                out.push(Group {
+                    kind: Some(e.kind),
+                    name: e.name.clone(),
+                    first_edge: Some(edge),
+                    length_m: frac * e.length_m,
+                    rise_m: rise,
+                    steps,
+                    start_heading: sh,
+                    end_heading: eh,
+                    end_node,
+                    hints: e.hint.iter().cloned().collect(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn turn_words(turn: f64) -> (&'static str, &'static str) {
+    let a = turn.abs();
+    let right = turn > 0.0;
+    if a < 25.0 {
+        ("Continue", "继续直行")
+    } else if a < 60.0 {
+        if right {
+            ("Bear right", "向右前方")
+        } else {
+            ("Bear left", "向左前方")
+        }
+    } else if a < 150.0 {
+        if right {
+            ("Turn right", "右转")
+        } else {
+            ("Turn left", "左转")
+        }
+    } else {
+        ("Turn around", "掉头")
+    }
+}
+
+fn place_name(model: &PlanningModel, r: &Resolved) -> Option<Bilingual> {
+    r.place.map(|p| model.places[p].spec.name.clone())
+}
+
+fn instructions(
+    model: &PlanningModel,
+    from: &Resolved,
+    to: &Resolved,
+    pieces: &[Piece],
+) -> Vec<Instruction> {
+    let g = &model.graph;
+    let groups = groups(g, pieces);
+    let mut out = Vec::with_capacity(groups.len() + 2);
+    let n = groups.len();
+    let from_name = place_name(model, from);
+    let to_name = place_name(model, to);
+    for (i, gr) in groups.iter().enumerate() {
+        let d = round_m(gr.length_m);
+        // How the instruction starts: a heading for the first, a turn for the others.
+        let (lead_en, lead_zh) = if i == 0 {
+            let h = gr.start_heading.unwrap_or(0.0);
+            let (c_en, c_zh) = compass(h);
+            match &from_name {
+                Some(nm) => (
+                    format!("From {}, head {c_en}", nm.en),
+                    format!("从{}出发，向{c_zh}", nm.zh),
+                ),
+                None => (format!("Head {c_en}"), format!("向{c_zh}出发")),
+            }
+        } else {
+            let turn = match (groups[i - 1].end_heading, gr.start_heading) {
+                (Some(a), Some(b)) => turn_deg(a, b),
+                _ => 0.0,
+            };
+            let (en, zh) = turn_words(turn);
+            (en.to_string(), zh.to_string())
+        };
+        let to_node = gr
+            .end_node
+            .and_then(|nidx| g.nodes()[nidx].name.clone())
+            .filter(|_| i + 1 < n || to_name.is_none());
+        let node_en = to_node
+            .as_ref()
+            .map(|x| format!(" to {}", x.en))
+            .unwrap_or_default();
+        let node_zh = to_node
+            .as_ref()
+            .map(|x| format!("，到达{}", x.zh))
+            .unwrap_or_default();
+        let (mut en, mut zh) = match gr.kind {
+            None => {
+                if i == 0 && n > 1 {
+                    (
+                        format!("{lead_en} and walk {d} m to the path"),
+                        format!("{lead_zh}，步行{d}米到达道路"),
+                    )
+                } else {
+                    (
+                        format!("{lead_en} and walk {d} m to your destination"),
+                        format!("{lead_zh}，步行{d}米到达目的地"),
+                    )
+                }
+            }
+            Some(EdgeKind::Stairs) => {
+                let steps = gr.steps.round() as u32;
+                let up = gr.rise_m > 0.0;
+                let named_en = gr
+                    .name
+                    .as_ref()
+                    .map(|x| format!(" ({})", x.en))
+                    .unwrap_or_default();
+                let named_zh = gr.name.as_ref().map(|x| x.zh.clone()).unwrap_or_default();
+                let (dir_en, dir_zh) = if up {
+                    ("up", "上行")
+                } else {
+                    ("down", "下行")
+                };
+                (
+                    format!(
+                        "{lead_en} and take the stairs{named_en} {dir_en} {steps} steps{node_en}"
+                    ),
+                    format!("{lead_zh}，走{named_zh}台阶{dir_zh}{steps}级{node_zh}"),
+                )
+            }
+            Some(EdgeKind::Elevator) => {
+                let h = gr.rise_m.abs().round() as u32;
+                let (dir_en, dir_zh) = if gr.rise_m >= 0.0 {
+                    ("up", "上行")
+                } else {
+                    ("down", "下行")
+                };
+                (
+                    format!("Take the elevator {dir_en} {h} m{node_en}"),
+                    format!("乘电梯{dir_zh}{h}米{node_zh}"),
+                )
+            }
+            Some(EdgeKind::Crossing) => {
+                let what_en = gr
+                    .name
+                    .as_ref()
+                    .map(|x| x.en.clone())
+                    .unwrap_or_else(|| "the road".into());
+                let what_zh = gr
+                    .name
+                    .as_ref()
+                    .map(|x| x.zh.clone())
+                    .unwrap_or_else(|| "马路".into());
+                (
+                    format!("{lead_en} and cross {what_en}{node_en}"),
+                    format!("{lead_zh}，穿过{what_zh}{node_zh}"),
+                )
+            }
+            Some(EdgeKind::Footbridge) => {
+                let named_en = gr
+                    .name
+                    .as_ref()
+                    .map(|x| format!(" {}", x.en))
+                    .unwrap_or_default();
+                let named_zh = gr
+                    .name
+                    .as_ref()
+                    .map(|x| x.zh.clone())
+                    .unwrap_or_else(|| "天桥".into());
+                (
+                    format!("{lead_en} and cross the footbridge{named_en} ({d} m){node_en}"),
+                    format!("{lead_zh}，走过{named_zh}（{d}米）{node_zh}"),
+                )
+            }
+            Some(kind) => {
+                let (along_en, along_zh) = match (&gr.name, kind) {
+                    (Some(nm), _) => (format!(" along {}", nm.en), format!("沿{}", nm.zh)),
+                    (None, EdgeKind::Indoor) => {
+                        (" through the building".to_string(), "穿过建筑".to_string())
+                    }
+                    (None, EdgeKind::Road) => (" along the road".to_string(), "沿马路".to_string()),
+                    _ => (String::new(), String::new()),
+                };
+                let slope_en = if gr.length_m > 0.0 && gr.rise_m / gr.length_m > 0.06 {
+                    " uphill"
+                } else if gr.length_m > 0.0 && gr.rise_m / gr.length_m < -0.06 {
+                    " downhill"
+                } else {
+                    ""
+                };
+                let slope_zh = match slope_en {
+                    " uphill" => "上坡",
+                    " downhill" => "下坡",
+                    _ => "",
+                };
+                (
+                    format!("{lead_en}{along_en} and walk {d} m{slope_en}{node_en}"),
+                    format!("{lead_zh}，{along_zh}{slope_zh}步行{d}米{node_zh}"),
+                )
+            }
+        };
+        for h in &gr.hints {
+            en.push_str(&format!(". Hint: {}", h.en));
+            zh.push_str(&format!("。提示：{}", h.zh));
+        }
+        out.push(Instruction {
+            zh,
+            en,
+            edge_id: gr.first_edge.map(|e| g.edges()[e].id.clone()),
+            distance_m: gr.length_m,
+        });
+    }
+    // Arrival.
+    let (arr_en, arr_zh) = match &to_name {
+        Some(nm) => (format!("Arrive at {}", nm.en), format!("到达{}", nm.zh)),
+        None => (
+            "Arrive at your destination".to_string(),
+            "到达目的地".to_string(),
+        ),
+    };
+    out.push(Instruction {
+        zh: arr_zh,
+        en: arr_en,
+        edge_id: None,
+        distance_m: 0.0,
+    });
+    if let Some(p) = to.place {
+        if let Some(extra) = findability_hint(model, p) {
+            out.push(extra);
+        }
+    }
+    out
+}
+
+/// Whether visitors rate the place hard to find.
+pub(crate) fn hard_to_find(model: &PlanningModel, place: usize) -> bool {
+    let id = &model.places[place].spec.id;
+    model.stats.get(id).is_some_and(|s| {
+        s.count >= MIN_FINDABILITY_RATINGS && s.findability.is_some_and(|f| f < LOW_FINDABILITY)
+    })
+}
+
+/// Extra landmark hints for a destination that visitors rate hard to find: the nearest named
+/// node, its distance and bearing, the hints of the ways into the place's node, and its Chinese
+/// name to ask for.
+fn findability_hint(model: &PlanningModel, place: usize) -> Option<Instruction> {
+    if !hard_to_find(model, place) {
+        return None;
+    }
+    let p = &model.places[place];
+    let g = &model.graph;
+    let at = g.nodes()[p.node_idx].position();
+    let landmark = g
+        .nodes()
+        .iter()
+        .filter(|n| n.name.as_ref().is_some_and(|nm| nm != &p.spec.name))
+        .map(|n| (haversine_m(n.position(), at), n))
+        .filter(|(d, _)| *d <= LANDMARK_RADIUS_M)
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    let name = &p.spec.name;
+    let (mut en, mut zh) = match landmark {
+        Some((d, n)) if d >= 5.0 => {
+            let (c_en, c_zh) = compass(bearing_deg(n.position(), at));
+            let lm = n.name.as_ref().expect("filtered on names");
+            (
+                format!(
+                    "{} is easy to miss: it is about {} m {c_en} of {}",
+                    name.en,
+                    round_m(d),
+                    lm.en
+                ),
+                format!(
+                    "{}不易找到：位于{}{c_zh}方向约{}米处",
+                    name.zh,
+                    lm.zh,
+                    round_m(d)
+                ),
+            )
+        }
+        Some((_, n)) => {
+            let lm = n.name.as_ref().expect("filtered on names");
+            (
+                format!("{} is easy to miss: look for it at {}", name.en, lm.en),
+                format!("{}不易找到：就在{}", name.zh, lm.zh),
+            )
+        }
+        None => (
+            format!("{} is easy to miss", name.en),
+            format!("{}不易找到", name.zh),
+        ),
+    };
+    let mut hints: Vec<&Bilingual> = Vec::new();
+    for a in g.adjacent(p.node_idx) {
+        if let Some(h) = &g.edges()[a.edge].hint {
+            if !hints.contains(&h) {
+                hints.push(h);
+            }
+        }
+    }
+    for h in hints {
+        en.push_str(&format!(". {}", h.en));
+        zh.push_str(&format!("。{}", h.zh));
+    }
+    en.push_str(&format!(". Ask for \u{201c}{}\u{201d}", name.zh));
+    zh.push('。');
+    Some(Instruction {
+        zh,
+        en,
+        edge_id: None,
+        distance_m: 0.0,
+    })
+}

@@ -1,0 +1,1014 @@
+//! The visit-plan solver: an orienteering problem with time windows, time-dependent utilities
+//! (crowding by hour), area precedence, per-kind caps, a fee cap and must-visit places.
+//!
+//! Small candidate sets are solved exactly by dynamic programming over subsets with
+//! (time, utility) labels; larger ones by an iterated local search with a deterministic random
+//! generator and an iteration budget.
+
+use std::time::{Duration, Instant};
+
+use crate::rng::SplitMix64;
+
+/// Slack in seconds for comparing times (floating-point sums of many edge times).
+pub(crate) const TIME_EPS_S: f64 = 1e-6;
+
+/// One place the plan may visit.
+#[derive(Clone, Debug)]
+pub(crate) struct Cand {
+    /// Walking seconds from the plan's start.
+    pub from_start_s: f64,
+    /// Walking seconds to the plan's end (0 without an end).
+    pub to_end_s: f64,
+    /// Visit length in seconds.
+    pub dwell_s: f64,
+    /// Windows `(open, close)` in seconds after the start in which a visit must lie whole.
+    pub windows: Vec<(f64, f64)>,
+    /// Utility in points by local hour slot (0 = the start date's 00h).
+    pub util_by_hour: Vec<f64>,
+    /// Entry fee in CNY.
+    pub fee: f64,
+    /// Area index (for precedence and combination bonuses).
+    pub area: usize,
+    /// Bit `k` set when the place counts against cap `k`.
+    pub cap_bits: u32,
+    /// Must appear in the plan.
+    pub must: bool,
+}
+
+/// The problem for one request.
+#[derive(Clone, Debug)]
+pub(crate) struct Problem {
+    pub cands: Vec<Cand>,
+    /// `travel_s[i * n + j]`: walking seconds from candidate `i` to `j`.
+    pub travel_s: Vec<f64>,
+    /// Time budget in seconds.
+    pub budget_s: f64,
+    /// Walking seconds from start straight to end (0 without an end).
+    pub start_to_end_s: f64,
+    /// Cap on total fees in CNY.
+    pub fee_cap: Option<f64>,
+    /// `(first, then)` area pairs: no stop in `first` after a stop in `then`.
+    pub precedence: Vec<(usize, usize)>,
+    /// Maximum stops per cap.
+    pub caps: Vec<u32>,
+    /// `(area bit mask, bonus points)` per combination rule: bonus for each further area.
+    pub combine: Vec<(u64, f64)>,
+    /// Points lost per second of plan duration (a tie-breaker favouring shorter plans).
+    pub time_weight_per_s: f64,
+    /// Local time of the start in seconds after the start date's midnight.
+    pub t0_s: f64,
+}
+
+/// A solved schedule.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Schedule {
+    pub route: Vec<usize>,
+    /// Arrival, service start and departure per stop, seconds after the plan's start.
+    pub arrive_s: Vec<f64>,
+    pub start_s: Vec<f64>,
+    pub depart_s: Vec<f64>,
+    /// Utility per stop at its service start.
+    pub utility: Vec<f64>,
+    /// Arrival at the end (or the last departure without an end), seconds after the start.
+    pub finish_s: f64,
+    /// The objective: utilities + combination bonuses − time weight × finish.
+    pub score: f64,
+}
+
+impl Problem {
+    fn n(&self) -> usize {
+        self.cands.len()
+    }
+
+    #[inline]
+    fn travel(&self, i: usize, j: usize) -> f64 {
+        self.travel_s[i * self.cands.len() + j]
+    }
+
+    /// Earliest service start at or after `arrive` such that the whole visit fits a window.
+    #[inline]
+    pub fn service_start(&self, c: &Cand, arrive: f64) -> Option<f64> {
+        for &(o, cl) in &c.windows {
+            let s = arrive.max(o);
+            if s + c.dwell_s <= cl + TIME_EPS_S && s < cl {
+                return Some(s);
+            }
+        }
+        None
+    }
+
+    #[inline]
+    pub fn utility_at(&self, c: &Cand, start_s: f64) -> f64 {
+        let h = ((self.t0_s + start_s) / 3600.0).floor().max(0.0) as usize;
+        c.util_by_hour[h.min(c.util_by_hour.len() - 1)]
+    }
+
+    fn combine_bonus(&self, areas: u64) -> f64 {
+        self.combine
+            .iter()
+            .map(|&(mask, bonus)| {
+                let k = (areas & mask).count_ones();
+                bonus * f64::from(k.saturating_sub(1))
+            })
+            .sum()
+    }
+
+    /// Evaluates a route: `None` when infeasible (must-visits are not checked here).
+    pub fn evaluate(&self, route: &[usize]) -> Option<f64> {
+        let mut t = 0.0;
+        let mut prev: Option<usize> = None;
+        let mut score = 0.0;
+        let mut fee = 0.0;
+        let mut counts = [0u32; 32];
+        let mut seen: u64 = 0;
+        for &i in route {
+            let c = &self.cands[i];
+            let a = t + prev.map_or(c.from_start_s, |p| self.travel(p, i));
+            let s = self.service_start(c, a)?;
+            for &(first, then) in &self.precedence {
+                if c.area == first && seen & (1 << then) != 0 {
+                    return None;
+                }
+            }
+            seen |= 1 << c.area;
+            t = s + c.dwell_s;
+            if t > self.budget_s + TIME_EPS_S {
+                return None;
+            }
+            score += self.utility_at(c, s);
+            fee += c.fee;
+            for (k, cap) in self.caps.iter().enumerate() {
+                if c.cap_bits & (1 << k) != 0 {
+                    counts[k] += 1;
+                    if counts[k] > *cap {
+                        return None;
+                    }
+                }
+            }
+            prev = Some(i);
+        }
+        if let Some(cap) = self.fee_cap {
+            if fee > cap + 1e-9 {
+                return None;
+            }
+        }
+        let finish = t + prev.map_or(self.start_to_end_s, |p| self.cands[p].to_end_s);
+        if finish > self.budget_s + TIME_EPS_S {
+            return None;
+        }
+        Some(score + self.combine_bonus(seen) - self.time_weight_per_s * finish)
+    }
+
+    /// The full schedule of a feasible route.
+    pub fn schedule(&self, route: &[usize]) -> Option<Schedule> {
+        let score = self.evaluate(route)?;
+        let mut sch = Schedule {
+            route: route.to_vec(),
+            score,
+            ..Schedule::default()
+        };
+        let mut t = 0.0;
+        let mut prev: Option<usize> = None;
+        for &i in route {
+            let c = &self.cands[i];
+            let a = t + prev.map_or(c.from_start_s, |p| self.travel(p, i));
+            let s = self.service_start(c, a)?;
+            sch.arrive_s.push(a);
+            sch.start_s.push(s);
+            t = s + c.dwell_s;
+            sch.depart_s.push(t);
+            sch.utility.push(self.utility_at(c, s));
+            prev = Some(i);
+        }
+        sch.finish_s = t + prev.map_or(self.start_to_end_s, |p| self.cands[p].to_end_s);
+        Some(sch)
+    }
+
+    fn musts(&self) -> Vec<usize> {
+        (0..self.n()).filter(|&i| self.cands[i].must).collect()
+    }
+
+    fn has_all_musts(&self, route: &[usize]) -> bool {
+        self.cands
+            .iter()
+            .enumerate()
+            .all(|(i, c)| !c.must || route.contains(&i))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exact: dynamic programming over subsets with dominance-pruned labels
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy)]
+struct Label {
+    t: f64,
+    score: f64,
+    parent: u32,
+    node: u8,
+}
+
+const NO_PARENT: u32 = u32::MAX;
+
+/// The optimal route, by dynamic programming over subsets (exact for any instance; meant for
+/// up to about 12 candidates). `None` when no route holds every must-visit.
+///
+/// Labels `(departure time, utility so far)` at `(visited set, last stop)` are pruned by
+/// dominance: an earlier departure with at least as much utility, plus the most that the
+/// remaining stops' time-dependent utilities could differ, wins (arriving earlier never hurts
+/// feasibility: waiting for an opening is allowed and deadlines only close).
+pub(crate) fn solve_exact(p: &Problem) -> Option<Vec<usize>> {
+    let n = p.n();
+    assert!(n <= 20, "exact solver is for small instances");
+    let full = 1usize << n;
+    let spread: Vec<f64> = p
+        .cands
+        .iter()
+        .map(|c| {
+            let (lo, hi) = c
+                .util_by_hour
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &u| (lo.min(u), hi.max(u)));
+            (hi - lo).max(0.0)
+        })
+        .collect();
+    let must_mask: usize = (0..n).filter(|&i| p.cands[i].must).map(|i| 1 << i).sum();
+    let mut area_bits = vec![0usize; 64];
+    for (i, c) in p.cands.iter().enumerate() {
+        area_bits[c.area] |= 1 << i;
+    }
+    let cap_masks: Vec<usize> = (0..p.caps.len())
+        .map(|k| (0..n).filter(|&i| p.cands[i].cap_bits & (1 << k) != 0).map(|i| 1 << i).sum())
+        .collect();
+    let mut arena: Vec<Label> = Vec::new();
+    let mut lists: Vec<Vec<u32>> = vec![Vec::new(); full * n];
+
+    let try_add = |arena: &mut Vec<Label>, list: &mut Vec<u32>, lab: Label, delta: f64| {
+        for &k in list.iter() {
+            let o = arena[k as usize];
+            if o.t <= lab.t + TIME_EPS_S && o.score >= lab.score + delta - 1e-12 {
+                return;
+            }
+        }
+        list.retain(|&k| {
+            let o = arena[k as usize];
+            !(lab.t <= o.t + TIME_EPS_S && lab.score >= o.score + delta - 1e-12)
+        });
+        arena.push(lab);
+        list.push((arena.len() - 1) as u32);
+    };
+
+    let delta_of = |mask: usize| -> f64 {
+        (0..n)
+            .filter(|&i| mask & (1 << i) == 0)
+            .map(|i| spread[i])
+            .sum()
+    };
+
+    let extend = |mask: usize, j: usize, arrive: f64| -> Option<(f64, f64)> {
+        let c = &p.cands[j];
+        let s = p.service_start(c, arrive)?;
+        let t = s + c.dwell_s;
+        if t > p.budget_s + TIME_EPS_S {
+            return None;
+        }
+        for &(first, then) in &p.precedence {
+            if c.area == first && mask & area_bits[then] != 0 {
+                return None;
+            }
+        }
+        let nm = mask | (1 << j);
+        for (k, &cm) in cap_masks.iter().enumerate() {
+            if (nm & cm).count_ones() > p.caps[k] {
+                return None;
+            }
+        }
+        if let Some(cap) = p.fee_cap {
+            let fee: f64 = (0..n).filter(|&i| nm & (1 << i) != 0).map(|i| p.cands[i].fee).sum();
+            if fee > cap + 1e-9 {
+                return None;
+            }
+        }
+        Some((t, p.utility_at(c, s)))
+    };
+
+    for j in 0..n {
+        if let Some((t, u)) = extend(0, j, p.cands[j].from_start_s) {
+            let m = 1 << j;
+            let d = delta_of(m);
+            let mut list = std::mem::take(&mut lists[m * n + j]);
+            try_add(
+                &mut arena,
+                &mut list,
+                Label {
+                    t,
+                    score: u,
+                    parent: NO_PARENT,
+                    node: j as u8,
+                },
+                d,
+            );
+            lists[m * n + j] = list;
+        }
+    }
+    for mask in 1..full {
+        for last in 0..n {
+            if mask & (1 << last) == 0 || lists[mask * n + last].is_empty() {
+                continue;
+            }
+            let labels = lists[mask * n + last].clone();
+            for j in 0..n {
+                if mask & (1 << j) != 0 {
+                    continue;
+                }
+                let nm = mask | (1 << j);
+                let d = delta_of(nm);
+                for &li in &labels {
+                    let lab = arena[li as usize];
+                    let Some((t, u)) = extend(mask, j, lab.t + p.travel(last, j)) else {
+                        continue;
+                    };
+                    let mut list = std::mem::take(&mut lists[nm * n + j]);
+                    try_add(
+                        &mut arena,
+                        &mut list,
+                        Label {
+                            t,
+                            score: lab.score + u,
+                            parent: li,
+                            node: j as u8,
+                        },
+                        d,
+                    );
+                    lists[nm * n + j] = list;
+                }
+            }
+        }
+    }
+
+    // Best complete route.
+    let mut best: Option<(f64, Option<u32>)> = None;
+    if must_mask == 0 && p.start_to_end_s <= p.budget_s + TIME_EPS_S {
+        best = Some((-p.time_weight_per_s * p.start_to_end_s, None));
+    }
+    for mask in 1..full {
+        if mask & must_mask != must_mask {
+            continue;
+        }
+        let mut areas = 0u64;
+        for i in 0..n {
+            if mask & (1 << i) != 0 {
+                areas |= 1 << p.cands[i].area;
+            }
+        }
+        let bonus = p.combine_bonus(areas);
+        for last in 0..n {
+            for &li in &lists[mask * n + last] {
+                let lab = arena[li as usize];
+                let finish = lab.t + p.cands[last].to_end_s;
+                if finish > p.budget_s + TIME_EPS_S {
+                    continue;
+                }
+                let obj = lab.score + bonus - p.time_weight_per_s * finish;
+                if best.is_none_or(|(b, _)| obj > b + 1e-12) {
+                    best = Some((obj, Some(li)));
+                }
+            }
+        }
+    }
+    let (_, mut cur) = best?;
+    let mut route = Vec::new();
+    while let Some(li) = cur {
+        let lab = arena[li as usize];
+        route.push(lab.node as usize);
+        cur = (lab.parent != NO_PARENT).then_some(lab.parent);
+    }
+    route.reverse();
+    Some(route)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heuristic: iterated local search
+// ---------------------------------------------------------------------------------------------
+
+/// Limits of the heuristic.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HeuristicLimits {
+    pub iterations: u32,
+    pub time_cap: Duration,
+    pub seed: u64,
+}
+
+struct Search<'a> {
+    p: &'a Problem,
+    in_route: Vec<bool>,
+    trial: Vec<usize>,
+}
+
+/// A feasible insertion: candidate `u` at position `k`, with the new objective.
+#[derive(Clone, Copy)]
+struct Insertion {
+    u: usize,
+    k: usize,
+    score: f64,
+    ratio: f64,
+}
+
+impl Search<'_> {
+    fn set_route(&mut self, route: &[usize]) {
+        self.in_route.iter_mut().for_each(|x| *x = false);
+        for &i in route {
+            self.in_route[i] = true;
+        }
+    }
+
+    /// Finish time and suffix sums of waits per position, for slack-based filtering.
+    fn timing(&self, route: &[usize]) -> (f64, Vec<f64>) {
+        let p = self.p;
+        let mut t = 0.0;
+        let mut prev: Option<usize> = None;
+        let mut waits = Vec::with_capacity(route.len() + 1);
+        for &i in route {
+            let c = &p.cands[i];
+            let a = t + prev.map_or(c.from_start_s, |q| p.travel(q, i));
+            let s = p.service_start(c, a).unwrap_or(a);
+            waits.push(s - a);
+            t = s + c.dwell_s;
+            prev = Some(i);
+        }
+        let finish = t + prev.map_or(p.start_to_end_s, |q| p.cands[q].to_end_s);
+        waits.push(0.0);
+        for k in (0..route.len()).rev() {
+            waits[k] += waits[k + 1];
+        }
+        (finish, waits)
+    }
+
+    /// Every feasible insertion that improves the objective.
+    fn insertions(&mut self, route: &[usize], cur: f64, out: &mut Vec<Insertion>) {
+        out.clear();
+        let p = self.p;
+        let (finish, waits) = self.timing(route);
+        let slack = p.budget_s - finish;
+        for u in 0..p.n() {
+            if self.in_route[u] {
+                continue;
+            }
+            let cu = &p.cands[u];
+            for k in 0..=route.len() {
+                let before = if k == 0 {
+                    cu.from_start_s
+                } else {
+                    p.travel(route[k - 1], u)
+                };
+                let (after, old) = if k == route.len() {
+                    let old = if k == 0 {
+                        p.start_to_end_s
+                    } else {
+                        p.cands[route[k - 1]].to_end_s
+                    };
+                    (cu.to_end_s, old)
+                } else {
+                    let nx = route[k];
+                    let old = if k == 0 {
+                        p.cands[nx].from_start_s
+                    } else {
+                        p.travel(route[k - 1], nx)
+                    };
+                    (p.travel(u, nx), old)
+                };
+                let extra = before + cu.dwell_s + after - old;
+                if extra > slack + waits[k] + TIME_EPS_S {
+                    continue;
+                }
+                self.trial.clear();
+                self.trial.extend_from_slice(&route[..k]);
+                self.trial.push(u);
+                self.trial.extend_from_slice(&route[k..]);
+                if let Some(sc) = p.evaluate(&self.trial) {
+                    let gain = sc - cur;
+                    if gain > 1e-12 {
+                        out.push(Insertion {
+                            u,
+                            k,
+                            score: sc,
+                            ratio: gain * gain / extra.max(1.0),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Inserts stops while any insertion improves the objective: the best gain²/time ratio, or
+    /// with `rng`, one of the three best at random; `greedy_gain` picks the largest gain instead.
+    fn repair(&mut self, route: &mut Vec<usize>, cur: &mut f64, mut rng: Option<&mut SplitMix64>, greedy_gain: bool) {
+        let mut ins = Vec::new();
+        loop {
+            self.insertions(route, *cur, &mut ins);
+            if ins.is_empty() {
+                return;
+            }
+            if greedy_gain {
+                ins.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.u.cmp(&b.u)).then(a.k.cmp(&b.k)));
+            } else {
+                ins.sort_by(|a, b| b.ratio.total_cmp(&a.ratio).then(a.u.cmp(&b.u)).then(a.k.cmp(&b.k)));
+            }
+            let pick = match rng.as_deref_mut() {
+                Some(r) => ins[r.below(ins.len().min(3))],
+                None => ins[0],
+            };
+            route.insert(pick.k, pick.u);
+            self.in_route[pick.u] = true;
+            *cur = pick.score;
+        }
+    }
+
+    /// Moves that keep the visited set: relocate one stop, exchange two, or reverse a segment
+    /// (2-opt).
+    fn try_reorder(&mut self, route: &mut [usize], cur: &mut f64) -> bool {
+        let n = route.len();
+        if n < 2 {
+            return false;
+        }
+        let p = self.p;
+        let mut improved = false;
+        for i in 0..n {
+            for j in 0..n {
+                if i == j {
+                    continue;
+                }
+                self.trial.clear();
+                self.trial.extend_from_slice(route);
+                let x = self.trial.remove(i);
+                self.trial.insert(j, x);
+                if let Some(s) = p.evaluate(&self.trial) {
+                    if s > *cur + 1e-12 {
+                        route.copy_from_slice(&self.trial);
+                        *cur = s;
+                        improved = true;
+                    }
+                }
+            }
+        }
+        for i in 0..n - 1 {
+            for j in i + 1..n {
+                self.trial.clear();
+                self.trial.extend_from_slice(route);
+                self.trial.swap(i, j);
+                if let Some(s) = p.evaluate(&self.trial) {
+                    if s > *cur + 1e-12 {
+                        route.copy_from_slice(&self.trial);
+                        *cur = s;
+                        improved = true;
+                    }
+                }
+            }
+        }
+        for i in 0..n - 1 {
+            for j in i + 3..=n {
+                self.trial.clear();
+                self.trial.extend_from_slice(route);
+                self.trial[i..j].reverse();
+                if let Some(s) = p.evaluate(&self.trial) {
+                    if s > *cur + 1e-12 {
+                        route.copy_from_slice(&self.trial);
+                        *cur = s;
+                        improved = true;
+                    }
+                }
+            }
+        }
+        improved
+    }
+
+    /// Replaces one visited stop by an unvisited one at any position, if that improves.
+    fn try_swap(&mut self, route: &mut Vec<usize>, cur: &mut f64) -> bool {
+        let p = self.p;
+        let mut best: Option<(f64, Vec<usize>, usize, usize)> = None;
+        let mut base = Vec::with_capacity(route.len());
+        for k in 0..route.len() {
+            let v = route[k];
+            if p.cands[v].must {
+                continue;
+            }
+            base.clear();
+            base.extend(route.iter().enumerate().filter(|&(i, _)| i != k).map(|(_, &x)| x));
+            for u in 0..p.n() {
+                if self.in_route[u] {
+                    continue;
+                }
+                for pos in 0..=base.len() {
+                    self.trial.clear();
+                    self.trial.extend_from_slice(&base[..pos]);
+                    self.trial.push(u);
+                    self.trial.extend_from_slice(&base[pos..]);
+                    if let Some(s) = p.evaluate(&self.trial) {
+                        if s > *cur + 1e-12 && best.as_ref().is_none_or(|b| s > b.0) {
+                            best = Some((s, self.trial.clone(), v, u));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((s, r, v, u)) = best {
+            self.in_route[v] = false;
+            self.in_route[u] = true;
+            *route = r;
+            *cur = s;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Drops stops whose removal improves the objective.
+    fn try_drop(&mut self, route: &mut Vec<usize>, cur: &mut f64) -> bool {
+        let p = self.p;
+        let mut improved = false;
+        let mut k = 0;
+        while k < route.len() {
+            if !p.cands[route[k]].must {
+                self.trial.clear();
+                self.trial.extend_from_slice(route);
+                let v = self.trial.remove(k);
+                if let Some(s) = p.evaluate(&self.trial) {
+                    if s > *cur + 1e-12 {
+                        self.in_route[v] = false;
+                        route.remove(k);
+                        *cur = s;
+                        improved = true;
+                        continue;
+                    }
+                }
+            }
+            k += 1;
+        }
+        improved
+    }
+
+    /// Local search to a local optimum of insert, drop, reorder and (with `swap`) replace.
+    fn improve(&mut self, route: &mut Vec<usize>, cur: &mut f64, swap: bool) {
+        loop {
+            self.repair(route, cur, None, false);
+            let mut changed = self.try_drop(route, cur);
+            changed |= self.try_reorder(route, cur);
+            if !changed && swap {
+                changed = self.try_swap(route, cur);
+            }
+            if !changed {
+                // A last pass by largest gain, which can beat the ratio rule at the end.
+                let before = *cur;
+                self.repair(route, cur, None, true);
+                if *cur <= before + 1e-12 {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// A feasible route holding every must-visit, by cheapest insertion (then, for a few, by trying
+/// their orders); `None` when none is found.
+fn must_route(p: &Problem) -> Option<Vec<usize>> {
+    let musts = p.musts();
+    if musts.is_empty() {
+        return p.evaluate(&[]).map(|_| Vec::new());
+    }
+    // Greedy insertion, each must at its best position.
+    let mut route: Vec<usize> = Vec::new();
+    let mut ok = true;
+    for &m in &musts {
+        let mut best: Option<(f64, usize)> = None;
+        for k in 0..=route.len() {
+            let mut trial = route.clone();
+            trial.insert(k, m);
+            if let Some(s) = p.evaluate(&trial) {
+                if best.is_none_or(|(b, _)| s > b) {
+                    best = Some((s, k));
+                }
+            }
+        }
+        match best {
+            Some((_, k)) => route.insert(k, m),
+            None => {
+                ok = false;
+                break;
+            }
+        }
+    }
+    if ok {
+        return Some(route);
+    }
+    // Exactly, over the musts alone, for a handful.
+    if musts.len() <= 12 {
+        let n = p.n();
+        let restricted = Problem {
+            cands: musts.iter().map(|&i| p.cands[i].clone()).collect(),
+            travel_s: musts
+                .iter()
+                .flat_map(|&i| musts.iter().map(move |&j| p.travel_s[i * n + j]))
+                .collect(),
+            ..p.clone()
+        };
+        let r = solve_exact(&restricted)?;
+        return Some(r.into_iter().map(|k| musts[k]).collect());
+    }
+    None
+}
+
+/// A good route by iterated local search (after Vansteenwegen et al. 2009: insert by
+/// gain²/time, shake by removing consecutive stops, restart from the best); `None` when no
+/// route holds every must-visit.
+pub(crate) fn solve_heuristic(p: &Problem, limits: HeuristicLimits) -> Option<Vec<usize>> {
+    let started = Instant::now();
+    let mut rng = SplitMix64::new(limits.seed);
+    let mut route = must_route(p)?;
+    let mut s = Search {
+        p,
+        in_route: vec![false; p.n()],
+        trial: Vec::with_capacity(p.n() + 1),
+    };
+    s.set_route(&route);
+    let mut cur = p.evaluate(&route)?;
+    s.improve(&mut route, &mut cur, true);
+    let mut best = (cur, route.clone());
+    let (mut shake_len, mut shake_pos) = (1usize, 0usize);
+    let mut since_best = 0u32;
+    for it in 0..limits.iterations {
+        if it % 16 == 0 && started.elapsed() > limits.time_cap {
+            break;
+        }
+        let mut trial = route.clone();
+        let n = trial.len();
+        if n > 0 {
+            // Shake: remove `shake_len` consecutive optional stops from `shake_pos` (wrapping).
+            let mut removed = 0;
+            let mut i = shake_pos % n;
+            let mut seen = 0;
+            while removed < shake_len && seen < n {
+                if i >= trial.len() {
+                    i = 0;
+                }
+                if !p.cands[trial[i]].must {
+                    trial.remove(i);
+                    removed += 1;
+                } else {
+                    i += 1;
+                }
+                seen += 1;
+            }
+        }
+        let Some(mut ts) = p.evaluate(&trial) else {
+            continue;
+        };
+        s.set_route(&trial);
+        let randomised = rng.unit() < 0.3;
+        s.repair(&mut trial, &mut ts, randomised.then_some(&mut rng), false);
+        s.improve(&mut trial, &mut ts, false);
+        if ts > cur + 1e-12 {
+            shake_len = 1;
+        } else {
+            shake_len += 1;
+        }
+        // Accept the shaken solution (a walk through local optima), keep the best apart.
+        route = trial;
+        cur = ts;
+        if cur > best.0 + 1e-12 {
+            s.set_route(&route);
+            s.improve(&mut route, &mut cur, true);
+            best = (cur, route.clone());
+            since_best = 0;
+        } else {
+            since_best += 1;
+        }
+        shake_pos += shake_len;
+        let len = route.len().max(1);
+        if shake_pos >= len {
+            shake_pos %= len;
+        }
+        if shake_len > len.div_ceil(2).max(1) {
+            shake_len = 1;
+        }
+        if since_best > 0 && since_best % 25 == 0 {
+            route = best.1.clone();
+            cur = best.0;
+            shake_pos = rng.below(route.len().max(1));
+        }
+    }
+    let mut r = best.1;
+    let mut c = best.0;
+    s.set_route(&r);
+    s.improve(&mut r, &mut c, true);
+    if let Some(better) = polish_order(p, &r) {
+        r = better;
+    }
+    debug_assert!(p.has_all_musts(&r));
+    Some(r)
+}
+
+/// Routes up to this many stops get their order made optimal by [`polish_order`].
+const POLISH_MAX_STOPS: usize = 10;
+
+/// The best order of a route's stops, by the exact solver over exactly those stops; `None`
+/// when the route is too long or no order is better.
+fn polish_order(p: &Problem, route: &[usize]) -> Option<Vec<usize>> {
+    if route.len() < 3 || route.len() > POLISH_MAX_STOPS {
+        return None;
+    }
+    let n = p.n();
+    let restricted = Problem {
+        cands: route
+            .iter()
+            .map(|&i| Cand {
+                must: true,
+                ..p.cands[i].clone()
+            })
+            .collect(),
+        travel_s: route
+            .iter()
+            .flat_map(|&i| route.iter().map(move |&j| p.travel_s[i * n + j]))
+            .collect(),
+        ..p.clone()
+    };
+    let order: Vec<usize> = solve_exact(&restricted)?.into_iter().map(|k| route[k]).collect();
+    let (old, new) = (p.evaluate(route)?, p.evaluate(&order)?);
+    (new > old + 1e-12).then_some(order)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A random small problem (deterministic for a seed).
+    pub(crate) fn random_problem(seed: u64, n: usize) -> Problem {
+        let mut r = SplitMix64::new(seed);
+        let pts: Vec<(f64, f64)> = (0..=n + 1).map(|_| (r.unit() * 1000.0, r.unit() * 1000.0)).collect();
+        let d = |a: usize, b: usize| -> f64 {
+            let (x, y) = (pts[a].0 - pts[b].0, pts[a].1 - pts[b].1);
+            (x * x + y * y).sqrt() / 1.2
+        };
+        // Points 0 = start, n+1 = end, 1..=n candidates.
+        let with_end = r.unit() < 0.5;
+        let cands = (1..=n)
+            .map(|i| {
+                let open = if r.unit() < 0.3 { r.unit() * 3600.0 } else { 0.0 };
+                let close = if r.unit() < 0.3 { open + 1800.0 + r.unit() * 5400.0 } else { 1e6 };
+                let base = 0.2 + r.unit();
+                let crowd_hour = r.below(4);
+                let util_by_hour = (0..48)
+                    .map(|h| if h == 9 + crowd_hour { base * 0.5 } else { base })
+                    .collect();
+                Cand {
+                    from_start_s: d(0, i),
+                    to_end_s: if with_end { d(i, n + 1) } else { 0.0 },
+                    dwell_s: 300.0 + r.unit() * 1200.0,
+                    windows: vec![(open, close)],
+                    util_by_hour,
+                    fee: if r.unit() < 0.3 { 10.0 } else { 0.0 },
+                    area: r.below(3),
+                    cap_bits: u32::from(r.unit() < 0.3),
+                    must: false,
+                }
+            })
+            .collect::<Vec<_>>();
+        let travel_s = (1..=n)
+            .flat_map(|i| (1..=n).map(move |j| (i, j)))
+            .map(|(i, j)| d(i, j))
+            .collect();
+        Problem {
+            cands,
+            travel_s,
+            budget_s: 3600.0 + r.unit() * 7200.0,
+            start_to_end_s: if with_end { d(0, n + 1) } else { 0.0 },
+            fee_cap: (r.unit() < 0.5).then_some(10.0),
+            precedence: vec![(0, 1)],
+            caps: vec![1],
+            combine: vec![(0b111, 0.3)],
+            time_weight_per_s: 1e-5,
+            t0_s: 9.0 * 3600.0,
+        }
+    }
+
+    /// Every route by brute force (tiny instances only).
+    fn brute_force(p: &Problem) -> f64 {
+        fn rec(p: &Problem, route: &mut Vec<usize>, used: &mut Vec<bool>, best: &mut f64) {
+            if p.has_all_musts(route) {
+                if let Some(s) = p.evaluate(route) {
+                    *best = best.max(s);
+                }
+            }
+            for u in 0..p.cands.len() {
+                if used[u] {
+                    continue;
+                }
+                used[u] = true;
+                route.push(u);
+                // Prefix feasibility (time only grows).
+                let mut prefix_ok = true;
+                let mut t = 0.0;
+                let mut prev: Option<usize> = None;
+                for &i in route.iter() {
+                    let c = &p.cands[i];
+                    let a = t + prev.map_or(c.from_start_s, |q| p.travel(q, i));
+                    match p.service_start(c, a) {
+                        Some(s) if s + c.dwell_s <= p.budget_s => t = s + c.dwell_s,
+                        _ => {
+                            prefix_ok = false;
+                            break;
+                        }
+                    }
+                    prev = Some(i);
+                }
+                if prefix_ok {
+                    rec(p, route, used, best);
+                }
+                route.pop();
+                used[u] = false;
+            }
+        }
+        let mut best = f64::NEG_INFINITY;
+        rec(p, &mut Vec::new(), &mut vec![false; p.cands.len()], &mut best);
+        best
+    }
+
+    #[test]
+    fn exact_matches_brute_force() {
+        for seed in 0..60 {
+            let p = random_problem(seed, 6);
+            let bf = brute_force(&p);
+            let ex = solve_exact(&p).map(|r| p.evaluate(&r).unwrap());
+            match ex {
+                Some(s) => assert!((s - bf).abs() < 1e-9, "seed {seed}: exact {s} vs brute {bf}"),
+                None => assert!(bf.is_infinite(), "seed {seed}"),
+            }
+        }
+    }
+
+    #[test]
+    fn exact_and_heuristic_agree_on_small_instances() {
+        let limits = HeuristicLimits {
+            iterations: 300,
+            time_cap: Duration::from_secs(5),
+            seed: 1,
+        };
+        let mut fails = Vec::new();
+        for seed in 0..80 {
+            let p = random_problem(1000 + seed, 9);
+            let ex = solve_exact(&p).map(|r| p.evaluate(&r).unwrap());
+            let he = solve_heuristic(&p, limits).map(|r| p.evaluate(&r).unwrap());
+            match (ex, he) {
+                (Some(a), Some(b)) => {
+                    if (a - b).abs() > 1e-9 {
+                        fails.push((seed, a, b));
+                    }
+                }
+                (None, None) => {}
+                other => panic!("seed {seed}: {other:?}"),
+            }
+        }
+        assert!(fails.is_empty(), "{} of 80 differ: {fails:?}", fails.len());
+    }
+
+    #[test]
+    fn must_visits_are_kept_or_reported() {
+        let mut p = random_problem(7, 8);
+        p.cands[3].must = true;
+        p.cands[5].must = true;
+        let limits = HeuristicLimits {
+            iterations: 100,
+            time_cap: Duration::from_secs(5),
+            seed: 3,
+        };
+        if let Some(r) = solve_exact(&p) {
+            assert!(r.contains(&3) && r.contains(&5));
+            let h = solve_heuristic(&p, limits).unwrap();
+            assert!(h.contains(&3) && h.contains(&5));
+        }
+        // An impossible must: closed all the time.
+        p.cands[2].must = true;
+        p.cands[2].windows.clear();
+        assert!(solve_exact(&p).is_none());
+        assert!(solve_heuristic(&p, limits).is_none());
+    }
+}
+#[cfg(test)]
+mod debug_tests {
+    use super::tests::random_problem;
+    use super::*;
+    #[test]
+    #[ignore]
+    fn debug_seed() {
+        for seed in [1025u64, 1031] {
+            let p = random_problem(seed, 9);
+            let ex = solve_exact(&p).unwrap();
+            let he = solve_heuristic(&p, HeuristicLimits { iterations: 300, time_cap: Duration::from_secs(5), seed: 1 }).unwrap();
+            for r in [&ex, &he] {
+                let s = p.schedule(r).unwrap();
+                eprintln!("{:?} score {} finish {} starts {:?} util {:?}", r, s.score, s.finish_s, s.start_s, s.utility);
+            }
+            eprintln!("budget {} fee_cap {:?}", p.budget_s, p.fee_cap);
+            for (i, c) in p.cands.iter().enumerate() { eprintln!("{i}: area {} cap {} fee {} dwell {:.0} win {:?} u9 {:.3} u10 {:.3}", c.area, c.cap_bits, c.fee, c.dwell_s, c.windows, c.util_by_hour[9], c.util_by_hour[10]); }
+        }
+    }
+}
