@@ -768,7 +768,7 @@ pub fn parse(files: &SeedFiles) -> Result<SiteData, Vec<SeedError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(SiteData {
+    let mut data = SiteData {
         site,
         areas: sf.areas,
         nodes,
@@ -781,7 +781,22 @@ pub fn parse(files: &SeedFiles) -> Result<SiteData, Vec<SeedError>> {
             codes: cf.codes,
             interests: cf.interests,
         },
-    })
+    };
+    canonicalize(&mut data);
+    Ok(data)
+}
+
+/// Puts a site's lists in the store's order (by id; areas keep their given order), so parsed,
+/// stored and edited data compare and hash alike.
+pub fn canonicalize(d: &mut SiteData) {
+    d.nodes.sort_by(|a, b| a.id.cmp(&b.id));
+    d.edges.sort_by(|a, b| a.id.cmp(&b.id));
+    d.places.sort_by(|a, b| a.id.cmp(&b.id));
+    d.findings.sort_by(|a, b| a.id.cmp(&b.id));
+    d.codebook.themes.sort_by(|a, b| a.id.cmp(&b.id));
+    d.codebook.categories.sort_by(|a, b| a.id.cmp(&b.id));
+    d.codebook.codes.sort_by(|a, b| a.id.cmp(&b.id));
+    d.codebook.interests.sort_by(|a, b| a.id.cmp(&b.id));
 }
 
 fn round2(v: f64) -> f64 {

@@ -73,7 +73,7 @@ async fn lists_places_with_filters() {
     assert!(multi["total"].as_u64().unwrap() >= 2);
 
     let (_, film) = app
-        .get_json(&places_path("?tag=film_i_belonged_to_you"))
+        .get_json(&places_path("?tag=film_location"))
         .await;
     assert!(film["total"].as_u64().unwrap() >= 1);
 }

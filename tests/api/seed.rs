@@ -236,7 +236,7 @@ fn refuses_edges_with_unknown_endpoints_or_detached_geometry() {
 #[test]
 fn refuses_findings_that_reference_unknown_areas() {
     let mut files = SeedFiles::embedded();
-    files.findings = files.findings.replacen("liziba", "atlantis", 1);
+    files.findings = files.findings.replacen("then: liziba", "then: atlantis", 1);
     let errs = seed::parse(&files).expect_err("refused");
     assert!(errs.iter().any(|e| e.file == "findings.yaml"), "{errs:?}");
 }
