@@ -1,19 +1,21 @@
 //! Liveness, readiness and the API contract.
 
 use super::error::ApiError;
+use super::extract::{conditional, conditional_json};
+use crate::model::Rendered;
 use crate::state::AppState;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 use std::time::Duration;
 
 pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
 
-pub async fn get_health() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"status": "ok"}))
+pub async fn get_health(req: HttpRequest) -> HttpResponse {
+    conditional_json(&req, &json!({"status": "ok"}), "application/json")
 }
 
 /// Ready when the database answers (and Redis, when configured).
-pub async fn get_ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn get_ready(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let st = state.clone();
     let db = tokio::time::timeout(
         Duration::from_secs(3),
@@ -45,14 +47,20 @@ pub async fn get_ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
         "sites": state.all_snapshots().iter().map(|s| json!({"id": s.data.site.id, "version": s.version})).collect::<Vec<_>>(),
     });
     if db_ok {
-        Ok(HttpResponse::Ok().json(body))
+        Ok(conditional_json(&req, &body, "application/json"))
     } else {
         Err(ApiError::unavailable("the database is not reachable"))
     }
 }
 
-pub async fn get_openapi() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/yaml")
-        .body(OPENAPI_YAML)
+pub async fn get_openapi(req: HttpRequest) -> HttpResponse {
+    static RENDERED: std::sync::OnceLock<Rendered> = std::sync::OnceLock::new();
+    let r = RENDERED.get_or_init(|| {
+        let body = bytes::Bytes::from_static(OPENAPI_YAML.as_bytes());
+        Rendered {
+            etag: crate::render::strong_etag(&body),
+            body,
+        }
+    });
+    conditional(&req, r, "application/yaml")
 }

@@ -104,6 +104,9 @@ async fn unknown_site_and_route_are_problems() {
 async fn every_get_has_an_etag_and_answers_304() {
     let app = spawn_app().await;
     for path in [
+        "/healthz".to_string(),
+        "/readyz".to_string(),
+        "/openapi.yaml".to_string(),
         "/v1/sites".to_string(),
         format!("/v1/sites/{SITE}"),
         format!("/v1/sites/{SITE}/places?kind=rooftop"),
