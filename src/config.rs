@@ -1,11 +1,49 @@
 //! Settings: defaults, then an optional TOML config file, then environment, then flags.
-//! Secrets (database and Redis passwords) never reach the logs.
+//! Secrets (database and Redis passwords, the token signing secret) never reach the logs.
 
 use serde::Deserialize;
 use std::path::PathBuf;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/heritage-guide.db";
+/// The shortest token signing secret accepted in production, in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
+/// File under the data folder holding the generated signing secret.
+pub const SECRET_FILE: &str = "jwt-secret";
+
+/// A secret value: shown as `***` by `Debug`, so settings can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Limits on requests, per client and per window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    /// Requests per minute per client IP (`HG_RATE_LIMIT_PER_MIN`); 0 turns the limit off.
+    pub per_ip_per_min: u32,
+    /// Requests per minute per bearer token (`HG_TOKEN_RATE_LIMIT_PER_MIN`); 0 turns it off.
+    pub per_token_per_min: u32,
+    /// Login attempts per username per 15 minutes (`HG_LOGIN_ATTEMPTS_PER_USERNAME`).
+    pub login_per_username: u32,
+    /// Login attempts per client IP per 15 minutes (`HG_LOGIN_ATTEMPTS_PER_IP`).
+    pub login_per_ip: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            per_ip_per_min: 1200,
+            per_token_per_min: 600,
+            login_per_username: 5,
+            login_per_ip: 30,
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -23,6 +61,23 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// Folder for local state (SQLite file, generated secrets).
     pub data_dir: PathBuf,
+    /// `HG_ENV=production`: refuse to start without a strong signing secret.
+    pub production: bool,
+    /// HS256 signing secret for tokens (`HG_JWT_SECRET`); unset outside production means one
+    /// generated once and kept in `data_dir/jwt-secret`.
+    pub jwt_secret: Option<Secret>,
+    /// Access token lifetime in seconds (`HG_ACCESS_TOKEN_TTL_S`).
+    pub access_token_ttl_s: u64,
+    /// Refresh token lifetime in seconds (`HG_REFRESH_TOKEN_TTL_S`).
+    pub refresh_token_ttl_s: u64,
+    /// Visitor token lifetime in seconds (`HG_VISITOR_TOKEN_TTL_S`).
+    pub visitor_token_ttl_s: u64,
+    /// Rate limits.
+    pub limits: Limits,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy; `HG_TRUST_PROXY`).
+    pub trust_proxy: bool,
+    /// Prefix of every Redis key and channel (`HG_REDIS_NAMESPACE`), so deployments can share a server.
+    pub redis_namespace: String,
 }
 
 impl Default for Settings {
@@ -35,7 +90,68 @@ impl Default for Settings {
             workers: None,
             db_pool_size: 8,
             data_dir: PathBuf::from("data"),
+            production: false,
+            jwt_secret: None,
+            access_token_ttl_s: 900,
+            refresh_token_ttl_s: 30 * 24 * 3600,
+            visitor_token_ttl_s: 24 * 3600,
+            limits: Limits::default(),
+            trust_proxy: false,
+            redis_namespace: "hg".to_string(),
         }
+    }
+}
+
+/// Operator and security settings as the config file and the environment give them.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityOverrides {
+    pub env: Option<String>,
+    pub jwt_secret: Option<String>,
+    pub access_token_ttl_s: Option<u64>,
+    pub refresh_token_ttl_s: Option<u64>,
+    pub visitor_token_ttl_s: Option<u64>,
+    pub rate_limit_per_min: Option<u32>,
+    pub token_rate_limit_per_min: Option<u32>,
+    pub login_attempts_per_username: Option<u32>,
+    pub login_attempts_per_ip: Option<u32>,
+    pub trust_proxy: Option<bool>,
+    pub redis_namespace: Option<String>,
+}
+
+impl SecurityOverrides {
+    /// Reads the `HG_*` variables of the security settings.
+    pub fn from_env() -> Result<SecurityOverrides, String> {
+        fn var(name: &str) -> Option<String> {
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        }
+        fn num<T: std::str::FromStr>(name: &str) -> Result<Option<T>, String> {
+            var(name)
+                .map(|v| {
+                    v.parse::<T>()
+                        .map_err(|_| format!("{name} must be a number"))
+                })
+                .transpose()
+        }
+        let trust_proxy = match var("HG_TRUST_PROXY").as_deref() {
+            None => None,
+            Some("1" | "true" | "yes") => Some(true),
+            Some("0" | "false" | "no") => Some(false),
+            Some(_) => return Err("HG_TRUST_PROXY must be true or false".into()),
+        };
+        Ok(SecurityOverrides {
+            env: var("HG_ENV"),
+            jwt_secret: var("HG_JWT_SECRET"),
+            access_token_ttl_s: num("HG_ACCESS_TOKEN_TTL_S")?,
+            refresh_token_ttl_s: num("HG_REFRESH_TOKEN_TTL_S")?,
+            visitor_token_ttl_s: num("HG_VISITOR_TOKEN_TTL_S")?,
+            rate_limit_per_min: num("HG_RATE_LIMIT_PER_MIN")?,
+            token_rate_limit_per_min: num("HG_TOKEN_RATE_LIMIT_PER_MIN")?,
+            login_attempts_per_username: num("HG_LOGIN_ATTEMPTS_PER_USERNAME")?,
+            login_attempts_per_ip: num("HG_LOGIN_ATTEMPTS_PER_IP")?,
+            trust_proxy,
+            redis_namespace: var("HG_REDIS_NAMESPACE"),
+        })
     }
 }
 
@@ -50,6 +166,8 @@ pub struct FileSettings {
     pub workers: Option<usize>,
     pub db_pool_size: Option<u32>,
     pub data_dir: Option<PathBuf>,
+    #[serde(flatten)]
+    pub security: SecurityOverrides,
 }
 
 /// Values given by environment or flags (clap merges the two, flags winning).
@@ -62,6 +180,7 @@ pub struct Overrides {
     pub workers: Option<usize>,
     pub db_pool_size: Option<u32>,
     pub data_dir: Option<PathBuf>,
+    pub security: SecurityOverrides,
 }
 
 impl Settings {
@@ -89,6 +208,7 @@ impl Settings {
                 f.db_pool_size,
                 f.data_dir,
             );
+            s.apply_security(f.security)?;
         }
         s.apply(
             o.bind,
@@ -99,6 +219,7 @@ impl Settings {
             o.db_pool_size,
             o.data_dir,
         );
+        s.apply_security(o.security)?;
         if s.redis_url.as_deref() == Some("") {
             s.redis_url = None;
         }
@@ -142,10 +263,77 @@ impl Settings {
         }
     }
 
+    fn apply_security(&mut self, o: SecurityOverrides) -> Result<(), String> {
+        if let Some(env) = o.env {
+            self.production = match env.as_str() {
+                "production" => true,
+                "development" | "test" => false,
+                other => {
+                    return Err(format!(
+                        "env must be production, development or test, not `{other}`"
+                    ))
+                }
+            };
+        }
+        if let Some(v) = o.jwt_secret {
+            self.jwt_secret = Some(Secret(v));
+        }
+        let l = &mut self.limits;
+        l.per_ip_per_min = o.rate_limit_per_min.unwrap_or(l.per_ip_per_min);
+        l.per_token_per_min = o.token_rate_limit_per_min.unwrap_or(l.per_token_per_min);
+        l.login_per_username = o
+            .login_attempts_per_username
+            .unwrap_or(l.login_per_username);
+        l.login_per_ip = o.login_attempts_per_ip.unwrap_or(l.login_per_ip);
+        self.access_token_ttl_s = o.access_token_ttl_s.unwrap_or(self.access_token_ttl_s);
+        self.refresh_token_ttl_s = o.refresh_token_ttl_s.unwrap_or(self.refresh_token_ttl_s);
+        self.visitor_token_ttl_s = o.visitor_token_ttl_s.unwrap_or(self.visitor_token_ttl_s);
+        self.trust_proxy = o.trust_proxy.unwrap_or(self.trust_proxy);
+        if let Some(ns) = o.redis_namespace {
+            self.redis_namespace = ns;
+        }
+        for (name, v) in [
+            ("access_token_ttl_s", self.access_token_ttl_s),
+            ("refresh_token_ttl_s", self.refresh_token_ttl_s),
+            ("visitor_token_ttl_s", self.visitor_token_ttl_s),
+        ] {
+            if v == 0 {
+                return Err(format!("{name} must be at least 1"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The token signing secret. A configured secret is used as given (in production it must
+    /// have at least [`MIN_SECRET_BYTES`] bytes); without one, production refuses to start and
+    /// other modes generate a secret once and keep it in `data_dir/jwt-secret`.
+    pub fn resolve_jwt_secret(&self) -> Result<Vec<u8>, String> {
+        if let Some(Secret(s)) = &self.jwt_secret {
+            if s.len() < MIN_SECRET_BYTES {
+                if self.production {
+                    return Err(format!(
+                        "the token signing secret (HG_JWT_SECRET) is too weak: at least {MIN_SECRET_BYTES} bytes are required in production"
+                    ));
+                }
+                tracing::warn!(
+                    "the token signing secret is shorter than {MIN_SECRET_BYTES} bytes; production mode would refuse it"
+                );
+            }
+            return Ok(s.as_bytes().to_vec());
+        }
+        if self.production {
+            return Err(
+                "no token signing secret: set HG_JWT_SECRET (at least 32 bytes) in production"
+                    .into(),
+            );
+        }
+        load_or_generate_secret(&self.data_dir.join(SECRET_FILE))
+    }
+
     /// The settings as they may be logged: passwords replaced.
     pub fn redacted(&self) -> String {
         format!(
-            "bind={} database={} redis={} seed={} pool={}",
+            "bind={} database={} redis={} seed={} pool={} env={} signing_key={}",
             self.bind,
             crate::store::redact(&self.database_url),
             self.redis_url
@@ -157,7 +345,72 @@ impl Settings {
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| "built-in".into()),
             self.db_pool_size,
+            if self.production {
+                "production"
+            } else {
+                "development"
+            },
+            if self.jwt_secret.is_some() {
+                "set"
+            } else {
+                "generated"
+            },
         )
+    }
+}
+
+/// Reads the generated secret, or creates it (random, 48 bytes, owner-only) without racing
+/// other processes starting at the same time.
+fn load_or_generate_secret(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    use rand::RngCore;
+    let read = |p: &std::path::Path| -> Result<Option<Vec<u8>>, String> {
+        match std::fs::read_to_string(p) {
+            Ok(t) if t.trim().len() >= MIN_SECRET_BYTES => Ok(Some(t.trim().as_bytes().to_vec())),
+            Ok(_) => Err(format!("{} holds no usable secret", p.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", p.display())),
+        }
+    };
+    if let Some(s) = read(path)? {
+        return Ok(s);
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut raw = [0u8; 48];
+    rand::rng().fill_bytes(&mut raw);
+    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
+    {
+        use std::io::Write;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts
+            .open(&tmp)
+            .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        f.write_all(text.as_bytes())
+            .and_then(|_| f.sync_all())
+            .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    }
+    // A hard link fails when another process created the file first; then its secret wins.
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {
+            tracing::info!(path = %path.display(), "generated a token signing secret");
+            Ok(text.into_bytes())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            read(path)?.ok_or_else(|| format!("{} vanished", path.display()))
+        }
+        Err(e) => Err(format!("cannot write {}: {e}", path.display())),
     }
 }
 
@@ -186,6 +439,53 @@ mod tests {
         assert!(Settings::load(Some(&file), Overrides::default())
             .unwrap_err()
             .contains("bogus"));
+    }
+
+    #[test]
+    fn production_refuses_a_missing_or_weak_secret_and_development_generates_one() {
+        let dir = std::env::temp_dir().join(format!("hg-secret-{}", uuid::Uuid::new_v4()));
+        let mut s = Settings {
+            data_dir: dir.clone(),
+            production: true,
+            ..Default::default()
+        };
+        assert!(s
+            .resolve_jwt_secret()
+            .unwrap_err()
+            .contains("HG_JWT_SECRET"));
+        s.jwt_secret = Some(Secret("short".into()));
+        assert!(s.resolve_jwt_secret().unwrap_err().contains("too weak"));
+        s.jwt_secret = Some(Secret("x".repeat(32)));
+        assert_eq!(s.resolve_jwt_secret().unwrap(), "x".repeat(32).into_bytes());
+        s.production = false;
+        s.jwt_secret = None;
+        let a = s.resolve_jwt_secret().unwrap();
+        assert!(a.len() >= MIN_SECRET_BYTES);
+        assert_eq!(s.resolve_jwt_secret().unwrap(), a, "kept and reused");
+        assert!(dir.join(SECRET_FILE).exists());
+        assert!(!format!("{s:?}").contains(std::str::from_utf8(&a).unwrap()));
+        s.jwt_secret = Some(Secret("hunter2-hunter2-hunter2-hunter2-hunter2".into()));
+        assert!(!format!("{s:?}").contains("hunter2") && !s.redacted().contains("hunter2"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn env_selects_production_and_rejects_unknown_modes() {
+        let mut s = Settings::default();
+        s.apply_security(SecurityOverrides {
+            env: Some("production".into()),
+            rate_limit_per_min: Some(7),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(s.production);
+        assert_eq!(s.limits.per_ip_per_min, 7);
+        assert!(s
+            .apply_security(SecurityOverrides {
+                env: Some("prod".into()),
+                ..Default::default()
+            })
+            .is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! `cache` (Redis or in-process). The planning core is the separate `planner` crate.
 
 pub mod api;
+pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod domain;

@@ -62,6 +62,11 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Manage operator and admin accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
     /// Solve an orienteering instance (Tsiligirides/Chao format) and print JSON.
     OpSolve {
         file: PathBuf,
@@ -70,6 +75,71 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin or operator.
+        #[arg(long, value_parser = ["admin", "operator"])]
+        role: String,
+    },
+    /// Disable an account (its tokens stop working at once).
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+}
+
+fn read_password() -> String {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .unwrap_or_else(|e| {
+            fail(&format!(
+                "cannot read the password from standard input: {e}"
+            ))
+        });
+    let p = line.trim_end_matches(['\r', '\n']).to_string();
+    if p.is_empty() {
+        fail("no password on standard input (write it as one line)");
+    }
+    p
+}
+
+fn user_command(cli: &Cli, action: &UserCommand) {
+    use heritage_guide::auth::{accounts, Role};
+    let s = settings(cli, None);
+    let (pool, _) = store::connect(&s.database_url, 1).unwrap_or_else(|e| fail(&e.to_string()));
+    let mut conn = pool
+        .get()
+        .unwrap_or_else(|e| fail(&format!("cannot reach the database: {e}")));
+    store::migrate(&mut conn).unwrap_or_else(|e| fail(&e.to_string()));
+    let (user, verb) = match action {
+        UserCommand::Add { username, role } => {
+            let role =
+                Role::parse_account(role).unwrap_or_else(|| fail("role must be admin or operator"));
+            let password = read_password();
+            let u = accounts::add_user(&mut conn, username, role, &password)
+                .unwrap_or_else(|e| fail(&e.to_string()));
+            (u, "created")
+        }
+        UserCommand::Disable { username } | UserCommand::Enable { username } => {
+            let disable = matches!(action, UserCommand::Disable { .. });
+            let change = accounts::AccountChange {
+                disabled: Some(disable),
+                ..Default::default()
+            };
+            let u = accounts::change_user(&mut conn, username, &change)
+                .unwrap_or_else(|e| fail(&e.to_string()));
+            (u, if disable { "disabled" } else { "enabled" })
+        }
+    };
+    println!("{verb} {} ({})", user.username, user.role);
 }
 
 fn settings(cli: &Cli, seed_dir: Option<PathBuf>) -> Settings {
@@ -81,6 +151,8 @@ fn settings(cli: &Cli, seed_dir: Option<PathBuf>) -> Settings {
         workers: cli.workers,
         db_pool_size: cli.db_pool_size,
         data_dir: cli.data_dir.clone(),
+        security: heritage_guide::config::SecurityOverrides::from_env()
+            .unwrap_or_else(|e| fail(&e)),
     };
     Settings::load(cli.config.as_deref(), o).unwrap_or_else(|e| fail(&e))
 }
@@ -183,6 +255,7 @@ fn main() {
             let outcome = startup::load_seed(&mut conn, &files).unwrap_or_else(|e| fail(&e));
             println!("{outcome:?}");
         }
+        Command::User { action } => user_command(&cli, action),
         Command::OpSolve {
             file,
             time_limit_ms,

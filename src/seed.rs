@@ -13,6 +13,9 @@ pub const PLACES_FILE: &str = "places.geojson";
 pub const PATHS_FILE: &str = "paths.geojson";
 pub const FINDINGS_FILE: &str = "findings.yaml";
 pub const CODEBOOK_FILE: &str = "codebook.yaml";
+/// The message of the error naming a place that closed edges cut off from the site.
+pub const STRANDED_MESSAGE: &str =
+    "stranded: the place's node cannot be reached over open paths; reopen a path or mark the place closed";
 
 /// The five files of a seed, as text.
 #[derive(Clone, Debug)]
@@ -711,7 +714,17 @@ pub fn parse(files: &SeedFiles) -> Result<SiteData, Vec<SeedError>> {
                     e.ascent_m = round2(ge.ascent_m);
                     e.descent_m = round2(ge.descent_m);
                 }
-                let comps = graph.components();
+                // Closed edges may cut the graph (a stairway under repair), but no open place may
+                // be stranded by them.
+                for id in stranded_places(&graph, &places) {
+                    errors.push(SeedError::at(
+                        PLACES_FILE,
+                        &id,
+                        "node",
+                        STRANDED_MESSAGE,
+                    ));
+                }
+                let comps = structural_components(&graph);
                 if comps.len() > 1 {
                     for comp in comps.iter().skip(1) {
                         let ids: Vec<&str> = comp
@@ -799,6 +812,58 @@ pub fn canonicalize(d: &mut SiteData) {
     d.codebook.interests.sort_by(|a, b| a.id.cmp(&b.id));
 }
 
+/// Connected components of the graph counting closed edges too (the network as built), largest
+/// first, as node indices.
+pub fn structural_components(graph: &planner::graph::Graph) -> Vec<Vec<usize>> {
+    let n = graph.nodes().len();
+    let mut seen = vec![false; n];
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for s in 0..n {
+        if seen[s] {
+            continue;
+        }
+        seen[s] = true;
+        let mut stack = vec![s];
+        let mut members = Vec::new();
+        while let Some(u) = stack.pop() {
+            members.push(u);
+            for a in graph.adjacent(u) {
+                if !seen[a.node] {
+                    seen[a.node] = true;
+                    stack.push(a.node);
+                }
+            }
+        }
+        members.sort_unstable();
+        out.push(members);
+    }
+    out.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
+    out
+}
+
+/// Ids of open places whose node lies outside the largest component of open edges: closed edges
+/// cut them off from the rest of the site.
+pub fn stranded_places(graph: &planner::graph::Graph, places: &[Place]) -> Vec<String> {
+    let comps = graph.components();
+    if comps.len() <= 1 {
+        return Vec::new();
+    }
+    let main: HashSet<usize> = comps[0].iter().copied().collect();
+    let mut out: Vec<String> = places
+        .iter()
+        .filter(|p| !p.closed)
+        .filter(|p| {
+            graph
+                .node_index(&p.node)
+                .map(|i| !main.contains(&i))
+                .unwrap_or(false)
+        })
+        .map(|p| p.id.clone())
+        .collect();
+    out.sort();
+    out
+}
+
 fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
@@ -869,7 +934,7 @@ pub fn validate_place(
         source_ok,
         errors,
     );
-    if !(p.lon.is_finite() && p.lat.is_finite()) || !site.bounds.contains(p.lon, p.lat) {
+    if !(p.lon.is_finite() && p.lat.is_finite() && site.bounds.contains(p.lon, p.lat)) {
         errors.push(SeedError::at(
             file,
             &p.id,

@@ -49,6 +49,46 @@ pub fn load_seed(conn: &mut store::DbConn, files: &SeedFiles) -> Result<WriteOut
     store::site::write_site(conn, &data, &hash).map_err(|e| e.to_string())
 }
 
+/// How often the stored site versions are compared with the snapshots, in case a change
+/// notification was lost (Redis down, or no Redis with several instances).
+pub const RECONCILE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Keeps the snapshots current: reloads a site when another instance announces a newer version,
+/// compares every version after missed notifications, and polls every [`RECONCILE_INTERVAL`].
+async fn follow_changes(state: web::Data<AppState>) {
+    use crate::cache::Notice;
+    use tokio::sync::broadcast::error::RecvError;
+    let mut rx = state.cache.subscribe();
+    let mut tick = tokio::time::interval(RECONCILE_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        let check = tokio::select! {
+            n = rx.recv() => match n {
+                Ok(Notice::Changed(ev)) => {
+                    ev.origin != state.cache.instance()
+                        && state.snapshot(&ev.site).map(|s| s.version < ev.version).unwrap_or(true)
+                }
+                Ok(Notice::Resync) | Err(RecvError::Lagged(_)) => true,
+                Err(RecvError::Closed) => return,
+            },
+            _ = tick.tick() => true,
+        };
+        if !check {
+            continue;
+        }
+        let st = state.clone();
+        match tokio::task::spawn_blocking(move || st.reconcile_blocking()).await {
+            Ok(Ok(sites)) if !sites.is_empty() => {
+                tracing::info!(?sites, "reloaded sites changed by another instance")
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not compare site versions"),
+            Err(e) => tracing::warn!(error = %e, "site reload task failed"),
+        }
+    }
+}
+
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
@@ -62,11 +102,23 @@ impl Application {
         let (pool, backend) = tokio::task::spawn_blocking(move || prepare_database(&s2))
             .await
             .map_err(|e| e.to_string())??;
-        let state = web::Data::new(AppState::new(pool, backend, settings.clone()));
+        let secret = settings.resolve_jwt_secret()?;
+        let cache = match &settings.redis_url {
+            Some(url) => crate::cache::Cache::with_redis(url, &settings.redis_namespace).await?,
+            None => crate::cache::Cache::in_process(&settings.redis_namespace),
+        };
+        let state = web::Data::new(AppState::with_services(
+            pool,
+            backend,
+            settings.clone(),
+            crate::auth::TokenService::new(&secret),
+            cache,
+        ));
         let st = state.clone();
         tokio::task::spawn_blocking(move || st.reload_all_blocking())
             .await
             .map_err(|e| e.to_string())??;
+        tokio::spawn(follow_changes(state.clone()));
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -74,7 +126,9 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(st.clone())
+                .wrap(middleware::from_fn(crate::cache::http::response_cache))
                 .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(crate::cache::http::rate_limit))
                 .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("http"))
                 .configure(api::configure)
                 .default_service(web::to(api::not_found))

@@ -4,22 +4,51 @@ use crate::api::error::ApiError;
 use crate::config::Settings;
 use crate::model::{build_snapshot, Snapshot};
 use crate::store::{self, Backend, Pool};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 pub struct AppState {
     pub pool: Pool,
     pub backend: Backend,
     pub settings: Settings,
+    /// Signs and verifies access tokens.
+    pub tokens: crate::auth::TokenService,
+    /// Response cache, rate limits and change notifications (Redis or in-process).
+    pub cache: crate::cache::Cache,
     snapshots: RwLock<BTreeMap<String, Arc<Snapshot>>>,
 }
 
 impl AppState {
+    /// State with the in-process cache and the signing secret of the settings (an ephemeral
+    /// random one when the settings cannot provide it; `startup` refuses that case first).
     pub fn new(pool: Pool, backend: Backend, settings: Settings) -> AppState {
+        let secret = settings.resolve_jwt_secret().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "using an ephemeral token signing secret");
+            uuid::Uuid::new_v4().as_bytes().repeat(3)
+        });
+        let cache = crate::cache::Cache::in_process(&settings.redis_namespace);
+        AppState::with_services(
+            pool,
+            backend,
+            settings,
+            crate::auth::TokenService::new(&secret),
+            cache,
+        )
+    }
+
+    pub fn with_services(
+        pool: Pool,
+        backend: Backend,
+        settings: Settings,
+        tokens: crate::auth::TokenService,
+        cache: crate::cache::Cache,
+    ) -> AppState {
         AppState {
             pool,
             backend,
             settings,
+            tokens,
+            cache,
             snapshots: RwLock::new(BTreeMap::new()),
         }
     }
@@ -61,13 +90,43 @@ impl AppState {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
         let sites = store::site::list_sites(&mut conn).map_err(|e| e.to_string())?;
         for (id, _) in sites {
-            if let Some((data, version)) =
-                store::site::load_site(&mut conn, &id).map_err(|e| e.to_string())?
-            {
-                let snap = build_snapshot(data, version, HashMap::new())?;
-                self.install(snap);
-            }
+            self.reload_site_blocking(&mut conn, &id)?;
         }
         Ok(())
+    }
+
+    /// Rebuilds one site's snapshot from the store and swaps it in (blocking). Returns the
+    /// version installed, `None` when the site is unknown.
+    pub fn reload_site_blocking(
+        &self,
+        conn: &mut store::DbConn,
+        id: &str,
+    ) -> Result<Option<i64>, String> {
+        match store::site::load_site(conn, id).map_err(|e| e.to_string())? {
+            Some((data, version)) => {
+                let stats = std::collections::HashMap::new();
+                let snap = build_snapshot(data, version, stats)?;
+                self.install(snap);
+                Ok(Some(version))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Reloads the sites whose stored version is newer than their snapshot (blocking); returns
+    /// their ids. Used after a change notification, after missed notifications, and by the
+    /// periodic check.
+    pub fn reconcile_blocking(&self) -> Result<Vec<String>, String> {
+        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
+        let sites = store::site::list_sites(&mut conn).map_err(|e| e.to_string())?;
+        let mut reloaded = Vec::new();
+        for (id, version) in sites {
+            let current = self.snapshot(&id).map(|s| s.version).ok();
+            if current.is_none_or(|v| v < version) {
+                self.reload_site_blocking(&mut conn, &id)?;
+                reloaded.push(id);
+            }
+        }
+        Ok(reloaded)
     }
 }

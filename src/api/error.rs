@@ -15,7 +15,9 @@ pub struct ApiError {
     pub detail: String,
     /// The request field or parameter at fault, when there is one.
     pub field: Option<String>,
-    pub retry_after_s: Option<u64>,
+    pub retry_after_s: Option<u32>,
+    /// Further problem members (e.g. `errors`, `places`), merged into the body.
+    pub extra: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl ApiError {
@@ -27,7 +29,38 @@ impl ApiError {
             detail: detail.into(),
             field: None,
             retry_after_s: None,
+            extra: None,
         }
+    }
+
+    /// Adds a member to the problem body.
+    pub fn with_member(mut self, key: &str, value: serde_json::Value) -> ApiError {
+        self.extra
+            .get_or_insert_with(Default::default)
+            .insert(key.to_string(), value);
+        self
+    }
+
+    /// 401: no usable credentials (answered with `WWW-Authenticate: Bearer`).
+    pub fn unauthorized(code: &str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, code, "Unauthorized", detail)
+    }
+
+    /// 403: authenticated, but not allowed.
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+    }
+
+    /// 429 with `Retry-After`.
+    pub fn too_many_requests(retry_after_s: u64, detail: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many requests",
+            detail,
+        );
+        e.retry_after_s = Some(retry_after_s.clamp(1, u64::from(u32::MAX)) as u32);
+        e
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
@@ -98,8 +131,28 @@ impl ResponseError for ApiError {
         if let Some(f) = &self.field {
             body["field"] = json!(f);
         }
+        if let Some(extra) = &self.extra {
+            for (k, v) in extra.iter() {
+                body[k] = v.clone();
+            }
+        }
         let mut b = HttpResponse::build(self.status);
         b.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if self.status == StatusCode::UNAUTHORIZED {
+            let desc: String = self
+                .detail
+                .chars()
+                .map(|c| if c == '"' || c == '\\' { '\'' } else { c })
+                .filter(|c| c.is_ascii_graphic() || *c == ' ')
+                .collect();
+            let v = match self.code.as_str() {
+                "missing_token" => "Bearer realm=\"heritage-guide\"".to_string(),
+                _ => format!(
+                    "Bearer realm=\"heritage-guide\", error=\"invalid_token\", error_description=\"{desc}\""
+                ),
+            };
+            b.insert_header((header::WWW_AUTHENTICATE, v));
+        }
         if let Some(s) = self.retry_after_s {
             b.insert_header((header::RETRY_AFTER, s.to_string()));
         }

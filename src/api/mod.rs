@@ -1,5 +1,7 @@
 //! The HTTP API: one route table; handlers named `<verb>_<resource>` (the OpenAPI operationIds).
 
+pub mod auth;
+pub mod edit;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -24,9 +26,40 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/sites/{site}/directions"),
     ("POST", "/v1/sites/{site}/plans"),
     ("GET", "/v1/plans/{plan}"),
+    ("POST", "/v1/auth/login"),
+    ("POST", "/v1/auth/refresh"),
+    ("POST", "/v1/auth/logout"),
+    ("POST", "/v1/auth/visitor"),
+    ("GET", "/v1/auth/me"),
+    ("GET", "/v1/users"),
+    ("POST", "/v1/users"),
+    ("PATCH", "/v1/users/{username}"),
+    ("POST", "/v1/sites/{site}/places"),
+    ("PATCH", "/v1/sites/{site}/places/{place}"),
+    ("DELETE", "/v1/sites/{site}/places/{place}"),
+    ("POST", "/v1/sites/{site}/places/{place}/restore"),
+    ("POST", "/v1/sites/{site}/nodes"),
+    ("GET", "/v1/sites/{site}/nodes/{node}"),
+    ("PATCH", "/v1/sites/{site}/nodes/{node}"),
+    ("DELETE", "/v1/sites/{site}/nodes/{node}"),
+    ("POST", "/v1/sites/{site}/nodes/{node}/restore"),
+    ("POST", "/v1/sites/{site}/edges"),
+    ("GET", "/v1/sites/{site}/edges/{edge}"),
+    ("PATCH", "/v1/sites/{site}/edges/{edge}"),
+    ("DELETE", "/v1/sites/{site}/edges/{edge}"),
+    ("POST", "/v1/sites/{site}/edges/{edge}/restore"),
+    ("POST", "/v1/sites/{site}/findings"),
+    ("GET", "/v1/sites/{site}/findings/{finding}"),
+    ("PATCH", "/v1/sites/{site}/findings/{finding}"),
+    ("DELETE", "/v1/sites/{site}/findings/{finding}"),
+    ("POST", "/v1/sites/{site}/findings/{finding}/restore"),
+    ("GET", "/v1/sites/{site}/audit"),
+    ("POST", "/v1/sites/{site}/import"),
+    ("GET", "/v1/sites/{site}/export"),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    configure_operators(cfg);
     cfg.route("/healthz", web::get().to(health::get_health))
         .route("/readyz", web::get().to(health::get_ready))
         .route("/openapi.yaml", web::get().to(health::get_openapi))
@@ -49,6 +82,66 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/v1/sites/{site}/plans", web::post().to(plans::create_plan))
         .route("/v1/plans/{plan}", web::get().to(plans::get_plan));
+}
+
+/// Accounts, tokens, editing, audit, import and export.
+fn configure_operators(cfg: &mut web::ServiceConfig) {
+    use actix_web::web::{delete, get, patch, post};
+    cfg.route("/v1/auth/login", post().to(auth::create_login))
+        .route("/v1/auth/refresh", post().to(auth::create_refresh))
+        .route("/v1/auth/logout", post().to(auth::create_logout))
+        .route("/v1/auth/visitor", post().to(auth::create_visitor_token))
+        .route("/v1/auth/me", get().to(auth::get_me))
+        .route("/v1/users", get().to(auth::list_users))
+        .route("/v1/users", post().to(auth::create_user))
+        .route("/v1/users/{username}", patch().to(auth::update_user));
+    let s = "/v1/sites/{site}";
+    cfg.route(&format!("{s}/places"), post().to(edit::create_place))
+        .route(
+            &format!("{s}/places/{{id}}"),
+            patch().to(edit::update_place),
+        )
+        .route(
+            &format!("{s}/places/{{id}}"),
+            delete().to(edit::delete_place),
+        )
+        .route(
+            &format!("{s}/places/{{id}}/restore"),
+            post().to(edit::restore_place),
+        )
+        .route(&format!("{s}/nodes"), post().to(edit::create_node))
+        .route(&format!("{s}/nodes/{{id}}"), get().to(edit::get_node))
+        .route(&format!("{s}/nodes/{{id}}"), patch().to(edit::update_node))
+        .route(&format!("{s}/nodes/{{id}}"), delete().to(edit::delete_node))
+        .route(
+            &format!("{s}/nodes/{{id}}/restore"),
+            post().to(edit::restore_node),
+        )
+        .route(&format!("{s}/edges"), post().to(edit::create_edge))
+        .route(&format!("{s}/edges/{{id}}"), get().to(edit::get_edge))
+        .route(&format!("{s}/edges/{{id}}"), patch().to(edit::update_edge))
+        .route(&format!("{s}/edges/{{id}}"), delete().to(edit::delete_edge))
+        .route(
+            &format!("{s}/edges/{{id}}/restore"),
+            post().to(edit::restore_edge),
+        )
+        .route(&format!("{s}/findings"), post().to(edit::create_finding))
+        .route(&format!("{s}/findings/{{id}}"), get().to(edit::get_finding))
+        .route(
+            &format!("{s}/findings/{{id}}"),
+            patch().to(edit::update_finding),
+        )
+        .route(
+            &format!("{s}/findings/{{id}}"),
+            delete().to(edit::delete_finding),
+        )
+        .route(
+            &format!("{s}/findings/{{id}}/restore"),
+            post().to(edit::restore_finding),
+        )
+        .route(&format!("{s}/audit"), get().to(edit::list_audit))
+        .route(&format!("{s}/import"), post().to(edit::create_import))
+        .route(&format!("{s}/export"), get().to(edit::get_export));
 }
 
 /// Answer for routes that do not exist (404) or exist with another method (405).

@@ -1,8 +1,12 @@
 //! Persistence: one diesel connection type over SQLite and PostgreSQL, an r2d2 pool and the embedded
 //! migrations of both backends.
 
+pub mod audit;
+pub mod edits;
 pub mod schema;
 pub mod site;
+pub mod tokens;
+pub mod users;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -212,4 +216,47 @@ pub fn table_names(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
 /// Current UTC time as RFC 3339 text, the portable timestamp format of every table.
 pub fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (so concurrent writers queue on
+/// the busy timeout instead of failing on a lock upgrade), `BEGIN` on PostgreSQL. Rolls back on
+/// an error or a panic. Not nestable.
+pub fn write_transaction<T, E: From<StoreError>>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E> {
+    let begin = match conn {
+        DbConn::Sqlite(_) => "BEGIN IMMEDIATE",
+        DbConn::Pg(_) => "BEGIN",
+    };
+    conn.batch_execute(begin).map_err(StoreError::Query)?;
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+    match res {
+        Ok(Ok(v)) => match conn.batch_execute("COMMIT") {
+            Ok(()) => Ok(v),
+            Err(e) => {
+                let _ = conn.batch_execute("ROLLBACK");
+                Err(StoreError::Query(e).into())
+            }
+        },
+        Ok(Err(e)) => {
+            let _ = conn.batch_execute("ROLLBACK");
+            Err(e)
+        }
+        Err(panic) => {
+            let _ = conn.batch_execute("ROLLBACK");
+            std::panic::resume_unwind(panic)
+        }
+    }
+}
+
+/// Whether a query failed on a unique constraint.
+pub fn is_unique_violation(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Query(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _
+        ))
+    )
 }

@@ -47,6 +47,8 @@ diesel::table! {
         provenance -> Text,
         sources_json -> Text,
         coord_confidence_m -> Double,
+        deleted_at -> Nullable<Text>,
+        revision -> BigInt,
     }
 }
 
@@ -70,6 +72,8 @@ diesel::table! {
         provenance -> Text,
         sources_json -> Text,
         closed -> Bool,
+        deleted_at -> Nullable<Text>,
+        revision -> BigInt,
     }
 }
 
@@ -100,6 +104,8 @@ diesel::table! {
         coord_confidence_m -> Double,
         notes -> Nullable<Text>,
         closed -> Bool,
+        deleted_at -> Nullable<Text>,
+        revision -> BigInt,
     }
 }
 
@@ -112,6 +118,8 @@ diesel::table! {
         text_zh -> Text,
         text_en -> Text,
         rule_json -> Text,
+        deleted_at -> Nullable<Text>,
+        revision -> BigInt,
     }
 }
 
@@ -173,6 +181,58 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        disabled -> Bool,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        family_id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        access_jti -> Nullable<Text>,
+        issued_at -> Text,
+        expires_at -> Text,
+        used_at -> Nullable<Text>,
+        revoked_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    revoked_tokens (jti) {
+        jti -> Text,
+        expires_at -> BigInt,
+        revoked_at -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        site_id -> Text,
+        at -> Text,
+        actor -> Text,
+        actor_role -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        revision -> BigInt,
+        site_version -> BigInt,
+        source -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     sites,
     areas,
@@ -185,4 +245,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     codebook_codes,
     interests,
     plans,
+    users,
+    refresh_tokens,
+    revoked_tokens,
+    audit_log,
 );

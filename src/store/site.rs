@@ -5,15 +5,15 @@ use super::{now_text, DbConn, StoreError};
 use crate::domain::*;
 use diesel::prelude::*;
 
-fn js<T: serde::Serialize>(v: &T) -> String {
+pub(crate) fn js<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("serialises")
 }
 
-fn jd<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+pub(crate) fn jd<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::Other(format!("stored JSON is invalid: {e}")))
 }
 
-fn bi(zh: Option<String>, en: Option<String>) -> Option<Bilingual> {
+pub(crate) fn bi(zh: Option<String>, en: Option<String>) -> Option<Bilingual> {
     match (zh, en) {
         (Some(zh), Some(en)) => Some(Bilingual { zh, en }),
         _ => None,
@@ -53,9 +53,9 @@ struct AreaRow {
     description_en: String,
 }
 
-#[derive(Queryable, Insertable)]
-#[diesel(table_name = graph_nodes)]
-struct NodeRow {
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = graph_nodes, treat_none_as_null = true)]
+pub(crate) struct NodeRow {
     site_id: String,
     id: String,
     lon: f64,
@@ -70,9 +70,9 @@ struct NodeRow {
     coord_confidence_m: f64,
 }
 
-#[derive(Queryable, Insertable)]
-#[diesel(table_name = graph_edges)]
-struct EdgeRow {
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = graph_edges, treat_none_as_null = true)]
+pub(crate) struct EdgeRow {
     site_id: String,
     id: String,
     from_node: String,
@@ -93,9 +93,9 @@ struct EdgeRow {
     closed: bool,
 }
 
-#[derive(Queryable, Insertable)]
-#[diesel(table_name = places)]
-struct PlaceRow {
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = places, treat_none_as_null = true)]
+pub(crate) struct PlaceRow {
     site_id: String,
     id: String,
     area_id: String,
@@ -123,9 +123,9 @@ struct PlaceRow {
     closed: bool,
 }
 
-#[derive(Queryable, Insertable)]
-#[diesel(table_name = findings)]
-struct FindingRow {
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = findings, treat_none_as_null = true)]
+pub(crate) struct FindingRow {
     site_id: String,
     id: String,
     code: String,
@@ -280,15 +280,7 @@ pub fn write_site(
         }
         for f in &data.findings {
             diesel::insert_into(findings::table)
-                .values(&FindingRow {
-                    site_id: sid.clone(),
-                    id: f.id.clone(),
-                    code: f.code.clone(),
-                    frequency: f.frequency.clone(),
-                    text_zh: f.text.zh.clone(),
-                    text_en: f.text.en.clone(),
-                    rule_json: js(&f.rule),
-                })
+                .values(&finding_row(&sid, f))
                 .execute(conn)?;
         }
         let cb = &data.codebook;
@@ -352,83 +344,187 @@ pub fn write_site(
     })
 }
 
-fn insert_node(conn: &mut DbConn, sid: &str, n: &GraphNode) -> Result<(), StoreError> {
+pub(crate) fn insert_node(conn: &mut DbConn, sid: &str, n: &GraphNode) -> Result<(), StoreError> {
     diesel::insert_into(graph_nodes::table)
-        .values(&NodeRow {
-            site_id: sid.to_string(),
-            id: n.id.clone(),
-            lon: n.lon,
-            lat: n.lat,
-            elevation_m: n.elevation_m,
-            level: n.level,
-            area_id: n.area.clone(),
-            name_zh: n.name.as_ref().map(|b| b.zh.clone()),
-            name_en: n.name.as_ref().map(|b| b.en.clone()),
-            provenance: n.provenance.clone(),
-            sources_json: js(&n.sources),
-            coord_confidence_m: n.coord_confidence_m,
-        })
+        .values(&node_row(sid, n))
         .execute(conn)?;
     Ok(())
 }
 
-fn insert_edge(conn: &mut DbConn, sid: &str, e: &GraphEdge) -> Result<(), StoreError> {
+pub(crate) fn insert_edge(conn: &mut DbConn, sid: &str, e: &GraphEdge) -> Result<(), StoreError> {
     diesel::insert_into(graph_edges::table)
-        .values(&EdgeRow {
-            site_id: sid.to_string(),
-            id: e.id.clone(),
-            from_node: e.from.clone(),
-            to_node: e.to.clone(),
-            kind: e.kind.clone(),
-            geometry_json: js(&e.geometry),
-            length_m: e.length_m,
-            ascent_m: e.ascent_m,
-            descent_m: e.descent_m,
-            steps: e.steps as i32,
-            step_free: e.step_free,
-            name_zh: e.name.as_ref().map(|b| b.zh.clone()),
-            name_en: e.name.as_ref().map(|b| b.en.clone()),
-            hint_zh: e.hint.as_ref().map(|b| b.zh.clone()),
-            hint_en: e.hint.as_ref().map(|b| b.en.clone()),
-            provenance: e.provenance.clone(),
-            sources_json: js(&e.sources),
-            closed: e.closed,
-        })
+        .values(&edge_row(sid, e))
         .execute(conn)?;
     Ok(())
 }
 
-fn insert_place(conn: &mut DbConn, sid: &str, p: &Place) -> Result<(), StoreError> {
+pub(crate) fn insert_place(conn: &mut DbConn, sid: &str, p: &Place) -> Result<(), StoreError> {
     diesel::insert_into(places::table)
-        .values(&PlaceRow {
-            site_id: sid.to_string(),
-            id: p.id.clone(),
-            area_id: p.area.clone(),
-            kind: p.kind.clone(),
-            name_zh: p.name.zh.clone(),
-            name_en: p.name.en.clone(),
-            description_zh: p.description.zh.clone(),
-            description_en: p.description.en.clone(),
-            lon: p.lon,
-            lat: p.lat,
-            elevation_m: p.elevation_m,
-            level: p.level,
-            fee_cny: p.fee_cny,
-            fee_note_zh: p.fee_note.as_ref().map(|b| b.zh.clone()),
-            fee_note_en: p.fee_note.as_ref().map(|b| b.en.clone()),
-            hours: p.hours.clone(),
-            dwell_min: p.dwell_min as i32,
-            tags_json: js(&p.tags),
-            popularity: p.popularity,
-            node_id: p.node.clone(),
-            provenance: p.provenance.clone(),
-            sources_json: js(&p.sources),
-            coord_confidence_m: p.coord_confidence_m,
-            notes: p.notes.clone(),
-            closed: p.closed,
-        })
+        .values(&place_row(sid, p))
         .execute(conn)?;
     Ok(())
+}
+
+pub(crate) fn node_row(sid: &str, n: &GraphNode) -> NodeRow {
+    NodeRow {
+        site_id: sid.to_string(),
+        id: n.id.clone(),
+        lon: n.lon,
+        lat: n.lat,
+        elevation_m: n.elevation_m,
+        level: n.level,
+        area_id: n.area.clone(),
+        name_zh: n.name.as_ref().map(|b| b.zh.clone()),
+        name_en: n.name.as_ref().map(|b| b.en.clone()),
+        provenance: n.provenance.clone(),
+        sources_json: js(&n.sources),
+        coord_confidence_m: n.coord_confidence_m,
+    }
+}
+
+pub(crate) fn edge_row(sid: &str, e: &GraphEdge) -> EdgeRow {
+    EdgeRow {
+        site_id: sid.to_string(),
+        id: e.id.clone(),
+        from_node: e.from.clone(),
+        to_node: e.to.clone(),
+        kind: e.kind.clone(),
+        geometry_json: js(&e.geometry),
+        length_m: e.length_m,
+        ascent_m: e.ascent_m,
+        descent_m: e.descent_m,
+        steps: e.steps as i32,
+        step_free: e.step_free,
+        name_zh: e.name.as_ref().map(|b| b.zh.clone()),
+        name_en: e.name.as_ref().map(|b| b.en.clone()),
+        hint_zh: e.hint.as_ref().map(|b| b.zh.clone()),
+        hint_en: e.hint.as_ref().map(|b| b.en.clone()),
+        provenance: e.provenance.clone(),
+        sources_json: js(&e.sources),
+        closed: e.closed,
+    }
+}
+
+pub(crate) fn place_row(sid: &str, p: &Place) -> PlaceRow {
+    PlaceRow {
+        site_id: sid.to_string(),
+        id: p.id.clone(),
+        area_id: p.area.clone(),
+        kind: p.kind.clone(),
+        name_zh: p.name.zh.clone(),
+        name_en: p.name.en.clone(),
+        description_zh: p.description.zh.clone(),
+        description_en: p.description.en.clone(),
+        lon: p.lon,
+        lat: p.lat,
+        elevation_m: p.elevation_m,
+        level: p.level,
+        fee_cny: p.fee_cny,
+        fee_note_zh: p.fee_note.as_ref().map(|b| b.zh.clone()),
+        fee_note_en: p.fee_note.as_ref().map(|b| b.en.clone()),
+        hours: p.hours.clone(),
+        dwell_min: p.dwell_min as i32,
+        tags_json: js(&p.tags),
+        popularity: p.popularity,
+        node_id: p.node.clone(),
+        provenance: p.provenance.clone(),
+        sources_json: js(&p.sources),
+        coord_confidence_m: p.coord_confidence_m,
+        notes: p.notes.clone(),
+        closed: p.closed,
+    }
+}
+
+pub(crate) fn finding_row(sid: &str, f: &FindingRec) -> FindingRow {
+    FindingRow {
+        site_id: sid.to_string(),
+        id: f.id.clone(),
+        code: f.code.clone(),
+        frequency: f.frequency.clone(),
+        text_zh: f.text.zh.clone(),
+        text_en: f.text.en.clone(),
+        rule_json: js(&f.rule),
+    }
+}
+
+pub(crate) fn node_from_row(n: NodeRow) -> Result<GraphNode, StoreError> {
+    Ok(GraphNode {
+        id: n.id,
+        lon: n.lon,
+        lat: n.lat,
+        elevation_m: n.elevation_m,
+        level: n.level,
+        area: n.area_id,
+        name: bi(n.name_zh, n.name_en),
+        provenance: n.provenance,
+        sources: jd(&n.sources_json)?,
+        coord_confidence_m: n.coord_confidence_m,
+    })
+}
+
+pub(crate) fn edge_from_row(e: EdgeRow) -> Result<GraphEdge, StoreError> {
+    Ok(GraphEdge {
+        id: e.id,
+        from: e.from_node,
+        to: e.to_node,
+        kind: e.kind,
+        geometry: jd(&e.geometry_json)?,
+        length_m: e.length_m,
+        ascent_m: e.ascent_m,
+        descent_m: e.descent_m,
+        steps: e.steps.max(0) as u32,
+        step_free: e.step_free,
+        name: bi(e.name_zh, e.name_en),
+        hint: bi(e.hint_zh, e.hint_en),
+        provenance: e.provenance,
+        sources: jd(&e.sources_json)?,
+        closed: e.closed,
+    })
+}
+
+pub(crate) fn place_from_row(p: PlaceRow) -> Result<Place, StoreError> {
+    Ok(Place {
+        id: p.id,
+        area: p.area_id,
+        kind: p.kind,
+        name: Bilingual {
+            zh: p.name_zh,
+            en: p.name_en,
+        },
+        description: Bilingual {
+            zh: p.description_zh,
+            en: p.description_en,
+        },
+        lon: p.lon,
+        lat: p.lat,
+        elevation_m: p.elevation_m,
+        level: p.level,
+        fee_cny: p.fee_cny,
+        fee_note: bi(p.fee_note_zh, p.fee_note_en),
+        hours: p.hours,
+        dwell_min: p.dwell_min.max(0) as u32,
+        tags: jd(&p.tags_json)?,
+        popularity: p.popularity,
+        node: p.node_id,
+        provenance: p.provenance,
+        sources: jd(&p.sources_json)?,
+        coord_confidence_m: p.coord_confidence_m,
+        notes: p.notes,
+        closed: p.closed,
+    })
+}
+
+pub(crate) fn finding_from_row(f: FindingRow) -> Result<FindingRec, StoreError> {
+    Ok(FindingRec {
+        id: f.id,
+        code: f.code,
+        frequency: f.frequency,
+        text: Bilingual {
+            zh: f.text_zh,
+            en: f.text_en,
+        },
+        rule: jd(&f.rule_json)?,
+    })
 }
 
 /// Ids and versions of every stored site.
@@ -450,18 +546,26 @@ pub fn load_site(conn: &mut DbConn, sid: &str) -> Result<Option<(SiteData, i64)>
         .load(conn)?;
     let node_rows: Vec<NodeRow> = graph_nodes::table
         .filter(graph_nodes::site_id.eq(sid))
+        .filter(graph_nodes::deleted_at.is_null())
+        .select(NodeRow::as_select())
         .order(graph_nodes::id.asc())
         .load(conn)?;
     let edge_rows: Vec<EdgeRow> = graph_edges::table
         .filter(graph_edges::site_id.eq(sid))
+        .filter(graph_edges::deleted_at.is_null())
+        .select(EdgeRow::as_select())
         .order(graph_edges::id.asc())
         .load(conn)?;
     let place_rows: Vec<PlaceRow> = places::table
         .filter(places::site_id.eq(sid))
+        .filter(places::deleted_at.is_null())
+        .select(PlaceRow::as_select())
         .order(places::id.asc())
         .load(conn)?;
     let finding_rows: Vec<FindingRow> = findings::table
         .filter(findings::site_id.eq(sid))
+        .filter(findings::deleted_at.is_null())
+        .select(FindingRow::as_select())
         .order(findings::id.asc())
         .load(conn)?;
     let theme_rows: Vec<ThemeRow> = codebook_themes::table
@@ -517,83 +621,19 @@ pub fn load_site(conn: &mut DbConn, sid: &str) -> Result<Option<(SiteData, i64)>
         .collect();
     let mut nodes = Vec::new();
     for n in node_rows {
-        nodes.push(GraphNode {
-            id: n.id,
-            lon: n.lon,
-            lat: n.lat,
-            elevation_m: n.elevation_m,
-            level: n.level,
-            area: n.area_id,
-            name: bi(n.name_zh, n.name_en),
-            provenance: n.provenance,
-            sources: jd(&n.sources_json)?,
-            coord_confidence_m: n.coord_confidence_m,
-        });
+        nodes.push(node_from_row(n)?);
     }
     let mut edges = Vec::new();
     for e in edge_rows {
-        edges.push(GraphEdge {
-            id: e.id,
-            from: e.from_node,
-            to: e.to_node,
-            kind: e.kind,
-            geometry: jd(&e.geometry_json)?,
-            length_m: e.length_m,
-            ascent_m: e.ascent_m,
-            descent_m: e.descent_m,
-            steps: e.steps.max(0) as u32,
-            step_free: e.step_free,
-            name: bi(e.name_zh, e.name_en),
-            hint: bi(e.hint_zh, e.hint_en),
-            provenance: e.provenance,
-            sources: jd(&e.sources_json)?,
-            closed: e.closed,
-        });
+        edges.push(edge_from_row(e)?);
     }
     let mut places = Vec::new();
     for p in place_rows {
-        places.push(Place {
-            id: p.id,
-            area: p.area_id,
-            kind: p.kind,
-            name: Bilingual {
-                zh: p.name_zh,
-                en: p.name_en,
-            },
-            description: Bilingual {
-                zh: p.description_zh,
-                en: p.description_en,
-            },
-            lon: p.lon,
-            lat: p.lat,
-            elevation_m: p.elevation_m,
-            level: p.level,
-            fee_cny: p.fee_cny,
-            fee_note: bi(p.fee_note_zh, p.fee_note_en),
-            hours: p.hours,
-            dwell_min: p.dwell_min.max(0) as u32,
-            tags: jd(&p.tags_json)?,
-            popularity: p.popularity,
-            node: p.node_id,
-            provenance: p.provenance,
-            sources: jd(&p.sources_json)?,
-            coord_confidence_m: p.coord_confidence_m,
-            notes: p.notes,
-            closed: p.closed,
-        });
+        places.push(place_from_row(p)?);
     }
     let mut findings_out = Vec::new();
     for f in finding_rows {
-        findings_out.push(FindingRec {
-            id: f.id,
-            code: f.code,
-            frequency: f.frequency,
-            text: Bilingual {
-                zh: f.text_zh,
-                en: f.text_en,
-            },
-            rule: jd(&f.rule_json)?,
-        });
+        findings_out.push(finding_from_row(f)?);
     }
     let mut themes = Vec::new();
     for t in theme_rows {

@@ -50,7 +50,10 @@ async fn every_route_in_the_table_is_served() {
             "GET" => app.get(&path).await,
             _ => app
                 .client
-                .post(app.url(&path))
+                .request(
+                    reqwest::Method::from_bytes(m.as_bytes()).unwrap(),
+                    app.url(&path),
+                )
                 .json(&serde_json::json!({}))
                 .send()
                 .await

@@ -1,0 +1,12 @@
+DROP TABLE audit_log;
+DROP TABLE revoked_tokens;
+DROP TABLE refresh_tokens;
+DROP TABLE users;
+ALTER TABLE findings DROP COLUMN revision;
+ALTER TABLE findings DROP COLUMN deleted_at;
+ALTER TABLE graph_edges DROP COLUMN revision;
+ALTER TABLE graph_edges DROP COLUMN deleted_at;
+ALTER TABLE graph_nodes DROP COLUMN revision;
+ALTER TABLE graph_nodes DROP COLUMN deleted_at;
+ALTER TABLE places DROP COLUMN revision;
+ALTER TABLE places DROP COLUMN deleted_at;
