@@ -78,6 +78,9 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// Prefix of every Redis key and channel (`HG_REDIS_NAMESPACE`), so deployments can share a server.
     pub redis_namespace: String,
+    /// A new snapshot with fresh rating aggregates is published at most every this many minutes
+    /// (`HG_SNAPSHOT_INTERVAL_MIN`, fractions allowed); 0 publishes only on an operator's request.
+    pub snapshot_interval_min: f64,
 }
 
 impl Default for Settings {
@@ -98,6 +101,7 @@ impl Default for Settings {
             limits: Limits::default(),
             trust_proxy: false,
             redis_namespace: "hg".to_string(),
+            snapshot_interval_min: 10.0,
         }
     }
 }
@@ -166,6 +170,7 @@ pub struct FileSettings {
     pub workers: Option<usize>,
     pub db_pool_size: Option<u32>,
     pub data_dir: Option<PathBuf>,
+    pub snapshot_interval_min: Option<f64>,
     #[serde(flatten)]
     pub security: SecurityOverrides,
 }
@@ -180,6 +185,7 @@ pub struct Overrides {
     pub workers: Option<usize>,
     pub db_pool_size: Option<u32>,
     pub data_dir: Option<PathBuf>,
+    pub snapshot_interval_min: Option<f64>,
     pub security: SecurityOverrides,
 }
 
@@ -209,6 +215,7 @@ impl Settings {
                 f.data_dir,
             );
             s.apply_security(f.security)?;
+            s.snapshot_interval_min = f.snapshot_interval_min.unwrap_or(s.snapshot_interval_min);
         }
         s.apply(
             o.bind,
@@ -220,6 +227,10 @@ impl Settings {
             o.data_dir,
         );
         s.apply_security(o.security)?;
+        s.snapshot_interval_min = o.snapshot_interval_min.unwrap_or(s.snapshot_interval_min);
+        if !(s.snapshot_interval_min.is_finite() && s.snapshot_interval_min >= 0.0) {
+            return Err("snapshot_interval_min must be a number of minutes ≥ 0".into());
+        }
         if s.redis_url.as_deref() == Some("") {
             s.redis_url = None;
         }

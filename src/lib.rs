@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod domain;
+pub mod feedback;
 pub mod model;
 pub mod render;
 pub mod seed;

@@ -35,6 +35,10 @@ struct Cli {
     /// Folder for local state [default: data].
     #[arg(long, env = "HG_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
+    /// Publish a snapshot with fresh rating aggregates at most every N minutes; 0: only on an
+    /// operator's request [default: 10].
+    #[arg(long, env = "HG_SNAPSHOT_INTERVAL_MIN", global = true)]
+    snapshot_interval_min: Option<f64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,6 +66,11 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Rating aggregates.
+    Aggregates {
+        #[command(subcommand)]
+        action: AggregatesCommand,
+    },
     /// Manage operator and admin accounts.
     User {
         #[command(subcommand)]
@@ -74,6 +83,20 @@ enum Command {
         time_limit_ms: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AggregatesCommand {
+    /// Recompute the aggregates from the raw ratings and plan feedback and store them (the
+    /// numbers equal those kept up to date on every write).
+    Rebuild {
+        /// Only this site [default: every site].
+        #[arg(long)]
+        site: Option<String>,
+        /// Only compare; write nothing; exit 1 when the stored aggregates differ.
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -151,6 +174,7 @@ fn settings(cli: &Cli, seed_dir: Option<PathBuf>) -> Settings {
         workers: cli.workers,
         db_pool_size: cli.db_pool_size,
         data_dir: cli.data_dir.clone(),
+        snapshot_interval_min: cli.snapshot_interval_min,
         security: heritage_guide::config::SecurityOverrides::from_env()
             .unwrap_or_else(|e| fail(&e)),
     };
@@ -254,6 +278,45 @@ fn main() {
             store::migrate(&mut conn).unwrap_or_else(|e| fail(&e.to_string()));
             let outcome = startup::load_seed(&mut conn, &files).unwrap_or_else(|e| fail(&e));
             println!("{outcome:?}");
+        }
+        Command::Aggregates {
+            action: AggregatesCommand::Rebuild { site, check },
+        } => {
+            let s = settings(&cli, None);
+            let (pool, _) =
+                store::connect(&s.database_url, 1).unwrap_or_else(|e| fail(&e.to_string()));
+            let mut conn = pool
+                .get()
+                .unwrap_or_else(|e| fail(&format!("cannot reach the database: {e}")));
+            store::migrate(&mut conn).unwrap_or_else(|e| fail(&e.to_string()));
+            let sites: Vec<String> = match site {
+                Some(id) => vec![id.clone()],
+                None => store::site::list_sites(&mut conn)
+                    .unwrap_or_else(|e| fail(&e.to_string()))
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect(),
+            };
+            let mut differed = false;
+            for id in sites {
+                let r = store::feedback::rebuild_aggregates(&mut conn, &id, *check)
+                    .unwrap_or_else(|e| fail(&e.to_string()));
+                differed |= r.changed;
+                println!(
+                    "site {}: {} places, {} crowding slots: {}",
+                    r.site,
+                    r.places,
+                    r.slots,
+                    match (r.changed, *check) {
+                        (false, _) => "stored aggregates already equal the raw rows",
+                        (true, true) => "stored aggregates DIFFER from the raw rows",
+                        (true, false) => "stored aggregates differed and were rebuilt",
+                    }
+                );
+            }
+            if *check && differed {
+                std::process::exit(1);
+            }
         }
         Command::User { action } => user_command(&cli, action),
         Command::OpSolve {

@@ -91,6 +91,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             if msg.starts_with("unknown field") || msg.starts_with("missing field") {
                 field = if field == "body" {
                     f
+                } else if field == f || field.ends_with(&format!(".{f}")) {
+                    // The path already ends at the field (serde_path_to_error names an unknown
+                    // key when it was read before the error).
+                    field
                 } else {
                     format!("{field}.{f}")
                 };

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod edit;
 pub mod error;
 pub mod extract;
+pub mod feedback;
 pub mod health;
 pub mod plans;
 pub mod sites;
@@ -56,10 +57,26 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/sites/{site}/audit"),
     ("POST", "/v1/sites/{site}/import"),
     ("GET", "/v1/sites/{site}/export"),
+    ("POST", "/v1/sites/{site}/places/{place}/ratings"),
+    ("GET", "/v1/sites/{site}/places/{place}/ratings"),
+    ("POST", "/v1/plans/{plan}/feedback"),
+    ("GET", "/v1/sites/{site}/ratings"),
+    ("POST", "/v1/sites/{site}/ratings/{rating}/hide"),
+    ("POST", "/v1/sites/{site}/ratings/{rating}/unhide"),
+    ("POST", "/v1/sites/{site}/plan-feedback/{feedback}/hide"),
+    ("POST", "/v1/sites/{site}/plan-feedback/{feedback}/unhide"),
+    ("GET", "/v1/sites/{site}/insights"),
+    ("GET", "/v1/sites/{site}/insights/weekly"),
+    ("GET", "/v1/sites/{site}/codebook"),
+    ("POST", "/v1/sites/{site}/codebook/codes"),
+    ("PATCH", "/v1/sites/{site}/codebook/codes/{code}"),
+    ("GET", "/v1/sites/{site}/snapshots"),
+    ("POST", "/v1/sites/{site}/snapshots"),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     configure_operators(cfg);
+    configure_feedback(cfg);
     cfg.route("/healthz", web::get().to(health::get_health))
         .route("/readyz", web::get().to(health::get_ready))
         .route("/openapi.yaml", web::get().to(health::get_openapi))
@@ -142,6 +159,55 @@ fn configure_operators(cfg: &mut web::ServiceConfig) {
         .route(&format!("{s}/audit"), get().to(edit::list_audit))
         .route(&format!("{s}/import"), post().to(edit::create_import))
         .route(&format!("{s}/export"), get().to(edit::get_export));
+}
+
+/// Ratings, plan feedback, moderation, insights, the codebook and snapshot publication.
+fn configure_feedback(cfg: &mut web::ServiceConfig) {
+    use actix_web::web::{get, patch, post};
+    use feedback as f;
+    let s = "/v1/sites/{site}";
+    cfg.route(
+        &format!("{s}/places/{{place}}/ratings"),
+        post().to(f::create_rating),
+    )
+    .route(
+        &format!("{s}/places/{{place}}/ratings"),
+        get().to(f::list_place_ratings),
+    )
+    .route(
+        "/v1/plans/{plan}/feedback",
+        post().to(f::create_plan_feedback),
+    )
+    .route(&format!("{s}/ratings"), get().to(f::list_ratings))
+    .route(
+        &format!("{s}/ratings/{{id}}/hide"),
+        post().to(f::hide_rating),
+    )
+    .route(
+        &format!("{s}/ratings/{{id}}/unhide"),
+        post().to(f::unhide_rating),
+    )
+    .route(
+        &format!("{s}/plan-feedback/{{id}}/hide"),
+        post().to(f::hide_plan_feedback),
+    )
+    .route(
+        &format!("{s}/plan-feedback/{{id}}/unhide"),
+        post().to(f::unhide_plan_feedback),
+    )
+    .route(&format!("{s}/insights"), get().to(f::get_insights))
+    .route(
+        &format!("{s}/insights/weekly"),
+        get().to(f::get_weekly_insights),
+    )
+    .route(&format!("{s}/codebook"), get().to(f::get_codebook))
+    .route(&format!("{s}/codebook/codes"), post().to(f::create_code))
+    .route(
+        &format!("{s}/codebook/codes/{{id}}"),
+        patch().to(f::update_code),
+    )
+    .route(&format!("{s}/snapshots"), get().to(f::list_snapshots))
+    .route(&format!("{s}/snapshots"), post().to(f::create_snapshot));
 }
 
 /// Answer for routes that do not exist (404) or exist with another method (405).

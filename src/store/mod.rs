@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod edits;
+pub mod feedback;
 pub mod schema;
 pub mod site;
 pub mod tokens;

@@ -250,3 +250,110 @@ diesel::allow_tables_to_appear_in_same_query!(
     revoked_tokens,
     audit_log,
 );
+
+// Feedback (migration 000003): ratings, plan feedback, idempotent replies, aggregates.
+
+diesel::table! {
+    ratings (id) {
+        id -> Text,
+        site_id -> Text,
+        place_id -> Text,
+        visitor_id -> Text,
+        overall -> Integer,
+        value_for_money -> Nullable<Integer>,
+        crowding -> Nullable<Integer>,
+        findability -> Nullable<Integer>,
+        photos_ok -> Nullable<Bool>,
+        visited_at -> Nullable<Text>,
+        crowd_slot -> Nullable<Integer>,
+        comment -> Nullable<Text>,
+        comment_lang -> Nullable<Text>,
+        codes_json -> Text,
+        hidden -> Bool,
+        comment_hidden -> Bool,
+        moderation_reason -> Nullable<Text>,
+        moderated_by -> Nullable<Text>,
+        moderated_at -> Nullable<Text>,
+        revision -> BigInt,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    plan_feedback (id) {
+        id -> Text,
+        plan_id -> Text,
+        site_id -> Text,
+        visitor_id -> Text,
+        snapshot_version -> BigInt,
+        followed -> Text,
+        overall -> Integer,
+        skipped_json -> Text,
+        comment -> Nullable<Text>,
+        comment_lang -> Nullable<Text>,
+        codes_json -> Text,
+        hidden -> Bool,
+        comment_hidden -> Bool,
+        moderation_reason -> Nullable<Text>,
+        moderated_by -> Nullable<Text>,
+        moderated_at -> Nullable<Text>,
+        revision -> BigInt,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (visitor_id, idem_key) {
+        visitor_id -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response_json -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    place_aggregates (site_id, place_id) {
+        site_id -> Text,
+        place_id -> Text,
+        ratings_n -> BigInt,
+        overall_sum -> BigInt,
+        vfm_n -> BigInt,
+        vfm_sum -> BigInt,
+        find_n -> BigInt,
+        find_sum -> BigInt,
+        photo_n -> BigInt,
+        photo_ok_n -> BigInt,
+        crowd_n -> BigInt,
+        crowd_sum -> BigInt,
+        skip_closed -> BigInt,
+        skip_crowded -> BigInt,
+        skip_could_not_find -> BigInt,
+        skip_not_interesting -> BigInt,
+        skip_no_time -> BigInt,
+    }
+}
+
+diesel::table! {
+    place_crowding (site_id, place_id, slot) {
+        site_id -> Text,
+        place_id -> Text,
+        slot -> Integer,
+        n -> BigInt,
+        total -> BigInt,
+    }
+}
+
+diesel::table! {
+    snapshot_publications (site_id, version) {
+        site_id -> Text,
+        version -> BigInt,
+        stats_hash -> Text,
+        reason -> Text,
+        published_by -> Nullable<Text>,
+        published_at -> Text,
+    }
+}

@@ -2,6 +2,7 @@
 //! (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
 
 mod contract;
+mod feedback;
 mod helpers;
 mod places;
 mod plans;

@@ -1,0 +1,142 @@
+//! Publishing snapshots with fresh aggregates: the planner reads rating aggregates through the
+//! site snapshot, and a new snapshot version is published at most every
+//! `snapshot_interval_min` minutes when the aggregates changed, or at once on an operator's
+//! request. Each publication bumps the site version (which plans record) and is logged in
+//! `snapshot_publications`. Instances that did not publish pick the new version up from the
+//! database on their next tick.
+
+use super::aggregates::{fingerprint, site_stats};
+use crate::api::error::ApiError;
+use crate::domain::SiteData;
+use crate::state::AppState;
+use crate::store::{self, feedback as fstore, DbConn, StoreError};
+use actix_web::web;
+use planner::model::PlaceStats;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The planner's input for a site from its stored aggregates.
+pub fn load_stats(
+    conn: &mut DbConn,
+    data: &SiteData,
+) -> Result<HashMap<String, PlaceStats>, StoreError> {
+    let agg = fstore::load_aggregates(conn, &data.site.id)?;
+    Ok(site_stats(data, &agg))
+}
+
+/// A publication that happened.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Published {
+    pub site: String,
+    pub version: i64,
+    pub stats_hash: String,
+    pub places_with_stats: usize,
+    pub reason: String,
+}
+
+/// Publishes a new snapshot of `site` with its current aggregates and installs it. Unless
+/// `force`, nothing happens when the aggregates are those of the last publication or that
+/// publication is younger than the interval. Blocking; [`publish`] also tells other instances.
+pub fn publish_blocking(
+    state: &AppState,
+    site: &str,
+    force: bool,
+    reason: &str,
+    actor: Option<&str>,
+) -> Result<Option<Published>, StoreError> {
+    let mut conn = state.pool.get()?;
+    let Some((data, _)) = store::site::load_site(&mut conn, site)? else {
+        return Ok(None);
+    };
+    let stats = load_stats(&mut conn, &data)?;
+    let hash = fingerprint(&stats);
+    let Some(version) = fstore::publish(
+        &mut conn,
+        site,
+        &hash,
+        reason,
+        actor,
+        force,
+        chrono::Duration::from_std(interval(state)).unwrap_or(chrono::Duration::MAX),
+    )?
+    else {
+        return Ok(None);
+    };
+    state
+        .reload_site_blocking(&mut conn, site)
+        .map_err(StoreError::Other)?;
+    tracing::info!(
+        site,
+        version,
+        reason,
+        "published a snapshot with fresh aggregates"
+    );
+    Ok(Some(Published {
+        site: site.to_string(),
+        version,
+        stats_hash: hash,
+        places_with_stats: stats.len(),
+        reason: reason.to_string(),
+    }))
+}
+
+/// [`publish_blocking`] off the async workers, then a change notice to the other instances.
+pub async fn publish(
+    state: &web::Data<AppState>,
+    site: &str,
+    force: bool,
+    reason: &'static str,
+    actor: Option<String>,
+) -> Result<Option<Published>, ApiError> {
+    let st = state.clone();
+    let sid = site.to_string();
+    let published =
+        web::block(move || publish_blocking(&st, &sid, force, reason, actor.as_deref())).await??;
+    if let Some(p) = &published {
+        state.cache.publish_change(site, p.version).await;
+    }
+    Ok(published)
+}
+
+fn interval(state: &AppState) -> Duration {
+    Duration::from_secs_f64((state.settings.snapshot_interval_min * 60.0).max(0.0))
+}
+
+/// One round of the background publisher: publish the sites whose aggregates changed (when
+/// due), and forget idempotency keys older than a day. (Sites another instance published are
+/// picked up by the site-version reconciliation.)
+pub async fn tick(state: &web::Data<AppState>) -> Result<(), ApiError> {
+    let st = state.clone();
+    let sites = web::block(move || -> Result<_, StoreError> {
+        let mut conn = st.pool.get()?;
+        let sites = store::site::list_sites(&mut conn)?;
+        fstore::purge_idempotency_keys(&mut conn, chrono::Duration::hours(24))?;
+        Ok(sites)
+    })
+    .await??;
+    for (site, _) in sites {
+        publish(state, &site, false, "interval", None).await?;
+    }
+    Ok(())
+}
+
+/// Starts the background publisher (no-op when the interval is 0: publication on request only).
+pub fn spawn(state: web::Data<AppState>) {
+    let every = interval(&state);
+    if every.is_zero() {
+        return;
+    }
+    // Check often enough to publish soon after the interval has passed.
+    let period = every.clamp(Duration::from_millis(500), Duration::from_secs(30));
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(period);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            if let Err(e) = tick(&state).await {
+                tracing::warn!(error = %e, "snapshot publication failed");
+            }
+        }
+    });
+}

@@ -1,0 +1,1266 @@
+//! Feedback persistence: ratings and plan feedback with their aggregates updated in the same
+//! transaction, idempotent replies, moderation, rebuilds from raw rows, snapshot publications and
+//! the rows insights are computed from.
+//!
+//! Concurrency: a write first touches the row it may replace (`UPDATE … SET revision = revision`),
+//! which on PostgreSQL takes the row lock so two writes of the same visitor never both compute
+//! their delta from the same old row; aggregates change by `column = column + delta`. SQLite
+//! transactions are `BEGIN IMMEDIATE`, so writers queue instead of failing on a stale snapshot.
+//! A unique-key race (two first ratings of the same visitor and place) is retried.
+
+use super::schema::*;
+use super::{now_text, write_transaction, DbConn, StoreError};
+use crate::feedback::aggregates::{
+    fingerprint, plan_feedback_contribution, rating_contribution, Counters, RatingFacts,
+    SiteAggregates, SkipFacts, SlotCounts,
+};
+use crate::feedback::insights::{PlanFeedbackRow, Publication, RatingRow};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde_json::{json, Value};
+
+/// Why a feedback write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedbackError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The idempotency key was used before with another request.
+    #[error("the Idempotency-Key was already used with a different request")]
+    KeyReused,
+    /// Raised inside a transaction when another request took the idempotency key first.
+    #[error("the Idempotency-Key is taken")]
+    KeyTaken,
+}
+
+impl From<DieselError> for FeedbackError {
+    fn from(e: DieselError) -> FeedbackError {
+        FeedbackError::Store(StoreError::Query(e))
+    }
+}
+
+fn is_retryable(e: &FeedbackError) -> bool {
+    matches!(
+        e,
+        FeedbackError::Store(StoreError::Query(DieselError::DatabaseError(
+            DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::SerializationFailure,
+            _
+        )))
+    )
+}
+
+fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// A stored rating.
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = ratings, treat_none_as_null = true)]
+pub struct RatingRecord {
+    pub id: String,
+    pub site_id: String,
+    pub place_id: String,
+    pub visitor_id: String,
+    pub overall: i32,
+    pub value_for_money: Option<i32>,
+    pub crowding: Option<i32>,
+    pub findability: Option<i32>,
+    pub photos_ok: Option<bool>,
+    pub visited_at: Option<String>,
+    pub crowd_slot: Option<i32>,
+    pub comment: Option<String>,
+    pub comment_lang: Option<String>,
+    pub codes_json: String,
+    pub hidden: bool,
+    pub comment_hidden: bool,
+    pub moderation_reason: Option<String>,
+    pub moderated_by: Option<String>,
+    pub moderated_at: Option<String>,
+    pub revision: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+fn codes_of(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// Who sees a stored feedback: the visitor who wrote it, an operator, or the public.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Author,
+    Operator,
+    Public,
+}
+
+fn moderation_json(
+    hidden: bool,
+    comment_hidden: bool,
+    reason: &Option<String>,
+    by: &Option<String>,
+    at: &Option<String>,
+) -> Value {
+    json!({
+        "hidden": hidden,
+        "comment_hidden": comment_hidden,
+        "reason": reason,
+        "by": by,
+        "at": at,
+    })
+}
+
+impl RatingRecord {
+    pub fn facts(&self) -> RatingFacts {
+        RatingFacts {
+            place_id: self.place_id.clone(),
+            overall: self.overall,
+            value_for_money: self.value_for_money,
+            crowding: self.crowding,
+            findability: self.findability,
+            photos_ok: self.photos_ok,
+            crowd_slot: self.crowd_slot.map(|s| s as u8),
+            hidden: self.hidden,
+        }
+    }
+
+    pub fn contribution(&self) -> SiteAggregates {
+        rating_contribution(&self.facts())
+    }
+
+    /// The API representation. The public never sees hidden comments or visitor ids.
+    pub fn to_json(&self, view: View) -> Value {
+        let show_comment = view != View::Public || !self.comment_hidden;
+        let mut v = json!({
+            "id": self.id,
+            "site": self.site_id,
+            "place_id": self.place_id,
+            "overall": self.overall,
+            "value_for_money": self.value_for_money,
+            "crowding": self.crowding,
+            "findability": self.findability,
+            "photos_ok": self.photos_ok,
+            "visited_at": self.visited_at,
+            "comment": if show_comment { self.comment.clone() } else { None },
+            "comment_lang": if show_comment { self.comment_lang.clone() } else { None },
+            "codes": if show_comment { codes_of(&self.codes_json) } else { vec![] },
+            "revision": self.revision,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        });
+        if view != View::Public {
+            v["hidden"] = json!(self.hidden);
+            v["comment_hidden"] = json!(self.comment_hidden);
+        }
+        if view == View::Operator {
+            v["visitor_id"] = json!(self.visitor_id);
+            v["moderation"] = moderation_json(
+                self.hidden,
+                self.comment_hidden,
+                &self.moderation_reason,
+                &self.moderated_by,
+                &self.moderated_at,
+            );
+        }
+        v
+    }
+}
+
+/// A stored plan feedback.
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = plan_feedback, treat_none_as_null = true)]
+pub struct PlanFeedbackRecord {
+    pub id: String,
+    pub plan_id: String,
+    pub site_id: String,
+    pub visitor_id: String,
+    pub snapshot_version: i64,
+    pub followed: String,
+    pub overall: i32,
+    pub skipped_json: String,
+    pub comment: Option<String>,
+    pub comment_lang: Option<String>,
+    pub codes_json: String,
+    pub hidden: bool,
+    pub comment_hidden: bool,
+    pub moderation_reason: Option<String>,
+    pub moderated_by: Option<String>,
+    pub moderated_at: Option<String>,
+    pub revision: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl PlanFeedbackRecord {
+    pub fn skipped(&self) -> Vec<SkipFacts> {
+        serde_json::from_str(&self.skipped_json).unwrap_or_default()
+    }
+
+    pub fn contribution(&self) -> SiteAggregates {
+        plan_feedback_contribution(&self.skipped(), self.hidden)
+    }
+
+    pub fn to_json(&self, view: View) -> Value {
+        let show_comment = view != View::Public || !self.comment_hidden;
+        let skipped: Vec<Value> = self
+            .skipped()
+            .into_iter()
+            .map(|s| json!({"place_id": s.place_id, "reason": s.reason}))
+            .collect();
+        let mut v = json!({
+            "id": self.id,
+            "plan_id": self.plan_id,
+            "site": self.site_id,
+            "snapshot_version": self.snapshot_version,
+            "followed": self.followed,
+            "overall": self.overall,
+            "skipped": skipped,
+            "comment": if show_comment { self.comment.clone() } else { None },
+            "comment_lang": if show_comment { self.comment_lang.clone() } else { None },
+            "codes": if show_comment { codes_of(&self.codes_json) } else { vec![] },
+            "revision": self.revision,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        });
+        if view != View::Public {
+            v["hidden"] = json!(self.hidden);
+            v["comment_hidden"] = json!(self.comment_hidden);
+        }
+        if view == View::Operator {
+            v["visitor_id"] = json!(self.visitor_id);
+            v["moderation"] = moderation_json(
+                self.hidden,
+                self.comment_hidden,
+                &self.moderation_reason,
+                &self.moderated_by,
+                &self.moderated_at,
+            );
+        }
+        v
+    }
+}
+
+/// A new rating (or the replacement of the visitor's earlier one).
+#[derive(Clone, Debug)]
+pub struct RatingInput {
+    pub site_id: String,
+    pub place_id: String,
+    pub visitor_id: String,
+    pub overall: i32,
+    pub value_for_money: Option<i32>,
+    pub crowding: Option<i32>,
+    pub findability: Option<i32>,
+    pub photos_ok: Option<bool>,
+    pub visited_at: Option<String>,
+    pub crowd_slot: Option<u8>,
+    pub comment: Option<String>,
+    pub comment_lang: Option<String>,
+    pub codes: Vec<String>,
+}
+
+/// A new plan feedback (or the replacement of the visitor's earlier one for the plan).
+#[derive(Clone, Debug)]
+pub struct PlanFeedbackInput {
+    pub plan_id: String,
+    pub site_id: String,
+    pub visitor_id: String,
+    pub snapshot_version: i64,
+    pub followed: String,
+    pub overall: i32,
+    pub skipped: Vec<SkipFacts>,
+    pub comment: Option<String>,
+    pub comment_lang: Option<String>,
+    pub codes: Vec<String>,
+}
+
+/// An `Idempotency-Key` and the fingerprint of the request it came with.
+#[derive(Clone, Debug)]
+pub struct Idem {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// The reply of a write: the status and body to send (stored with the idempotency key).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+    /// True when the reply was stored by an earlier request with the same key.
+    pub replayed: bool,
+}
+
+fn find_key(
+    conn: &mut DbConn,
+    visitor: &str,
+    key: &str,
+) -> Result<Option<(String, i32, String)>, StoreError> {
+    Ok(idempotency_keys::table
+        .find((visitor, key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::status,
+            idempotency_keys::response_json,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+fn replay(found: (String, i32, String), idem: &Idem) -> Result<Reply, FeedbackError> {
+    let (hash, status, body) = found;
+    if hash != idem.request_hash {
+        return Err(FeedbackError::KeyReused);
+    }
+    Ok(Reply {
+        status: status as u16,
+        body,
+        replayed: true,
+    })
+}
+
+/// Runs a write idempotently: a known key replays its stored reply; otherwise `write` runs in a
+/// write transaction that also stores the reply under the key, so concurrent retries make exactly
+/// one write (the losers replay the winner's reply). Unique-key races are retried.
+pub fn idempotent_write(
+    conn: &mut DbConn,
+    visitor: &str,
+    idem: Option<&Idem>,
+    write: impl Fn(&mut DbConn) -> Result<(u16, String), FeedbackError>,
+) -> Result<Reply, FeedbackError> {
+    if let Some(i) = idem {
+        if let Some(found) = find_key(conn, visitor, &i.key)? {
+            return replay(found, i);
+        }
+    }
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let res = write_transaction(conn, |c| -> Result<Reply, FeedbackError> {
+            let (status, body) = write(c)?;
+            if let Some(i) = idem {
+                diesel::insert_into(idempotency_keys::table)
+                    .values((
+                        idempotency_keys::visitor_id.eq(visitor),
+                        idempotency_keys::idem_key.eq(&i.key),
+                        idempotency_keys::request_hash.eq(&i.request_hash),
+                        idempotency_keys::status.eq(status as i32),
+                        idempotency_keys::response_json.eq(&body),
+                        idempotency_keys::created_at.eq(now_text()),
+                    ))
+                    .execute(c)
+                    .map_err(|e| {
+                        if is_unique_violation(&e) {
+                            FeedbackError::KeyTaken
+                        } else {
+                            e.into()
+                        }
+                    })?;
+            }
+            Ok(Reply {
+                status,
+                body,
+                replayed: false,
+            })
+        });
+        match res {
+            Err(FeedbackError::KeyTaken) => {
+                let i = idem.expect("only raised with a key");
+                let found = find_key(conn, visitor, &i.key)?.ok_or_else(|| {
+                    StoreError::Other("idempotency key vanished after a conflict".into())
+                })?;
+                return replay(found, i);
+            }
+            Err(e) if attempt < 5 && is_retryable(&e) => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Deletes idempotency keys older than `max_age`; returns how many.
+pub fn purge_idempotency_keys(
+    conn: &mut DbConn,
+    max_age: chrono::Duration,
+) -> Result<usize, StoreError> {
+    let cutoff =
+        (chrono::Utc::now() - max_age).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    Ok(
+        diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff)))
+            .execute(conn)?,
+    )
+}
+
+/// Applies a change to the stored aggregates (`column = column + delta`; missing rows are
+/// created).
+pub fn apply_delta(conn: &mut DbConn, site: &str, d: &SiteAggregates) -> Result<(), DieselError> {
+    use place_aggregates::dsl as a;
+    for (place, c) in &d.places {
+        let n = diesel::update(a::place_aggregates.find((site, place)))
+            .set((
+                a::ratings_n.eq(a::ratings_n + c.ratings_n),
+                a::overall_sum.eq(a::overall_sum + c.overall_sum),
+                a::vfm_n.eq(a::vfm_n + c.vfm_n),
+                a::vfm_sum.eq(a::vfm_sum + c.vfm_sum),
+                a::find_n.eq(a::find_n + c.find_n),
+                a::find_sum.eq(a::find_sum + c.find_sum),
+                a::photo_n.eq(a::photo_n + c.photo_n),
+                a::photo_ok_n.eq(a::photo_ok_n + c.photo_ok_n),
+                a::crowd_n.eq(a::crowd_n + c.crowd_n),
+                a::crowd_sum.eq(a::crowd_sum + c.crowd_sum),
+                a::skip_closed.eq(a::skip_closed + c.skips[0]),
+                a::skip_crowded.eq(a::skip_crowded + c.skips[1]),
+                a::skip_could_not_find.eq(a::skip_could_not_find + c.skips[2]),
+                a::skip_not_interesting.eq(a::skip_not_interesting + c.skips[3]),
+                a::skip_no_time.eq(a::skip_no_time + c.skips[4]),
+            ))
+            .execute(conn)?;
+        if n == 0 {
+            insert_counters(conn, site, place, c)?;
+        }
+    }
+    use place_crowding::dsl as p;
+    for ((place, slot), s) in &d.crowding {
+        let n = diesel::update(p::place_crowding.find((site, place, *slot as i32)))
+            .set((p::n.eq(p::n + s.n), p::total.eq(p::total + s.total)))
+            .execute(conn)?;
+        if n == 0 {
+            insert_slot(conn, site, place, *slot, s)?;
+        }
+    }
+    Ok(())
+}
+
+fn insert_counters(
+    conn: &mut DbConn,
+    site: &str,
+    place: &str,
+    c: &Counters,
+) -> Result<(), DieselError> {
+    use place_aggregates::dsl as a;
+    diesel::insert_into(a::place_aggregates)
+        .values((
+            a::site_id.eq(site),
+            a::place_id.eq(place),
+            a::ratings_n.eq(c.ratings_n),
+            a::overall_sum.eq(c.overall_sum),
+            a::vfm_n.eq(c.vfm_n),
+            a::vfm_sum.eq(c.vfm_sum),
+            a::find_n.eq(c.find_n),
+            a::find_sum.eq(c.find_sum),
+            a::photo_n.eq(c.photo_n),
+            a::photo_ok_n.eq(c.photo_ok_n),
+            a::crowd_n.eq(c.crowd_n),
+            a::crowd_sum.eq(c.crowd_sum),
+            a::skip_closed.eq(c.skips[0]),
+            a::skip_crowded.eq(c.skips[1]),
+            a::skip_could_not_find.eq(c.skips[2]),
+            a::skip_not_interesting.eq(c.skips[3]),
+            a::skip_no_time.eq(c.skips[4]),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn insert_slot(
+    conn: &mut DbConn,
+    site: &str,
+    place: &str,
+    slot: u8,
+    s: &SlotCounts,
+) -> Result<(), DieselError> {
+    use place_crowding::dsl as p;
+    diesel::insert_into(p::place_crowding)
+        .values((
+            p::site_id.eq(site),
+            p::place_id.eq(place),
+            p::slot.eq(slot as i32),
+            p::n.eq(s.n),
+            p::total.eq(s.total),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Writes a rating (replacing the visitor's earlier one for the place) and updates the
+/// aggregates in the same transaction. Replies 201 for a first rating, 200 for a replacement.
+pub fn write_rating(
+    conn: &mut DbConn,
+    input: &RatingInput,
+    idem: Option<&Idem>,
+) -> Result<Reply, FeedbackError> {
+    idempotent_write(conn, &input.visitor_id, idem, |c| {
+        use ratings::dsl as r;
+        let mine = r::site_id
+            .eq(&input.site_id)
+            .and(r::place_id.eq(&input.place_id))
+            .and(r::visitor_id.eq(&input.visitor_id));
+        diesel::update(r::ratings.filter(mine))
+            .set(r::revision.eq(r::revision))
+            .execute(c)?;
+        let old: Option<RatingRecord> = r::ratings
+            .filter(mine)
+            .select(RatingRecord::as_select())
+            .first(c)
+            .optional()?;
+        let now = now_text();
+        let rec = RatingRecord {
+            id: old
+                .as_ref()
+                .map(|o| o.id.clone())
+                .unwrap_or_else(|| new_id("r")),
+            site_id: input.site_id.clone(),
+            place_id: input.place_id.clone(),
+            visitor_id: input.visitor_id.clone(),
+            overall: input.overall,
+            value_for_money: input.value_for_money,
+            crowding: input.crowding,
+            findability: input.findability,
+            photos_ok: input.photos_ok,
+            visited_at: input.visited_at.clone(),
+            crowd_slot: input.crowd_slot.map(i32::from),
+            comment: input.comment.clone(),
+            comment_lang: input.comment_lang.clone(),
+            codes_json: serde_json::to_string(&input.codes).expect("serialises"),
+            // Moderation sticks to the visitor's rating of the place across replacements.
+            hidden: old.as_ref().is_some_and(|o| o.hidden),
+            comment_hidden: old.as_ref().is_some_and(|o| o.comment_hidden),
+            moderation_reason: old.as_ref().and_then(|o| o.moderation_reason.clone()),
+            moderated_by: old.as_ref().and_then(|o| o.moderated_by.clone()),
+            moderated_at: old.as_ref().and_then(|o| o.moderated_at.clone()),
+            revision: old.as_ref().map(|o| o.revision + 1).unwrap_or(1),
+            created_at: old
+                .as_ref()
+                .map(|o| o.created_at.clone())
+                .unwrap_or_else(|| now.clone()),
+            updated_at: now,
+        };
+        let before = old.as_ref().map(|o| o.contribution()).unwrap_or_default();
+        apply_delta(
+            c,
+            &input.site_id,
+            &SiteAggregates::delta(&rec.contribution(), &before),
+        )?;
+        if old.is_some() {
+            diesel::update(r::ratings.find(&rec.id))
+                .set(&rec)
+                .execute(c)?;
+        } else {
+            diesel::insert_into(r::ratings).values(&rec).execute(c)?;
+        }
+        let mut body = rec.to_json(View::Author);
+        body["replaced"] = json!(old.is_some());
+        Ok((if old.is_some() { 200 } else { 201 }, body.to_string()))
+    })
+}
+
+/// Writes a plan feedback (replacing the visitor's earlier one for the plan) and updates the
+/// aggregates in the same transaction.
+pub fn write_plan_feedback(
+    conn: &mut DbConn,
+    input: &PlanFeedbackInput,
+    idem: Option<&Idem>,
+) -> Result<Reply, FeedbackError> {
+    idempotent_write(conn, &input.visitor_id, idem, |c| {
+        use plan_feedback::dsl as f;
+        let mine = f::plan_id
+            .eq(&input.plan_id)
+            .and(f::visitor_id.eq(&input.visitor_id));
+        diesel::update(f::plan_feedback.filter(mine))
+            .set(f::revision.eq(f::revision))
+            .execute(c)?;
+        let old: Option<PlanFeedbackRecord> = f::plan_feedback
+            .filter(mine)
+            .select(PlanFeedbackRecord::as_select())
+            .first(c)
+            .optional()?;
+        let now = now_text();
+        let rec = PlanFeedbackRecord {
+            id: old
+                .as_ref()
+                .map(|o| o.id.clone())
+                .unwrap_or_else(|| new_id("pf")),
+            plan_id: input.plan_id.clone(),
+            site_id: input.site_id.clone(),
+            visitor_id: input.visitor_id.clone(),
+            snapshot_version: input.snapshot_version,
+            followed: input.followed.clone(),
+            overall: input.overall,
+            skipped_json: serde_json::to_string(&input.skipped).expect("serialises"),
+            comment: input.comment.clone(),
+            comment_lang: input.comment_lang.clone(),
+            codes_json: serde_json::to_string(&input.codes).expect("serialises"),
+            hidden: old.as_ref().is_some_and(|o| o.hidden),
+            comment_hidden: old.as_ref().is_some_and(|o| o.comment_hidden),
+            moderation_reason: old.as_ref().and_then(|o| o.moderation_reason.clone()),
+            moderated_by: old.as_ref().and_then(|o| o.moderated_by.clone()),
+            moderated_at: old.as_ref().and_then(|o| o.moderated_at.clone()),
+            revision: old.as_ref().map(|o| o.revision + 1).unwrap_or(1),
+            created_at: old
+                .as_ref()
+                .map(|o| o.created_at.clone())
+                .unwrap_or_else(|| now.clone()),
+            updated_at: now,
+        };
+        let before = old.as_ref().map(|o| o.contribution()).unwrap_or_default();
+        apply_delta(
+            c,
+            &input.site_id,
+            &SiteAggregates::delta(&rec.contribution(), &before),
+        )?;
+        if old.is_some() {
+            diesel::update(f::plan_feedback.find(&rec.id))
+                .set(&rec)
+                .execute(c)?;
+        } else {
+            diesel::insert_into(f::plan_feedback)
+                .values(&rec)
+                .execute(c)?;
+        }
+        let mut body = rec.to_json(View::Author);
+        body["replaced"] = json!(old.is_some());
+        Ok((if old.is_some() { 200 } else { 201 }, body.to_string()))
+    })
+}
+
+/// An operator's moderation decision. `None` leaves a flag as it is.
+#[derive(Clone, Debug)]
+pub struct Moderation {
+    pub hidden: Option<bool>,
+    pub comment_hidden: Option<bool>,
+    pub reason: Option<String>,
+    pub actor: String,
+}
+
+/// A stored rating by id within a site.
+pub fn get_rating(
+    conn: &mut DbConn,
+    site: &str,
+    id: &str,
+) -> Result<Option<RatingRecord>, StoreError> {
+    Ok(ratings::table
+        .filter(ratings::id.eq(id).and(ratings::site_id.eq(site)))
+        .select(RatingRecord::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A stored plan feedback by id within a site.
+pub fn get_plan_feedback(
+    conn: &mut DbConn,
+    site: &str,
+    id: &str,
+) -> Result<Option<PlanFeedbackRecord>, StoreError> {
+    Ok(plan_feedback::table
+        .filter(
+            plan_feedback::id
+                .eq(id)
+                .and(plan_feedback::site_id.eq(site)),
+        )
+        .select(PlanFeedbackRecord::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Hides or unhides a rating (or only its comment) and moves the aggregates accordingly, in one
+/// transaction. Returns the (old, new) record, or `None` for an unknown id.
+pub fn moderate_rating(
+    conn: &mut DbConn,
+    site: &str,
+    id: &str,
+    m: &Moderation,
+) -> Result<Option<(RatingRecord, RatingRecord)>, StoreError> {
+    write_transaction(conn, |c| {
+        diesel::update(ratings::table.filter(ratings::id.eq(id).and(ratings::site_id.eq(site))))
+            .set(ratings::revision.eq(ratings::revision))
+            .execute(c)?;
+        let Some(old) = get_rating(c, site, id)? else {
+            return Ok(None);
+        };
+        let mut new = old.clone();
+        new.hidden = m.hidden.unwrap_or(old.hidden);
+        new.comment_hidden = m.comment_hidden.unwrap_or(old.comment_hidden);
+        new.moderation_reason = m.reason.clone();
+        new.moderated_by = Some(m.actor.clone());
+        new.moderated_at = Some(now_text());
+        apply_delta(
+            c,
+            site,
+            &SiteAggregates::delta(&new.contribution(), &old.contribution()),
+        )?;
+        diesel::update(ratings::table.find(id))
+            .set(&new)
+            .execute(c)?;
+        Ok(Some((old, new)))
+    })
+}
+
+/// Hides or unhides a plan feedback (or only its comment), as [`moderate_rating`].
+pub fn moderate_plan_feedback(
+    conn: &mut DbConn,
+    site: &str,
+    id: &str,
+    m: &Moderation,
+) -> Result<Option<(PlanFeedbackRecord, PlanFeedbackRecord)>, StoreError> {
+    write_transaction(conn, |c| {
+        diesel::update(
+            plan_feedback::table.filter(
+                plan_feedback::id
+                    .eq(id)
+                    .and(plan_feedback::site_id.eq(site)),
+            ),
+        )
+        .set(plan_feedback::revision.eq(plan_feedback::revision))
+        .execute(c)?;
+        let Some(old) = get_plan_feedback(c, site, id)? else {
+            return Ok(None);
+        };
+        let mut new = old.clone();
+        new.hidden = m.hidden.unwrap_or(old.hidden);
+        new.comment_hidden = m.comment_hidden.unwrap_or(old.comment_hidden);
+        new.moderation_reason = m.reason.clone();
+        new.moderated_by = Some(m.actor.clone());
+        new.moderated_at = Some(now_text());
+        apply_delta(
+            c,
+            site,
+            &SiteAggregates::delta(&new.contribution(), &old.contribution()),
+        )?;
+        diesel::update(plan_feedback::table.find(id))
+            .set(&new)
+            .execute(c)?;
+        Ok(Some((old, new)))
+    })
+}
+
+/// The stored aggregates of a site (all-zero rows left out).
+pub fn load_aggregates(conn: &mut DbConn, site: &str) -> Result<SiteAggregates, StoreError> {
+    use place_aggregates::dsl as a;
+    type Row = (
+        String,
+        (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64),
+        (i64, i64, i64, i64, i64),
+    );
+    let rows: Vec<Row> = a::place_aggregates
+        .filter(a::site_id.eq(site))
+        .select((
+            a::place_id,
+            (
+                a::ratings_n,
+                a::overall_sum,
+                a::vfm_n,
+                a::vfm_sum,
+                a::find_n,
+                a::find_sum,
+                a::photo_n,
+                a::photo_ok_n,
+                a::crowd_n,
+                a::crowd_sum,
+            ),
+            (
+                a::skip_closed,
+                a::skip_crowded,
+                a::skip_could_not_find,
+                a::skip_not_interesting,
+                a::skip_no_time,
+            ),
+        ))
+        .load(conn)?;
+    let mut agg = SiteAggregates::default();
+    for (p, n, s) in rows {
+        agg.places.insert(
+            p,
+            Counters {
+                ratings_n: n.0,
+                overall_sum: n.1,
+                vfm_n: n.2,
+                vfm_sum: n.3,
+                find_n: n.4,
+                find_sum: n.5,
+                photo_n: n.6,
+                photo_ok_n: n.7,
+                crowd_n: n.8,
+                crowd_sum: n.9,
+                skips: [s.0, s.1, s.2, s.3, s.4],
+            },
+        );
+    }
+    use place_crowding::dsl as pc;
+    let slots: Vec<(String, i32, i64, i64)> = pc::place_crowding
+        .filter(pc::site_id.eq(site))
+        .select((pc::place_id, pc::slot, pc::n, pc::total))
+        .load(conn)?;
+    for (p, slot, n, total) in slots {
+        agg.crowding
+            .insert((p, slot as u8), SlotCounts { n, total });
+    }
+    Ok(agg.normalized())
+}
+
+/// The aggregates of a site computed from the raw ratings and plan feedback.
+pub fn compute_from_raw(conn: &mut DbConn, site: &str) -> Result<SiteAggregates, StoreError> {
+    let mut agg = SiteAggregates::default();
+    let rs: Vec<RatingRecord> = ratings::table
+        .filter(ratings::site_id.eq(site).and(ratings::hidden.eq(false)))
+        .select(RatingRecord::as_select())
+        .load(conn)?;
+    for r in &rs {
+        agg.add(&r.contribution(), 1);
+    }
+    let fs: Vec<PlanFeedbackRecord> = plan_feedback::table
+        .filter(
+            plan_feedback::site_id
+                .eq(site)
+                .and(plan_feedback::hidden.eq(false)),
+        )
+        .select(PlanFeedbackRecord::as_select())
+        .load(conn)?;
+    for f in &fs {
+        agg.add(&f.contribution(), 1);
+    }
+    Ok(agg.normalized())
+}
+
+/// What a rebuild found and did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RebuildReport {
+    pub site: String,
+    /// Places and crowding slots with aggregates after the rebuild.
+    pub places: usize,
+    pub slots: usize,
+    /// Whether the stored aggregates differed from the rebuilt ones.
+    pub changed: bool,
+}
+
+/// Recomputes a site's aggregates from raw rows and, unless `check_only`, replaces the stored
+/// ones, in one transaction that keeps concurrent writers out (they apply their change after).
+pub fn rebuild_aggregates(
+    conn: &mut DbConn,
+    site: &str,
+    check_only: bool,
+) -> Result<RebuildReport, StoreError> {
+    write_transaction(conn, |c| {
+        if let DbConn::Pg(_) = c {
+            c.batch_execute("LOCK TABLE place_aggregates, place_crowding IN EXCLUSIVE MODE")?;
+        }
+        let stored = load_aggregates(c, site)?;
+        let fresh = compute_from_raw(c, site)?;
+        let changed = stored != fresh;
+        if changed && !check_only {
+            diesel::delete(place_aggregates::table.filter(place_aggregates::site_id.eq(site)))
+                .execute(c)?;
+            diesel::delete(place_crowding::table.filter(place_crowding::site_id.eq(site)))
+                .execute(c)?;
+            for (p, counters) in &fresh.places {
+                insert_counters(c, site, p, counters)?;
+            }
+            for ((p, slot), s) in &fresh.crowding {
+                insert_slot(c, site, p, *slot, s)?;
+            }
+        }
+        Ok(RebuildReport {
+            site: site.to_string(),
+            places: fresh.places.len(),
+            slots: fresh.crowding.len(),
+            changed,
+        })
+    })
+}
+
+/// A stored plan: its site, snapshot version and document.
+pub fn plan_meta(
+    conn: &mut DbConn,
+    plan_id: &str,
+) -> Result<Option<(String, i64, String)>, StoreError> {
+    Ok(plans::table
+        .find(plan_id)
+        .select((plans::site_id, plans::snapshot_version, plans::body_json))
+        .first(conn)
+        .optional()?)
+}
+
+/// Publishes a new snapshot version of a site for new aggregates: bumps the site version and
+/// records the publication, unless (when not `force`) the last publication has the same stats or
+/// is younger than `min_interval`. Returns the new version, or `None` when nothing was published.
+pub fn publish(
+    conn: &mut DbConn,
+    site: &str,
+    stats_hash: &str,
+    reason: &str,
+    actor: Option<&str>,
+    force: bool,
+    min_interval: chrono::Duration,
+) -> Result<Option<i64>, StoreError> {
+    write_transaction(conn, |c| {
+        let now = now_text();
+        // Taking the site row first serialises publishers of the site across instances.
+        let n = diesel::update(sites::table.find(site))
+            .set(sites::version.eq(sites::version + 1i64))
+            .execute(c)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if !force {
+            let last: Option<(String, String)> = snapshot_publications::table
+                .filter(snapshot_publications::site_id.eq(site))
+                .order(snapshot_publications::version.desc())
+                .select((
+                    snapshot_publications::stats_hash,
+                    snapshot_publications::published_at,
+                ))
+                .first(c)
+                .optional()?;
+            let skip = match last {
+                Some((hash, at)) => {
+                    let young = chrono::DateTime::parse_from_rfc3339(&at)
+                        .map(|t| chrono::Utc::now().signed_duration_since(t) < min_interval)
+                        .unwrap_or(false);
+                    hash == stats_hash || young
+                }
+                // Never published: only feedback worth a new version counts.
+                None => stats_hash == fingerprint(&Default::default()),
+            };
+            if skip {
+                return Err(DieselError::RollbackTransaction.into());
+            }
+        }
+        diesel::update(sites::table.find(site))
+            .set(sites::updated_at.eq(&now))
+            .execute(c)?;
+        let version: i64 = sites::table.find(site).select(sites::version).first(c)?;
+        diesel::insert_into(snapshot_publications::table)
+            .values((
+                snapshot_publications::site_id.eq(site),
+                snapshot_publications::version.eq(version),
+                snapshot_publications::stats_hash.eq(stats_hash),
+                snapshot_publications::reason.eq(reason),
+                snapshot_publications::published_by.eq(actor),
+                snapshot_publications::published_at.eq(&now),
+            ))
+            .execute(c)?;
+        Ok(Some(version))
+    })
+    .or_else(|e| match e {
+        StoreError::Query(DieselError::RollbackTransaction) => Ok(None),
+        e => Err(e),
+    })
+}
+
+/// Every publication of a site, newest first.
+pub fn publications(conn: &mut DbConn, site: &str) -> Result<Vec<Publication>, StoreError> {
+    let rows: Vec<(i64, String, String)> = snapshot_publications::table
+        .filter(snapshot_publications::site_id.eq(site))
+        .order(snapshot_publications::version.desc())
+        .select((
+            snapshot_publications::version,
+            snapshot_publications::reason,
+            snapshot_publications::published_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(version, reason, published_at)| Publication {
+            version,
+            reason,
+            published_at,
+        })
+        .collect())
+}
+
+fn parse_time(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_default()
+}
+
+/// Visible ratings of a site rated (or last replaced) in `[from, to)`, optionally of one place.
+pub fn ratings_in_range(
+    conn: &mut DbConn,
+    site: &str,
+    from: &str,
+    to: &str,
+    place: Option<&str>,
+) -> Result<Vec<RatingRow>, StoreError> {
+    let mut q = ratings::table
+        .filter(ratings::site_id.eq(site))
+        .filter(ratings::hidden.eq(false))
+        .filter(ratings::updated_at.ge(from))
+        .filter(ratings::updated_at.lt(to))
+        .select(RatingRecord::as_select())
+        .into_boxed();
+    if let Some(p) = place {
+        q = q.filter(ratings::place_id.eq(p.to_string()));
+    }
+    let rows: Vec<RatingRecord> = q.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let has_comment = r.comment.is_some() && !r.comment_hidden;
+            RatingRow {
+                codes: if has_comment {
+                    codes_of(&r.codes_json)
+                } else {
+                    vec![]
+                },
+                has_comment,
+                at: parse_time(&r.updated_at),
+                id: r.id,
+                place_id: r.place_id,
+                overall: r.overall,
+                value_for_money: r.value_for_money,
+                crowding: r.crowding,
+                findability: r.findability,
+                photos_ok: r.photos_ok,
+            }
+        })
+        .collect())
+}
+
+/// Visible plan feedback of a site given (or last replaced) in `[from, to)`.
+pub fn plan_feedback_in_range(
+    conn: &mut DbConn,
+    site: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<PlanFeedbackRow>, StoreError> {
+    let rows: Vec<PlanFeedbackRecord> = plan_feedback::table
+        .filter(plan_feedback::site_id.eq(site))
+        .filter(plan_feedback::hidden.eq(false))
+        .filter(plan_feedback::updated_at.ge(from))
+        .filter(plan_feedback::updated_at.lt(to))
+        .select(PlanFeedbackRecord::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|f| {
+            let has_comment = f.comment.is_some() && !f.comment_hidden;
+            PlanFeedbackRow {
+                skipped: f
+                    .skipped()
+                    .into_iter()
+                    .map(|s| (s.place_id, s.reason))
+                    .collect(),
+                codes: if has_comment {
+                    codes_of(&f.codes_json)
+                } else {
+                    vec![]
+                },
+                has_comment,
+                at: parse_time(&f.updated_at),
+                id: f.id,
+                plan_id: f.plan_id,
+                snapshot_version: f.snapshot_version,
+                followed: f.followed,
+                overall: f.overall,
+            }
+        })
+        .collect())
+}
+
+/// Plans of a site created in `[from, to)`: (snapshot version, created at).
+pub fn plans_in_range(
+    conn: &mut DbConn,
+    site: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(plans::table
+        .filter(plans::site_id.eq(site))
+        .filter(plans::created_at.ge(from))
+        .filter(plans::created_at.lt(to))
+        .select((plans::snapshot_version, plans::created_at))
+        .load(conn)?)
+}
+
+/// A page of ratings for listing, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct RatingQuery {
+    pub site: String,
+    pub place: Option<String>,
+    /// `Some(true)`: only hidden; `Some(false)`: only visible; `None`: both.
+    pub hidden: Option<bool>,
+    /// Only ratings with a comment.
+    pub with_comment: bool,
+    /// Only what the public may see: visible ratings with visible comments.
+    pub public: bool,
+    pub code: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Continue after this (updated_at, id).
+    pub after: Option<(String, String)>,
+    pub limit: i64,
+}
+
+/// Ratings matching a query, newest first, `limit + 1` at most (to tell whether more follow).
+pub fn list_ratings(conn: &mut DbConn, q: &RatingQuery) -> Result<Vec<RatingRecord>, StoreError> {
+    use ratings::dsl as r;
+    let mut b = r::ratings
+        .filter(r::site_id.eq(q.site.clone()))
+        .select(RatingRecord::as_select())
+        .into_boxed();
+    if let Some(p) = &q.place {
+        b = b.filter(r::place_id.eq(p.clone()));
+    }
+    if let Some(h) = q.hidden {
+        b = b.filter(r::hidden.eq(h));
+    }
+    if q.with_comment {
+        b = b.filter(r::comment.is_not_null());
+    }
+    if q.public {
+        b = b.filter(r::hidden.eq(false).and(r::comment_hidden.eq(false)));
+    }
+    if let Some(c) = &q.code {
+        b = b.filter(r::codes_json.like(format!("%\"{c}\"%")));
+    }
+    if let Some(f) = &q.from {
+        b = b.filter(r::updated_at.ge(f.clone()));
+    }
+    if let Some(t) = &q.to {
+        b = b.filter(r::updated_at.lt(t.clone()));
+    }
+    if let Some((at, id)) = &q.after {
+        b = b.filter(
+            r::updated_at
+                .lt(at.clone())
+                .or(r::updated_at.eq(at.clone()).and(r::id.lt(id.clone()))),
+        );
+    }
+    Ok(b.order((r::updated_at.desc(), r::id.desc()))
+        .limit(q.limit + 1)
+        .load(conn)?)
+}
+
+/// Rewrites the stored codes of every comment of a site with `code` (after a codebook edit).
+/// Returns how many rows changed.
+pub fn recode_comments(
+    conn: &mut DbConn,
+    site: &str,
+    code: &dyn Fn(&str) -> Vec<String>,
+) -> Result<usize, StoreError> {
+    let mut changed = 0;
+    let rs: Vec<(String, String, String)> = ratings::table
+        .filter(
+            ratings::site_id
+                .eq(site)
+                .and(ratings::comment.is_not_null()),
+        )
+        .select((
+            ratings::id,
+            ratings::comment.assume_not_null(),
+            ratings::codes_json,
+        ))
+        .load(conn)?;
+    for (id, text, old) in rs {
+        let new = serde_json::to_string(&code(&text)).expect("serialises");
+        if new != old {
+            diesel::update(ratings::table.find(&id))
+                .set(ratings::codes_json.eq(&new))
+                .execute(conn)?;
+            changed += 1;
+        }
+    }
+    let fs: Vec<(String, String, String)> = plan_feedback::table
+        .filter(
+            plan_feedback::site_id
+                .eq(site)
+                .and(plan_feedback::comment.is_not_null()),
+        )
+        .select((
+            plan_feedback::id,
+            plan_feedback::comment.assume_not_null(),
+            plan_feedback::codes_json,
+        ))
+        .load(conn)?;
+    for (id, text, old) in fs {
+        let new = serde_json::to_string(&code(&text)).expect("serialises");
+        if new != old {
+            diesel::update(plan_feedback::table.find(&id))
+                .set(plan_feedback::codes_json.eq(&new))
+                .execute(conn)?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// How many ratings a site has (all, hidden included): for load tests and operators.
+pub fn count_ratings(conn: &mut DbConn, site: &str) -> Result<i64, StoreError> {
+    Ok(ratings::table
+        .filter(ratings::site_id.eq(site))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Writes one open code of a site's codebook (created when `create`), recodes every stored
+/// comment with the edited codebook and bumps the site version, in one transaction. `check`
+/// runs first on the stored code (for `If-Match`) and may refuse. Returns the new site version
+/// and how many comments changed codes.
+pub fn write_code<E>(
+    conn: &mut DbConn,
+    site: &str,
+    code: &crate::domain::Code,
+    create: bool,
+    check: impl FnOnce(Option<&crate::domain::Code>) -> Result<(), E>,
+    recode: impl FnOnce(&mut DbConn, &crate::domain::Codebook) -> Result<usize, StoreError>,
+) -> Result<(i64, usize), E>
+where
+    E: From<StoreError>,
+{
+    write_transaction(conn, |c| {
+        let n = diesel::update(sites::table.find(site))
+            .set((
+                sites::version.eq(sites::version + 1i64),
+                sites::updated_at.eq(now_text()),
+            ))
+            .execute(c)
+            .map_err(StoreError::from)?;
+        if n == 0 {
+            return Err(StoreError::Other(format!("no site `{site}`")).into());
+        }
+        let (mut data, version) = super::site::load_site(c, site)?
+            .ok_or_else(|| StoreError::Other(format!("no site `{site}`")))?;
+        let existing = data
+            .codebook
+            .codes
+            .iter()
+            .find(|k| k.id == code.id)
+            .cloned();
+        check(existing.as_ref())?;
+        let row = (
+            codebook_codes::category_id.eq(&code.category),
+            codebook_codes::name_zh.eq(&code.name.zh),
+            codebook_codes::name_en.eq(&code.name.en),
+            codebook_codes::frequency.eq(&code.frequency),
+            codebook_codes::sentiment.eq(&code.sentiment),
+            codebook_codes::keywords_zh_json
+                .eq(serde_json::to_string(&code.keywords.zh).expect("serialises")),
+            codebook_codes::keywords_en_json
+                .eq(serde_json::to_string(&code.keywords.en).expect("serialises")),
+        );
+        if create {
+            diesel::insert_into(codebook_codes::table)
+                .values((
+                    codebook_codes::site_id.eq(site),
+                    codebook_codes::id.eq(&code.id),
+                    row,
+                ))
+                .execute(c)
+                .map_err(StoreError::from)?;
+            data.codebook.codes.push(code.clone());
+        } else {
+            diesel::update(codebook_codes::table.find((site, &code.id)))
+                .set(row)
+                .execute(c)
+                .map_err(StoreError::from)?;
+            for k in data.codebook.codes.iter_mut().filter(|k| k.id == code.id) {
+                *k = code.clone();
+            }
+        }
+        let changed = recode(c, &data.codebook)?;
+        Ok((version, changed))
+    })
+}

@@ -1,0 +1,1141 @@
+//! Feedback: ratings and plan feedback (validation, idempotency, moderation), aggregates that
+//! equal a rebuild, insights coded like the study, and the planner's reactions end to end.
+
+use crate::helpers::*;
+use heritage_guide::auth::Role;
+use heritage_guide::store;
+use heritage_guide::store::feedback as fstore;
+use serde_json::{json, Value};
+
+const PAID_ROOFTOP: &str = "love-rooftop";
+
+fn visitor_token_for(app: &TestApp, site: &str) -> String {
+    let sub = format!("visitor:{}", uuid::Uuid::new_v4().simple());
+    let c = app
+        .state
+        .tokens
+        .claims(&sub, Role::Visitor, Some(site), 3600);
+    app.state.tokens.sign(&c)
+}
+
+fn visitor_token(app: &TestApp) -> String {
+    visitor_token_for(app, SITE)
+}
+
+async fn operator_token(app: &TestApp) -> String {
+    let st = app.state.clone();
+    let user = tokio::task::spawn_blocking(move || {
+        let mut c = st.pool.get().unwrap();
+        let name = format!("op-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        store::users::create(&mut c, &name, Role::Operator, "not-a-real-hash")
+            .unwrap()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let c = app
+        .state
+        .tokens
+        .claims(&user.id, Role::Operator, None, 3600);
+    app.state.tokens.sign(&c)
+}
+
+fn ratings_path(place: &str) -> String {
+    format!("/v1/sites/{SITE}/places/{place}/ratings")
+}
+
+async fn post_as(
+    app: &TestApp,
+    token: Option<&str>,
+    path: &str,
+    body: &Value,
+) -> reqwest::Response {
+    let mut b = app.client.post(app.url(path)).json(body);
+    if let Some(t) = token {
+        b = b.bearer_auth(t);
+    }
+    b.send().await.expect("request")
+}
+
+async fn get_as(app: &TestApp, token: Option<&str>, path: &str) -> reqwest::Response {
+    let mut b = app.client.get(app.url(path));
+    if let Some(t) = token {
+        b = b.bearer_auth(t);
+    }
+    b.send().await.expect("request")
+}
+
+async fn rate(app: &TestApp, token: &str, place: &str, body: Value) -> Value {
+    let r = post_as(app, Some(token), &ratings_path(place), &body).await;
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        status == 201 || status == 200,
+        "rating answered {status}: {v}"
+    );
+    v
+}
+
+async fn rating_count(app: &TestApp) -> i64 {
+    let st = app.state.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c = st.pool.get().unwrap();
+        fstore::count_ratings(&mut c, SITE).unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+async fn aggregates_match_a_rebuild(app: &TestApp) {
+    let st = app.state.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c = st.pool.get().unwrap();
+        let stored = fstore::load_aggregates(&mut c, SITE).unwrap();
+        let fresh = fstore::compute_from_raw(&mut c, SITE).unwrap();
+        assert_eq!(stored, fresh, "incremental aggregates equal a rebuild");
+    })
+    .await
+    .unwrap();
+}
+
+async fn publish(app: &TestApp, op: &str) -> i64 {
+    let r = post_as(
+        app,
+        Some(op),
+        &format!("/v1/sites/{SITE}/snapshots"),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_conforms(
+        "POST",
+        "/v1/sites/{site}/snapshots",
+        201,
+        "application/json",
+        &v,
+    );
+    let version = v["version"].as_i64().unwrap();
+    assert_eq!(app.state.snapshot(SITE).unwrap().version, version);
+    version
+}
+
+async fn plan(app: &TestApp, req: &Value) -> Value {
+    let r = app.post_json(&format!("/v1/sites/{SITE}/plans"), req).await;
+    assert_eq!(r.status(), 201);
+    r.json().await.unwrap()
+}
+
+fn stop_ids(plan: &Value) -> Vec<String> {
+    plan["stops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["place_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_rating_is_stored_coded_and_replaced_by_the_next_one() {
+    let app = spawn_app().await;
+    let t = visitor_token(&app);
+    let r = post_as(
+        &app,
+        Some(&t),
+        &ratings_path(PAID_ROOFTOP),
+        &json!({"overall": 2, "value_for_money": 1, "photos_ok": true,
+                "comment": "天台收费太贵了，不过很出片", "visited_at": "2026-11-21T10:30:00+08:00",
+                "crowding": 4}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let first: Value = r.json().await.unwrap();
+    assert_conforms(
+        "POST",
+        "/v1/sites/{site}/places/{place}/ratings",
+        201,
+        "application/json",
+        &first,
+    );
+    assert_eq!(
+        loc,
+        format!("/v1/sites/{SITE}/ratings/{}", first["id"].as_str().unwrap())
+    );
+    assert_eq!(first["comment_lang"], "zh");
+    let codes: Vec<&str> = first["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"rooftop_fee") && codes.contains(&"photo_spot"),
+        "{codes:?}"
+    );
+    assert_eq!(first["replaced"], false);
+
+    let r = post_as(
+        &app,
+        Some(&t),
+        &ratings_path(PAID_ROOFTOP),
+        &json!({"overall": 4, "comment": "Great photos at sunset"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let second: Value = r.json().await.unwrap();
+    assert_conforms(
+        "POST",
+        "/v1/sites/{site}/places/{place}/ratings",
+        200,
+        "application/json",
+        &second,
+    );
+    assert_eq!(second["id"], first["id"]);
+    assert_eq!(second["revision"], 2);
+    assert_eq!(second["replaced"], true);
+    assert_eq!(second["value_for_money"], Value::Null);
+    assert_eq!(second["comment_lang"], "en");
+    assert_eq!(
+        rating_count(&app).await,
+        1,
+        "one rating per visitor and place"
+    );
+
+    let (s, page) = app.get_json(&ratings_path(PAID_ROOFTOP)).await;
+    assert_eq!(s, 200);
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/places/{place}/ratings",
+        200,
+        "application/json",
+        &page,
+    );
+    assert_eq!(page["summary"]["ratings"], 1);
+    assert_eq!(
+        page["summary"]["stats"],
+        Value::Null,
+        "one rating is too few to matter"
+    );
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    assert_eq!(page["items"][0]["comment"], "Great photos at sunset");
+    assert!(page["items"][0].get("visitor_id").is_none());
+    aggregates_match_a_rebuild(&app).await;
+}
+
+#[tokio::test]
+async fn bad_ratings_are_problems_and_write_nothing() {
+    let app = spawn_app().await;
+    let t = visitor_token(&app);
+    let long = "好".repeat(2001);
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (json!({"overall": 0}), 400, "overall"),
+        (json!({"overall": 6}), 400, "overall"),
+        (json!({"overall": 2.5}), 400, "overall"),
+        (
+            json!({"overall": 3, "value_for_money": 7}),
+            400,
+            "value_for_money",
+        ),
+        (json!({"overall": 3, "crowding": 0}), 400, "crowding"),
+        (json!({"overall": 3, "findability": -1}), 400, "findability"),
+        (json!({"overall": 3, "comment": long}), 400, "comment"),
+        (
+            json!({"overall": 3, "visited_at": "yesterday"}),
+            400,
+            "visited_at",
+        ),
+        (
+            json!({"overall": 3, "visited_at": "2099-01-01T10:00:00+08:00"}),
+            400,
+            "visited_at",
+        ),
+        (json!({"overall": 3, "stars": 5}), 400, "stars"),
+        (json!({"value_for_money": 3}), 400, "overall"),
+    ];
+    for (body, status, field) in cases {
+        let r = post_as(&app, Some(&t), &ratings_path(PAID_ROOFTOP), &body).await;
+        let p = assert_problem(r, status, Some(field)).await;
+        assert_conforms(
+            "POST",
+            "/v1/sites/{site}/places/{place}/ratings",
+            status,
+            "application/problem+json",
+            &p,
+        );
+    }
+    let ok = json!({"overall": 3});
+    // Unknown place, missing token, a token for another site, an operator's token.
+    let r = post_as(&app, Some(&t), &ratings_path("no-such-place"), &ok).await;
+    assert_problem(r, 404, None).await;
+    let r = post_as(&app, None, &ratings_path(PAID_ROOFTOP), &ok).await;
+    assert_problem(r, 401, None).await;
+    let other = visitor_token_for(&app, "another-site");
+    let r = post_as(&app, Some(&other), &ratings_path(PAID_ROOFTOP), &ok).await;
+    assert_problem(r, 403, Some("site")).await;
+    let op = operator_token(&app).await;
+    let r = post_as(&app, Some(&op), &ratings_path(PAID_ROOFTOP), &ok).await;
+    assert_problem(r, 403, None).await;
+    let r = app
+        .client
+        .post(app.url(&ratings_path(PAID_ROOFTOP)))
+        .bearer_auth(&t)
+        .header("Idempotency-Key", "")
+        .json(&ok)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 400, Some("Idempotency-Key")).await;
+    assert_eq!(rating_count(&app).await, 0, "nothing was written");
+    aggregates_match_a_rebuild(&app).await;
+}
+
+async fn post_with_key(app: &TestApp, token: &str, key: &str, body: &Value) -> reqwest::Response {
+    app.client
+        .post(app.url(&ratings_path(PAID_ROOFTOP)))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_idempotency_key_replays_the_reply_and_refuses_another_body() {
+    let app = spawn_app().await;
+    let t = visitor_token(&app);
+    let body = json!({"overall": 5, "comment": "must-visit"});
+    let r1 = post_with_key(&app, &t, "retry-1", &body).await;
+    assert_eq!(r1.status(), 201);
+    assert!(r1.headers().get("idempotent-replayed").is_none());
+    let b1: Value = r1.json().await.unwrap();
+    let r2 = post_with_key(&app, &t, "retry-1", &body).await;
+    assert_eq!(r2.status(), 201, "the stored reply, status included");
+    assert_eq!(r2.headers()["idempotent-replayed"], "true");
+    let b2: Value = r2.json().await.unwrap();
+    assert_eq!(b1, b2);
+    let r3 = post_with_key(&app, &t, "retry-1", &json!({"overall": 1})).await;
+    assert_problem(r3, 422, Some("Idempotency-Key")).await;
+    // The same key of another visitor is another key.
+    let t2 = visitor_token(&app);
+    assert_eq!(
+        post_with_key(&app, &t2, "retry-1", &body).await.status(),
+        201
+    );
+    assert_eq!(rating_count(&app).await, 2);
+    let st = app.state.clone();
+    let id = b1["id"].as_str().unwrap().to_string();
+    let rec = tokio::task::spawn_blocking(move || {
+        let mut c = st.pool.get().unwrap();
+        fstore::get_rating(&mut c, SITE, &id).unwrap().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(rec.revision, 1, "no second write");
+    assert_eq!(rec.overall, 5);
+}
+
+#[tokio::test]
+async fn concurrent_retries_with_one_key_write_exactly_once() {
+    let app = spawn_app().await;
+    let t = visitor_token(&app);
+    let body = json!({"overall": 4, "crowding": 5, "comment": "so crowded at the weekend"});
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (client, url, t, body) = (
+            app.client.clone(),
+            app.url(&ratings_path(PAID_ROOFTOP)),
+            t.clone(),
+            body.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(url)
+                .bearer_auth(t)
+                .header("Idempotency-Key", "flaky-network-7")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut bodies = Vec::new();
+    for task in tasks {
+        let (status, b) = task.await.unwrap();
+        assert_eq!(status, 201, "{b}");
+        bodies.push(b);
+    }
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "every retry got the same reply"
+    );
+    assert_eq!(bodies[0]["revision"], 1);
+    assert_eq!(rating_count(&app).await, 1);
+    let st = app.state.clone();
+    let agg = tokio::task::spawn_blocking(move || {
+        let mut c = st.pool.get().unwrap();
+        fstore::load_aggregates(&mut c, SITE).unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(agg.places[PAID_ROOFTOP].ratings_n, 1, "counted once");
+    aggregates_match_a_rebuild(&app).await;
+}
+
+async fn a_plan_through(app: &TestApp, place: &str) -> Value {
+    let req = json!({"start": "factory-main-square", "start_time": "2026-11-21T10:00:00+08:00",
+                     "budget_min": 240, "interests": ["photography", "film"], "must": [place]});
+    plan(app, &req).await
+}
+
+#[tokio::test]
+async fn plan_feedback_is_checked_against_the_plan() {
+    let app = spawn_app().await;
+    let p = a_plan_through(&app, "memory-terrace").await;
+    let pid = p["id"].as_str().unwrap();
+    let path = format!("/v1/plans/{pid}/feedback");
+    let stops = stop_ids(&p);
+    let t = visitor_token(&app);
+    let good = json!({"followed": "partly", "overall": 4,
+                      "skipped": [{"place_id": "memory-terrace", "reason": "could_not_find"}],
+                      "comment": "找不到入口，路线很复杂"});
+    let r = post_as(&app, Some(&t), &path, &good).await;
+    assert_eq!(r.status(), 201);
+    let fb: Value = r.json().await.unwrap();
+    assert_conforms(
+        "POST",
+        "/v1/plans/{plan}/feedback",
+        201,
+        "application/json",
+        &fb,
+    );
+    assert_eq!(fb["snapshot_version"], p["snapshot_version"]);
+    assert_eq!(fb["skipped"][0]["reason"], "could_not_find");
+    let not_a_stop = ["liziba-station", "kansheng-tower", "eling-park"]
+        .into_iter()
+        .find(|s| !stops.iter().any(|x| x == s))
+        .unwrap();
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (json!({"followed": "maybe", "overall": 3}), 400, "followed"),
+        (json!({"followed": "all", "overall": 9}), 400, "overall"),
+        (
+            json!({"followed": "all", "overall": 3, "skipped": [{"place_id": stops[0], "reason": "no_time"}]}),
+            400,
+            "skipped",
+        ),
+        (
+            json!({"followed": "partly", "overall": 3, "skipped": [{"place_id": not_a_stop, "reason": "closed"}]}),
+            400,
+            "skipped[0].place_id",
+        ),
+        (
+            json!({"followed": "partly", "overall": 3, "skipped": [{"place_id": stops[0], "reason": "bored"}]}),
+            400,
+            "skipped[0].reason",
+        ),
+        (
+            json!({"followed": "not", "overall": 3, "comment": "x".repeat(2001)}),
+            400,
+            "comment",
+        ),
+    ];
+    let t2 = visitor_token(&app);
+    for (body, status, field) in cases {
+        let r = post_as(&app, Some(&t2), &path, &body).await;
+        let p = assert_problem(r, status, Some(field)).await;
+        assert_conforms(
+            "POST",
+            "/v1/plans/{plan}/feedback",
+            status,
+            "application/problem+json",
+            &p,
+        );
+    }
+    let ok = json!({"followed": "all", "overall": 5});
+    assert_problem(
+        post_as(&app, Some(&t2), "/v1/plans/nosuchplan/feedback", &ok).await,
+        404,
+        None,
+    )
+    .await;
+    assert_problem(post_as(&app, None, &path, &ok).await, 401, None).await;
+    let other = visitor_token_for(&app, "another-site");
+    assert_problem(
+        post_as(&app, Some(&other), &path, &ok).await,
+        403,
+        Some("site"),
+    )
+    .await;
+    // Only the first visitor's feedback exists; the second replaces nothing.
+    let st = app.state.clone();
+    let n = tokio::task::spawn_blocking(move || {
+        let mut c = st.pool.get().unwrap();
+        let agg = fstore::load_aggregates(&mut c, SITE).unwrap();
+        agg.places["memory-terrace"].could_not_find()
+    })
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
+    // A second feedback of the same visitor replaces the first.
+    let r = post_as(
+        &app,
+        Some(&t),
+        &path,
+        &json!({"followed": "all", "overall": 5}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    aggregates_match_a_rebuild(&app).await;
+    let st = app.state.clone();
+    let agg = tokio::task::spawn_blocking(move || {
+        let mut c = st.pool.get().unwrap();
+        fstore::load_aggregates(&mut c, SITE).unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        !agg.places.contains_key("memory-terrace"),
+        "the skip left with the replacement"
+    );
+}
+
+#[tokio::test]
+async fn hidden_ratings_leave_every_aggregate_and_come_back() {
+    let app = spawn_app().await;
+    let op = operator_token(&app).await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let t = visitor_token(&app);
+        let v = rate(
+            &app,
+            &t,
+            PAID_ROOFTOP,
+            json!({"overall": 1 + (i % 5), "value_for_money": 1, "findability": 2,
+                   "comment": format!("rooftop fee is a rip-off #{i}")}),
+        )
+        .await;
+        ids.push(v["id"].as_str().unwrap().to_string());
+    }
+    let summary = |v: &Value| v["summary"].clone();
+    let (_, before) = app.get_json(&ratings_path(PAID_ROOFTOP)).await;
+    assert_eq!(summary(&before)["ratings"], 6);
+    assert!(summary(&before)["stats"]["value_for_money"].is_number());
+    let hide = format!("/v1/sites/{SITE}/ratings/{}/hide", ids[0]);
+    // Visitors cannot moderate; unknown ids are 404.
+    let t = visitor_token(&app);
+    assert_problem(post_as(&app, Some(&t), &hide, &json!({})).await, 403, None).await;
+    assert_problem(post_as(&app, None, &hide, &json!({})).await, 401, None).await;
+    let r = post_as(
+        &app,
+        Some(&op),
+        &format!("/v1/sites/{SITE}/ratings/r_nope/hide"),
+        &json!({}),
+    )
+    .await;
+    assert_problem(r, 404, None).await;
+    let r = post_as(&app, Some(&op), &hide, &json!({"scope": "everything"})).await;
+    assert_problem(r, 400, Some("scope")).await;
+
+    let r = post_as(&app, Some(&op), &hide, &json!({"reason": "abuse"})).await;
+    assert_eq!(r.status(), 200);
+    let hidden: Value = r.json().await.unwrap();
+    assert_conforms(
+        "POST",
+        "/v1/sites/{site}/ratings/{rating}/hide",
+        200,
+        "application/json",
+        &hidden,
+    );
+    assert_eq!(hidden["hidden"], true);
+    assert_eq!(hidden["moderation"]["reason"], "abuse");
+    let (_, after) = app.get_json(&ratings_path(PAID_ROOFTOP)).await;
+    assert_eq!(summary(&after)["ratings"], 5);
+    assert_eq!(after["items"].as_array().unwrap().len(), 5);
+    aggregates_match_a_rebuild(&app).await;
+    // Hiding twice changes nothing more.
+    assert_eq!(
+        post_as(&app, Some(&op), &hide, &json!({})).await.status(),
+        200
+    );
+    aggregates_match_a_rebuild(&app).await;
+    let (_, again) = app.get_json(&ratings_path(PAID_ROOFTOP)).await;
+    assert_eq!(summary(&again)["ratings"], 5);
+
+    // Only a comment: the scores stay, the text leaves the public and the coding.
+    let hc = format!("/v1/sites/{SITE}/ratings/{}/hide", ids[1]);
+    assert_eq!(
+        post_as(&app, Some(&op), &hc, &json!({"scope": "comment"}))
+            .await
+            .status(),
+        200
+    );
+    let (_, c) = app.get_json(&ratings_path(PAID_ROOFTOP)).await;
+    assert_eq!(summary(&c)["ratings"], 5);
+    assert!(c["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["id"] != ids[1].as_str()));
+
+    let unhide = format!("/v1/sites/{SITE}/ratings/{}/unhide", ids[0]);
+    let r = post_as(&app, Some(&op), &unhide, &json!({})).await;
+    assert_eq!(r.status(), 200);
+    let (_, back) = app.get_json(&ratings_path(PAID_ROOFTOP)).await;
+    assert_eq!(summary(&back)["ratings"], 6);
+    assert_eq!(summary(&back)["stats"], summary(&before)["stats"]);
+    aggregates_match_a_rebuild(&app).await;
+
+    // The moderation list shows hidden ones to operators only.
+    let r = get_as(
+        &app,
+        Some(&op),
+        &format!("/v1/sites/{SITE}/ratings?hidden=false&limit=4"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let page: Value = r.json().await.unwrap();
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/ratings",
+        200,
+        "application/json",
+        &page,
+    );
+    assert_eq!(page["items"].as_array().unwrap().len(), 4);
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let r = get_as(
+        &app,
+        Some(&op),
+        &format!("/v1/sites/{SITE}/ratings?hidden=false&limit=4&cursor={cursor}"),
+    )
+    .await;
+    let rest: Value = r.json().await.unwrap();
+    assert_eq!(rest["items"].as_array().unwrap().len(), 2);
+    assert_eq!(rest["next_cursor"], Value::Null);
+    assert_problem(
+        get_as(&app, Some(&t), &format!("/v1/sites/{SITE}/ratings")).await,
+        403,
+        None,
+    )
+    .await;
+    // Every moderation is audited.
+    let r = get_as(&app, Some(&op), &format!("/v1/sites/{SITE}/audit")).await;
+    let audit: Value = r.json().await.unwrap();
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["action"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        actions.contains(&"hide") && actions.contains(&"unhide"),
+        "{audit}"
+    );
+}
+
+mod property {
+    use super::*;
+    use heritage_guide::feedback::aggregates::SkipFacts;
+    use proptest::prelude::*;
+
+    const PLACES: [&str; 3] = [PAID_ROOFTOP, "memory-terrace", "liziba-station"];
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Rate {
+            visitor: u8,
+            place: u8,
+            overall: u8,
+            vfm: Option<u8>,
+            crowding: Option<(u8, u8)>,
+            findability: Option<u8>,
+            photos_ok: Option<bool>,
+        },
+        Hide(u8),
+        Unhide(u8),
+        HideComment(u8),
+        Feedback {
+            visitor: u8,
+            plan: u8,
+            skips: Vec<(u8, u8, Option<u8>)>,
+        },
+        HideFeedback(u8),
+        UnhideFeedback(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let score = 1u8..=5;
+        prop_oneof![
+            4 => (0u8..4, 0u8..3, score.clone(), proptest::option::of(score.clone()),
+                  proptest::option::of((score.clone(), 0u8..168)), proptest::option::of(score.clone()),
+                  proptest::option::of(any::<bool>()))
+                .prop_map(|(visitor, place, overall, vfm, crowding, findability, photos_ok)| Op::Rate {
+                    visitor, place, overall, vfm, crowding, findability, photos_ok }),
+            1 => any::<u8>().prop_map(Op::Hide),
+            1 => any::<u8>().prop_map(Op::Unhide),
+            1 => any::<u8>().prop_map(Op::HideComment),
+            2 => (0u8..4, 0u8..2, proptest::collection::vec((0u8..3, 0u8..5, proptest::option::of(0u8..168)), 0..3))
+                .prop_map(|(visitor, plan, skips)| Op::Feedback { visitor, plan, skips }),
+            1 => any::<u8>().prop_map(Op::HideFeedback),
+            1 => any::<u8>().prop_map(Op::UnhideFeedback),
+        ]
+    }
+
+    fn moderation(hidden: Option<bool>, comment_hidden: Option<bool>) -> fstore::Moderation {
+        fstore::Moderation {
+            hidden,
+            comment_hidden,
+            reason: None,
+            actor: "prop".into(),
+        }
+    }
+
+    #[test]
+    fn aggregates_after_any_writes_replacements_and_hides_equal_a_rebuild() {
+        let settings = heritage_guide::config::Settings {
+            database_url: fresh_database_url(),
+            db_pool_size: 2,
+            ..Default::default()
+        };
+        let (pool, _) = heritage_guide::startup::prepare_database(&settings).unwrap();
+        let conn = std::cell::RefCell::new(pool.get().unwrap());
+        let plans = ["prop-plan-a", "prop-plan-b"];
+        for p in plans {
+            store::site::insert_plan(&mut conn.borrow_mut(), p, SITE, 1, "{}").unwrap();
+        }
+        let case = std::cell::Cell::new(0u32);
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+            cases: 40,
+            ..ProptestConfig::default()
+        });
+        runner
+            .run(&proptest::collection::vec(op(), 1..25), |ops| {
+                case.set(case.get() + 1);
+                let case = case.get();
+                let mut conn = conn.borrow_mut();
+                let mut ratings: Vec<String> = Vec::new();
+                let mut feedback: Vec<String> = Vec::new();
+                for o in ops {
+                    match o {
+                        Op::Rate {
+                            visitor,
+                            place,
+                            overall,
+                            vfm,
+                            crowding,
+                            findability,
+                            photos_ok,
+                        } => {
+                            let input = fstore::RatingInput {
+                                site_id: SITE.into(),
+                                place_id: PLACES[place as usize].into(),
+                                visitor_id: format!("visitor:{case}-{visitor}"),
+                                overall: overall as i32,
+                                value_for_money: vfm.map(i32::from),
+                                crowding: crowding.map(|c| c.0 as i32),
+                                findability: findability.map(i32::from),
+                                photos_ok,
+                                visited_at: None,
+                                crowd_slot: crowding.map(|c| c.1),
+                                comment: Some("crowded rooftop".into()),
+                                comment_lang: Some("en".into()),
+                                codes: vec![],
+                            };
+                            let r = fstore::write_rating(&mut conn, &input, None).unwrap();
+                            let id = serde_json::from_str::<Value>(&r.body).unwrap()["id"]
+                                .as_str()
+                                .unwrap()
+                                .to_string();
+                            if !ratings.contains(&id) {
+                                ratings.push(id);
+                            }
+                        }
+                        Op::Hide(i) | Op::Unhide(i) | Op::HideComment(i) if !ratings.is_empty() => {
+                            let id = &ratings[i as usize % ratings.len()];
+                            let m = match o {
+                                Op::Hide(_) => moderation(Some(true), None),
+                                Op::Unhide(_) => moderation(Some(false), Some(false)),
+                                _ => moderation(None, Some(true)),
+                            };
+                            fstore::moderate_rating(&mut conn, SITE, id, &m)
+                                .unwrap()
+                                .unwrap();
+                        }
+                        Op::Feedback {
+                            visitor,
+                            plan,
+                            skips,
+                        } => {
+                            let mut seen = std::collections::HashSet::new();
+                            let skipped = skips
+                                .into_iter()
+                                .filter(|s| seen.insert(s.0))
+                                .map(|(p, r, slot)| SkipFacts {
+                                    place_id: PLACES[p as usize].into(),
+                                    reason: heritage_guide::feedback::SKIP_REASONS[r as usize]
+                                        .into(),
+                                    slot,
+                                })
+                                .collect();
+                            let input = fstore::PlanFeedbackInput {
+                                plan_id: plans[plan as usize].into(),
+                                site_id: SITE.into(),
+                                visitor_id: format!("visitor:{case}-{visitor}"),
+                                snapshot_version: 1,
+                                followed: "partly".into(),
+                                overall: 3,
+                                skipped,
+                                comment: None,
+                                comment_lang: None,
+                                codes: vec![],
+                            };
+                            let r = fstore::write_plan_feedback(&mut conn, &input, None).unwrap();
+                            let id = serde_json::from_str::<Value>(&r.body).unwrap()["id"]
+                                .as_str()
+                                .unwrap()
+                                .to_string();
+                            if !feedback.contains(&id) {
+                                feedback.push(id);
+                            }
+                        }
+                        Op::HideFeedback(i) | Op::UnhideFeedback(i) if !feedback.is_empty() => {
+                            let id = &feedback[i as usize % feedback.len()];
+                            let hide = matches!(o, Op::HideFeedback(_));
+                            fstore::moderate_plan_feedback(
+                                &mut conn,
+                                SITE,
+                                id,
+                                &moderation(Some(hide), None),
+                            )
+                            .unwrap()
+                            .unwrap();
+                        }
+                        _ => {}
+                    }
+                }
+                let stored = fstore::load_aggregates(&mut conn, SITE).unwrap();
+                let fresh = fstore::compute_from_raw(&mut conn, SITE).unwrap();
+                prop_assert_eq!(stored, fresh);
+                Ok(())
+            })
+            .unwrap();
+        let mut conn = conn.borrow_mut();
+        // The rebuild command's check agrees, and a rebuild keeps the numbers.
+        let check = fstore::rebuild_aggregates(&mut conn, SITE, true).unwrap();
+        assert!(!check.changed);
+        let before = fstore::load_aggregates(&mut conn, SITE).unwrap();
+        fstore::rebuild_aggregates(&mut conn, SITE, false).unwrap();
+        assert_eq!(fstore::load_aggregates(&mut conn, SITE).unwrap(), before);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The planner's reactions, end to end through the API.
+
+/// Requests tried, in order, to find a default plan that visits a place.
+fn candidate_requests() -> Vec<Value> {
+    let mut v = Vec::new();
+    for interests in [
+        json!(["photography", "film"]),
+        json!(["film"]),
+        json!(["views", "photography"]),
+        json!([]),
+    ] {
+        for budget in [180, 240, 120, 300] {
+            v.push(
+                json!({"start": "factory-main-square", "start_time": "2026-12-05T09:00:00+08:00",
+                          "budget_min": budget, "interests": interests}),
+            );
+        }
+    }
+    v
+}
+
+async fn a_request_visiting(app: &TestApp, place: &str) -> (Value, Value) {
+    for req in candidate_requests() {
+        let p = plan(app, &req).await;
+        if stop_ids(&p).iter().any(|s| s == place) {
+            return (req, p);
+        }
+    }
+    panic!("no default plan visits {place}");
+}
+
+/// How a plan offers a free rooftop instead of the paid one: the stop's citations, or the
+/// free-alternative warning.
+fn free_rooftop_offer(p: &Value) -> Option<String> {
+    let stop = p["stops"].as_array().unwrap().iter().find(|s| {
+        s["kind"] == "rooftop"
+            && s["fee_cny"].as_f64() == Some(0.0)
+            && s["why"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["finding_id"] == "free-rooftops-are-fine")
+    });
+    if let Some(s) = stop {
+        return Some(
+            s["why"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["text"].as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(" | "),
+        );
+    }
+    p["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == "free_alternative")
+        .map(|w| w["message"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn poor_value_ratings_turn_default_plans_to_a_free_rooftop_and_say_why() {
+    let app = spawn_app().await;
+    let op = operator_token(&app).await;
+    // Plans of up to three hours (with more time to spare a plan keeps every place worth a
+    // visit, fee and all).
+    let mut visiting = Vec::new();
+    for req in candidate_requests() {
+        if req["budget_min"].as_u64() > Some(180) {
+            continue;
+        }
+        let p = plan(&app, &req).await;
+        if stop_ids(&p).iter().any(|s| s == PAID_ROOFTOP) {
+            visiting.push(req);
+        }
+    }
+    assert!(
+        !visiting.is_empty(),
+        "some default plans visit the paid rooftop"
+    );
+    let v0 = app.state.snapshot(SITE).unwrap().version;
+    for _ in 0..8 {
+        let t = visitor_token(&app);
+        rate(
+            &app,
+            &t,
+            PAID_ROOFTOP,
+            json!({"overall": 1, "value_for_money": 1, "comment": "¥25 for this rooftop? Overpriced."}),
+        )
+        .await;
+    }
+    // Not yet: plans read the published snapshot.
+    let still = plan(&app, &visiting[0]).await;
+    assert!(stop_ids(&still).iter().any(|s| s == PAID_ROOFTOP));
+    let v1 = publish(&app, &op).await;
+    assert!(v1 > v0);
+    let mut rating_cited = false;
+    for req in &visiting {
+        let after = plan(&app, req).await;
+        assert_eq!(
+            after["snapshot_version"], v1,
+            "the plan records the snapshot it used"
+        );
+        let stops = stop_ids(&after);
+        assert!(!stops.iter().any(|s| s == PAID_ROOFTOP), "{req}: {stops:?}");
+        let offer = free_rooftop_offer(&after)
+            .unwrap_or_else(|| panic!("{req}: a free rooftop is offered: {}", after["warnings"]));
+        // Why: the study's finding on paid rooftops, and the visitors' rating when the free
+        // rooftop is a stop.
+        assert!(
+            offer.contains("paid") && offer.to_lowercase().contains("free"),
+            "{offer}"
+        );
+        rating_cited |= offer.contains("rate its value 1.0/5");
+        let (_, stored) = app
+            .get_json(&format!("/v1/plans/{}", after["id"].as_str().unwrap()))
+            .await;
+        assert_eq!(stored["snapshot_version"], v1);
+    }
+    assert!(
+        rating_cited,
+        "a plan explains the swap by the visitors' value-for-money rating"
+    );
+}
+
+#[tokio::test]
+async fn too_few_ratings_change_nothing() {
+    let app = spawn_app().await;
+    let op = operator_token(&app).await;
+    let (req, before) = a_request_visiting(&app, PAID_ROOFTOP).await;
+    for _ in 0..4 {
+        let t = visitor_token(&app);
+        rate(
+            &app,
+            &t,
+            PAID_ROOFTOP,
+            json!({"overall": 1, "value_for_money": 1, "crowding": 5, "findability": 1,
+                   "visited_at": "2026-11-21T10:00:00+08:00"}),
+        )
+        .await;
+    }
+    let v1 = publish(&app, &op).await;
+    let after = plan(&app, &req).await;
+    assert_eq!(after["snapshot_version"], v1);
+    for k in ["stops", "legs", "totals", "warnings", "explanations"] {
+        assert_eq!(after[k], before[k], "{k} unchanged by four ratings");
+    }
+    let (_, page) = app.get_json(&ratings_path(PAID_ROOFTOP)).await;
+    assert_eq!(page["summary"]["ratings"], 4);
+    assert_eq!(page["summary"]["stats"], Value::Null);
+}
+
+fn local_hour(t: &Value) -> u32 {
+    use chrono::Timelike;
+    chrono::DateTime::parse_from_rfc3339(t.as_str().unwrap())
+        .unwrap()
+        .hour()
+}
+
+#[tokio::test]
+async fn crowding_reported_at_one_hour_moves_the_visit_or_warns() {
+    let app = spawn_app().await;
+    let op = operator_token(&app).await;
+    let req = json!({"start": "factory-main-square", "start_time": "2026-12-05T09:00:00+08:00",
+                     "budget_min": 240, "interests": ["photography", "film"]});
+    let before = plan(&app, &req).await;
+    let warned = |p: &Value, name: &str| {
+        p["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["code"] == "crowded" && w["message"].as_str().unwrap().contains(name))
+    };
+    // A stop outside the usual peaks and not warned about yet.
+    let stop = before["stops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            let h = local_hour(&s["arrive"]);
+            !(10..12).contains(&h)
+                && !(14..18).contains(&h)
+                && !warned(&before, s["name"]["en"].as_str().unwrap())
+        })
+        .expect("a stop outside the peak hours")
+        .clone();
+    let place = stop["place_id"].as_str().unwrap();
+    let name = stop["name"]["en"].as_str().unwrap();
+    let hour = local_hour(&stop["arrive"]);
+    // Reports on an earlier Saturday (2026-11-21) at that hour.
+    for _ in 0..8 {
+        let t = visitor_token(&app);
+        rate(
+            &app,
+            &t,
+            place,
+            json!({"overall": 3, "crowding": 5,
+                   "visited_at": format!("2026-11-21T{hour:02}:20:00+08:00")}),
+        )
+        .await;
+    }
+    let (_, page) = app.get_json(&ratings_path(place)).await;
+    let by_hour = page["summary"]["stats"]["crowding_by_hour"]
+        .as_array()
+        .unwrap();
+    let slot = 5 * 24 + hour as usize;
+    assert!(by_hour[slot].as_f64().unwrap() > 4.0, "{}", by_hour[slot]);
+    assert!(by_hour[(slot + 3) % 168].as_f64().unwrap() < 2.5);
+    publish(&app, &op).await;
+    let after = plan(&app, &req).await;
+    let moved = after["stops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["place_id"] == place)
+        .map(|s| local_hour(&s["arrive"]) != hour)
+        .unwrap_or(true);
+    assert!(
+        moved || warned(&after, name),
+        "{place} at {hour}h is moved or warned about: {}",
+        after["warnings"]
+    );
+}
+
+#[tokio::test]
+async fn could_not_find_skips_and_low_findability_add_landmark_hints() {
+    let app = spawn_app().await;
+    let op = operator_token(&app).await;
+    let target = "memory-terrace";
+    let directions = json!({"from": "factory-main-square", "to": target});
+    let path = format!("/v1/sites/{SITE}/directions");
+    let hints = |leg: &Value| {
+        leg["instructions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["en"].as_str().unwrap().contains("easy to miss"))
+            .count()
+    };
+    let before: Value = app
+        .post_json(&path, &directions)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hints(&before), 0);
+    let p = a_plan_through(&app, target).await;
+    let pid = p["id"].as_str().unwrap();
+    for _ in 0..3 {
+        let t = visitor_token(&app);
+        let r = post_as(
+            &app,
+            Some(&t),
+            &format!("/v1/plans/{pid}/feedback"),
+            &json!({"followed": "partly", "overall": 2,
+                    "skipped": [{"place_id": target, "reason": "could_not_find"}],
+                    "comment": "Could not find the terrace, the way up is hidden"}),
+        )
+        .await;
+        assert_eq!(r.status(), 201);
+    }
+    for _ in 0..2 {
+        let t = visitor_token(&app);
+        rate(&app, &t, target, json!({"overall": 3, "findability": 1})).await;
+    }
+    publish(&app, &op).await;
+    let after: Value = app
+        .post_json(&path, &directions)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hints(&after), 1, "{}", after["instructions"]);
+    let again = a_plan_through(&app, target).await;
+    assert!(again["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["code"] == "hard_to_find"));
+    // Operators see it in the insights.
+    let r = get_as(&app, Some(&op), &format!("/v1/sites/{SITE}/insights")).await;
+    assert_eq!(r.status(), 200);
+    let ins: Value = r.json().await.unwrap();
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/insights",
+        200,
+        "application/json",
+        &ins,
+    );
+    let flagged = ins["hard_to_find"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["place_id"] == target)
+        .expect("listed as hard to find");
+    assert_eq!(flagged["could_not_find_skips"], 3);
+    assert_eq!(flagged["directions_add_landmark_hints"], true);
+    let outcome = ins["plan_outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["snapshot_version"] == p["snapshot_version"])
+        .unwrap();
+    assert_eq!(outcome["feedback"], 3);
+    assert_eq!(outcome["top_skip_reasons"][0]["reason"], "could_not_find");
+}
