@@ -11,10 +11,18 @@ fn main() {
     let budget: u32 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(180);
     let profile = args.get(3).cloned();
     let site = synthetic::site(7, n);
-    let model = site.model();
+    let mut model = site.model();
+    if let Ok(it) = std::env::var("ITERS") {
+        let mut o = model.solver_options();
+        o.heuristic_iterations = it.parse().unwrap();
+        model.set_solver_options(o);
+    }
     let start = synthetic::position(200.0, 480.0);
     let req = PlanRequest {
-        start: Endpoint::Point { lat: start[1], lon: start[0] },
+        start: Endpoint::Point {
+            lat: start[1],
+            lon: start[0],
+        },
         end: Some(Endpoint::Place(site.places[0].id.clone())),
         start_time: "2026-05-02T13:30:00+08:00".into(),
         budget_min: budget,
@@ -27,6 +35,11 @@ fn main() {
         avoid: vec![],
         lang: Some("en".into()),
     };
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let _ = model.plan(&req);
+        eprintln!("warm run {:?}", t.elapsed());
+    }
     let t = std::time::Instant::now();
     match model.plan(&req) {
         Ok(plan) => {

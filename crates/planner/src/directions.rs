@@ -17,6 +17,8 @@ pub const LOW_FINDABILITY: f64 = 2.5;
 pub const MIN_FINDABILITY_RATINGS: u32 = 5;
 /// How far in metres to look for a named landmark near a hard-to-find destination.
 pub const LANDMARK_RADIUS_M: f64 = 400.0;
+/// Metres of distance that each metre of height difference counts as when picking a landmark.
+pub const LANDMARK_HEIGHT_WEIGHT: f64 = 2.0;
 
 /// A request endpoint resolved against the model.
 #[derive(Clone, Debug)]
@@ -827,13 +829,20 @@ fn findability_hint(model: &PlanningModel, place: usize) -> Option<Instruction> 
     let p = &model.places[place];
     let g = &model.graph;
     let at = g.nodes()[p.node_idx].position();
+    let z = g.nodes()[p.node_idx].elevation_m;
+    // Nearest by walking sense: a landmark on another level (a street 100 m below) is no help,
+    // so each metre of height counts as LANDMARK_HEIGHT_WEIGHT metres of distance.
     let landmark = g
         .nodes()
         .iter()
         .filter(|n| n.name.as_ref().is_some_and(|nm| nm != &p.spec.name))
-        .map(|n| (haversine_m(n.position(), at), n))
-        .filter(|(d, _)| *d <= LANDMARK_RADIUS_M)
-        .min_by(|a, b| a.0.total_cmp(&b.0));
+        .map(|n| {
+            let d = haversine_m(n.position(), at);
+            (d + LANDMARK_HEIGHT_WEIGHT * (n.elevation_m - z).abs(), d, n)
+        })
+        .filter(|(_, d, _)| *d <= LANDMARK_RADIUS_M)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, d, n)| (d, n));
     let name = &p.spec.name;
     let (mut en, mut zh) = match landmark {
         Some((d, n)) if d >= 5.0 => {

@@ -544,7 +544,7 @@ impl Default for SolverOptions {
     fn default() -> Self {
         SolverOptions {
             exact_max_candidates: 12,
-            heuristic_iterations: 400,
+            heuristic_iterations: 120,
             heuristic_time_cap_ms: 50,
             seed: 0x5EED_2026,
         }

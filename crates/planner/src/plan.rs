@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{
-    DateTime, Datelike, Duration as ChronoDuration, FixedOffset, NaiveDate, SecondsFormat, Timelike,
-    Weekday,
+    DateTime, Datelike, Duration as ChronoDuration, FixedOffset, NaiveDate, SecondsFormat,
+    Timelike, Weekday,
 };
 
 use crate::cost::Profile;
@@ -128,7 +128,10 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
     let start_time = DateTime::parse_from_rfc3339(&req.start_time).map_err(|e| {
         PlanError::invalid(
             "start_time",
-            format!("'{}' is not an RFC 3339 time with an offset ({e})", req.start_time),
+            format!(
+                "'{}' is not an RFC 3339 time with an offset ({e})",
+                req.start_time
+            ),
         )
     })?;
     let offset = FixedOffset::east_opt(model.site.utc_offset_min * 60)
@@ -137,22 +140,32 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
     let start_local = start_local.with_nanosecond(0).unwrap_or(start_local);
     let mut interests = Vec::new();
     for (i, id) in req.interests.iter().enumerate() {
-        let idx = model.interests.iter().position(|x| &x.id == id).ok_or_else(|| {
-            let known: Vec<&str> = model.interests.iter().map(|x| x.id.as_str()).collect();
-            PlanError::new(
-                400,
-                "unknown_interest",
-                Some("interests".into()),
-                format!("interests[{i}]: unknown interest '{id}' (known: {})", known.join(", ")),
-            )
-        })?;
+        let idx = model
+            .interests
+            .iter()
+            .position(|x| &x.id == id)
+            .ok_or_else(|| {
+                let known: Vec<&str> = model.interests.iter().map(|x| x.id.as_str()).collect();
+                PlanError::new(
+                    400,
+                    "unknown_interest",
+                    Some("interests".into()),
+                    format!(
+                        "interests[{i}]: unknown interest '{id}' (known: {})",
+                        known.join(", ")
+                    ),
+                )
+            })?;
         if !interests.contains(&idx) {
             interests.push(idx);
         }
     }
     if let Some(cap) = req.max_fee_cny {
         if !cap.is_finite() || cap < 0.0 {
-            return Err(PlanError::invalid("max_fee_cny", format!("{cap} is not a number ≥ 0")));
+            return Err(PlanError::invalid(
+                "max_fee_cny",
+                format!("{cap} is not a number ≥ 0"),
+            ));
         }
     }
     let areas = match &req.areas {
@@ -165,7 +178,10 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
                         400,
                         "unknown_area",
                         Some("areas".into()),
-                        format!("areas[{i}]: unknown area '{a}' (known: {})", model.area_ids.join(", ")),
+                        format!(
+                            "areas[{i}]: unknown area '{a}' (known: {})",
+                            model.area_ids.join(", ")
+                        ),
                     ));
                 }
                 set.insert(a.as_str());
@@ -175,7 +191,12 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
     };
     let place_of = |field: String, id: &str| -> Result<usize, PlanError> {
         model.place_ids.get(id).copied().ok_or_else(|| {
-            PlanError::new(404, "unknown_place", Some(field), format!("no place '{id}' in this site"))
+            PlanError::new(
+                404,
+                "unknown_place",
+                Some(field),
+                format!("no place '{id}' in this site"),
+            )
         })
     };
     let mut avoid = HashSet::new();
@@ -315,7 +336,11 @@ impl Terminal {
         let mx = &m.matrices[ctx.profile.index()];
         match self {
             Terminal::Matrix(t) => {
-                let (a, b) = if outbound { (*t, p.matrix_idx) } else { (p.matrix_idx, *t) };
+                let (a, b) = if outbound {
+                    (*t, p.matrix_idx)
+                } else {
+                    (p.matrix_idx, *t)
+                };
                 let path = mx.routes_from(a).path(&m.graph, mx.node(b))?;
                 Some(Route {
                     pieces: path_pieces(&path).collect(),
@@ -362,7 +387,8 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
                 fee_weight_per_cny,
             } if spec.fee_cny > 0.0 && (kinds.is_empty() || kinds.contains(&spec.kind)) => {
                 if let Some(v) = stats.and_then(|s| s.value_for_money) {
-                    vfm_factor = (1.0 + VFM_AMPLIFY_PER_STAR * (3.0 - v)).clamp(VFM_FACTOR_MIN, VFM_FACTOR_MAX);
+                    vfm_factor = (1.0 + VFM_AMPLIFY_PER_STAR * (3.0 - v))
+                        .clamp(VFM_FACTOR_MIN, VFM_FACTOR_MAX);
                 }
                 fee_penalty += spec.fee_cny * fee_weight_per_cny * vfm_factor;
             }
@@ -377,7 +403,9 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
                 tags,
             } => {
                 max_any_crowd_penalty = max_any_crowd_penalty.max(*penalty);
-                if (kinds.is_empty() && tags.is_empty()) || matches(kinds, tags, &spec.kind, &spec.tags) {
+                if (kinds.is_empty() && tags.is_empty())
+                    || matches(kinds, tags, &spec.kind, &spec.tags)
+                {
                     crowd_rules.push((peak_hours, *weekend_factor, *penalty));
                 }
             }
@@ -394,8 +422,9 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
     let rating = stats
         .and_then(|s| s.score)
         .map_or(0.0, |sc| RATING_POINTS_PER_STAR * (sc - 3.0));
-    let base = spec.popularity * pop_weight + INTEREST_MATCH_POINTS * interest_hits.len() as f64 + rating
-        - fee_penalty;
+    let base =
+        spec.popularity * pop_weight + INTEREST_MATCH_POINTS * interest_hits.len() as f64 + rating
+            - fee_penalty;
     // Crowding per hour slot.
     let slots = stats.and_then(|s| s.crowding_by_hour.as_ref().map(|c| (s.count, c)));
     let rule_scale = crowd_rules
@@ -456,7 +485,11 @@ fn admissible(ctx: &Ctx, place: usize) -> bool {
     if ctx.req.max_fee_cny.is_some_and(|cap| spec.fee_cny > cap) {
         return false;
     }
-    if ctx.areas.as_ref().is_some_and(|a| !a.contains(spec.area.as_str())) {
+    if ctx
+        .areas
+        .as_ref()
+        .is_some_and(|a| !a.contains(spec.area.as_str()))
+    {
         return false;
     }
     true
@@ -568,7 +601,11 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
                             Profile::StepFree => "step-free",
                             Profile::Easy => "on easy paths",
                         },
-                        if ctx.end.is_some() { " and the end" } else { "" }
+                        if ctx.end.is_some() {
+                            " and the end"
+                        } else {
+                            ""
+                        }
                     ),
                 ));
             }
@@ -610,7 +647,7 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
             Rule::CommercialSameness {
                 kinds,
                 max_per_plan,
-            } if caps.len() < 32 => {
+            } if caps.len() < crate::solver::MAX_CAPS => {
                 let k = caps.len();
                 caps.push(*max_per_plan);
                 for (c, s) in cands.iter_mut().zip(&scored) {
@@ -623,7 +660,10 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
                 let mask = if areas.is_empty() {
                     u64::MAX
                 } else {
-                    areas.iter().filter_map(|a| area_idx(a)).fold(0u64, |m, i| m | (1 << i))
+                    areas
+                        .iter()
+                        .filter_map(|a| area_idx(a))
+                        .fold(0u64, |m, i| m | (1 << i))
                 };
                 combine.push((mask, *bonus));
             }
@@ -635,7 +675,10 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
     let mut travel_s = vec![0.0; n * n];
     for i in 0..n {
         for j in 0..n {
-            let (a, b) = (&model.places[scored[i].place], &model.places[scored[j].place]);
+            let (a, b) = (
+                &model.places[scored[i].place],
+                &model.places[scored[j].place],
+            );
             travel_s[i * n + j] = mx.time_s(a.matrix_idx, b.matrix_idx);
         }
     }
@@ -672,12 +715,25 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
             format!(
                 "the must-visits do not fit together in {} min with their opening hours{}",
                 req.budget_min,
-                if ctx.end.is_some() { " and the way to the end" } else { "" }
+                if ctx.end.is_some() {
+                    " and the way to the end"
+                } else {
+                    ""
+                }
             ),
         ));
     };
-    let schedule = problem.schedule(&route).expect("solver routes are feasible");
-    Ok(compose(&ctx, &problem, &scored, &schedule, &start_t, end_t.as_ref()))
+    let schedule = problem
+        .schedule(&route)
+        .expect("solver routes are feasible");
+    Ok(compose(
+        &ctx,
+        &problem,
+        &scored,
+        &schedule,
+        &start_t,
+        end_t.as_ref(),
+    ))
 }
 
 fn fmt_time(ctx: &Ctx, offset_s: f64) -> String {
@@ -729,7 +785,13 @@ fn compose(
             ),
             Some(q) => (as_resolved(q), et.route(ctx, q, false)),
         };
-        legs.push(build_leg(m, &from, end, &route.unwrap_or_default(), ctx.profile));
+        legs.push(build_leg(
+            m,
+            &from,
+            end,
+            &route.unwrap_or_default(),
+            ctx.profile,
+        ));
     }
     for leg in &legs {
         for e in &leg.edges {
@@ -753,7 +815,11 @@ fn compose(
         let mut why: Vec<Citation> = Vec::new();
         let mut summary: Vec<String> = Vec::new();
         if problem.cands[ci].must {
-            summary.push(lang_text(lang, "you asked for it".into(), "你指定要去".into()));
+            summary.push(lang_text(
+                lang,
+                "you asked for it".into(),
+                "你指定要去".into(),
+            ));
         }
         let start_min = ctx.t0_min + sch.start_s[k] / 60.0;
         let hour_slot = (start_min / 60.0).floor().max(0.0) as usize;
@@ -777,12 +843,13 @@ fn compose(
         }
         for f in &m.findings {
             match &f.rule {
-                Rule::Popularity { tags, .. } if matches(&[], tags, &spec.kind, &spec.tags) => {
-                    if !why.iter().any(|c| c.finding_id == f.id) {
-                        let en = format!("Popular with visitors (popularity {:.2})", spec.popularity);
-                        let zh = format!("深受游客喜爱（热度{:.2}）", spec.popularity);
-                        why.push(cite(f, lang, en, zh));
-                    }
+                Rule::Popularity { tags, .. }
+                    if matches(&[], tags, &spec.kind, &spec.tags)
+                        && !why.iter().any(|c| c.finding_id == f.id) =>
+                {
+                    let en = format!("Popular with visitors (popularity {:.2})", spec.popularity);
+                    let zh = format!("深受游客喜爱（热度{:.2}）", spec.popularity);
+                    why.push(cite(f, lang, en, zh));
                 }
                 Rule::Daylight { kinds, tags } if matches(kinds, tags, &spec.kind, &spec.tags) => {
                     let when = sunset0.map(hhmm).unwrap_or_else(|| "-".into());
@@ -816,7 +883,9 @@ fn compose(
                     };
                     why.push(cite(f, lang, en, zh));
                 }
-                Rule::FreeAlternative { kinds } if spec.fee_cny == 0.0 && kinds.contains(&spec.kind) => {
+                Rule::FreeAlternative { kinds }
+                    if spec.fee_cny == 0.0 && kinds.contains(&spec.kind) =>
+                {
                     // A paid place of the same kind left out of the plan.
                     let paid = m
                         .places
@@ -836,7 +905,10 @@ fn compose(
                             pp.spec.name.en,
                             pp.spec.fee_cny
                         );
-                        let zh = format!("选择免费的{}，而非{}（¥{}）", spec.name.zh, pp.spec.name.zh, pp.spec.fee_cny);
+                        let zh = format!(
+                            "选择免费的{}，而非{}（¥{}）",
+                            spec.name.zh, pp.spec.name.zh, pp.spec.fee_cny
+                        );
                         summary.push(lang_text(lang, en.clone(), zh.clone()));
                         why.push(cite(f, lang, en, zh));
                         // The value-for-money finding that weighed against the paid one.
@@ -871,8 +943,13 @@ fn compose(
                     }
                 }
                 Rule::Crowding {
-                    kinds, tags, peak_hours, ..
-                } if (kinds.is_empty() && tags.is_empty()) || matches(kinds, tags, &spec.kind, &spec.tags) => {
+                    kinds,
+                    tags,
+                    peak_hours,
+                    ..
+                } if (kinds.is_empty() && tags.is_empty())
+                    || matches(kinds, tags, &spec.kind, &spec.tags) =>
+                {
                     let hour = (start_min / 60.0).floor() as u32 % 24;
                     let peak = peak_hours.iter().any(|pk| pk[0] <= hour && hour < pk[1]);
                     if crowd_now <= 1e-9 || !peak {
@@ -884,7 +961,10 @@ fn compose(
                         ));
                     }
                 }
-                Rule::CommercialSameness { kinds, max_per_plan } if kinds.contains(&spec.kind) => {
+                Rule::CommercialSameness {
+                    kinds,
+                    max_per_plan,
+                } if kinds.contains(&spec.kind) => {
                     why.push(cite(
                         f,
                         lang,
@@ -893,6 +973,20 @@ fn compose(
                     ));
                 }
                 _ => {}
+            }
+        }
+        if why.is_empty() {
+            // No rule shaped the choice: cite the findings coded like the place's tags.
+            for f in m.findings.iter().filter(|f| spec.tags.contains(&f.code)) {
+                why.push(cite(
+                    f,
+                    lang,
+                    format!(
+                        "Part of what visitors come for ({})",
+                        f.code.replace('_', " ")
+                    ),
+                    "游客慕名而来".into(),
+                ));
             }
         }
         if let Some(s) = m.stats.get(&spec.id).filter(|s| s.count >= MIN_RATINGS) {
@@ -909,7 +1003,11 @@ fn compose(
                 code: "crowded".into(),
                 message: lang_text(
                     lang,
-                    format!("Expect crowds at {} around {}", spec.name.en, hhmm(start_min)),
+                    format!(
+                        "Expect crowds at {} around {}",
+                        spec.name.en,
+                        hhmm(start_min)
+                    ),
                     format!("{}在{}前后人多", spec.name.zh, hhmm(start_min)),
                 ),
             });
@@ -919,7 +1017,10 @@ fn compose(
                 code: "hard_to_find".into(),
                 message: lang_text(
                     lang,
-                    format!("Visitors find {} hard to find: follow the landmark hints", spec.name.en),
+                    format!(
+                        "Visitors find {} hard to find: follow the landmark hints",
+                        spec.name.en
+                    ),
                     format!("游客反映{}不好找，请留意路标提示", spec.name.zh),
                 ),
             });
@@ -932,7 +1033,11 @@ fn compose(
             ));
         }
         if summary.is_empty() {
-            summary.push(lang_text(lang, "worth a stop on the way".into(), "顺路值得一看".into()));
+            summary.push(lang_text(
+                lang,
+                "worth a stop on the way".into(),
+                "顺路值得一看".into(),
+            ));
         }
         let sep = if lang == Lang::Zh { "；" } else { "; " };
         stops.push(Stop {
@@ -964,7 +1069,8 @@ fn compose(
     for f in &m.findings {
         match &f.rule {
             Rule::AreaOrder { first, then }
-                if areas_in_plan.contains(&first.as_str()) && areas_in_plan.contains(&then.as_str()) =>
+                if areas_in_plan.contains(&first.as_str())
+                    && areas_in_plan.contains(&then.as_str()) =>
             {
                 explanations.push(cite(
                     f,
@@ -989,7 +1095,9 @@ fn compose(
                 }
             }
             Rule::Daylight { kinds, tags }
-                if places.iter().any(|&p| matches(kinds, tags, &m.places[p].spec.kind, &m.places[p].spec.tags)) =>
+                if places.iter().any(|&p| {
+                    matches(kinds, tags, &m.places[p].spec.kind, &m.places[p].spec.tags)
+                }) =>
             {
                 let when = sunset0.map(hhmm).unwrap_or_else(|| "-".into());
                 explanations.push(cite(
@@ -1024,11 +1132,14 @@ fn compose(
                 // Paid places of these kinds left out with no free one of the kind in the plan:
                 // offer a free one.
                 for kind in kinds {
-                    let free_in_plan = places
-                        .iter()
-                        .any(|&p| &m.places[p].spec.kind == kind && m.places[p].spec.fee_cny == 0.0);
+                    let free_in_plan = places.iter().any(|&p| {
+                        &m.places[p].spec.kind == kind && m.places[p].spec.fee_cny == 0.0
+                    });
                     let paid_left_out = m.places.iter().enumerate().any(|(i, p)| {
-                        &p.spec.kind == kind && p.spec.fee_cny > 0.0 && !p.spec.closed && !in_plan.contains(&i)
+                        &p.spec.kind == kind
+                            && p.spec.fee_cny > 0.0
+                            && !p.spec.closed
+                            && !in_plan.contains(&i)
                     });
                     if free_in_plan || !paid_left_out {
                         continue;
@@ -1045,7 +1156,10 @@ fn compose(
                         })
                         .max_by(|a, b| a.1.spec.popularity.total_cmp(&b.1.spec.popularity));
                     if let Some((_, fp)) = offer {
-                        let wants_kind = ctx.interests.iter().any(|&i| m.interests[i].kinds.contains(kind));
+                        let wants_kind = ctx
+                            .interests
+                            .iter()
+                            .any(|&i| m.interests[i].kinds.contains(kind));
                         let popular_paid = m.places.iter().enumerate().any(|(i, p)| {
                             &p.spec.kind == kind
                                 && p.spec.fee_cny > 0.0
@@ -1063,7 +1177,10 @@ fn compose(
                                         kind.replace('_', " "),
                                         f.text.en
                                     ),
-                                    format!("{}免费，可替代收费的同类地点。{}", fp.spec.name.zh, f.text.zh),
+                                    format!(
+                                        "{}免费，可替代收费的同类地点。{}",
+                                        fp.spec.name.zh, f.text.zh
+                                    ),
                                 ),
                             });
                         }

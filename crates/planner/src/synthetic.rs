@@ -41,7 +41,8 @@ impl SyntheticSite {
 
     /// Builds the planning model with rating aggregates.
     pub fn model_with_stats(&self, stats: HashMap<String, PlaceStats>) -> PlanningModel {
-        let graph = Graph::build(self.nodes.clone(), self.edges.clone()).expect("synthetic graph is valid");
+        let graph =
+            Graph::build(self.nodes.clone(), self.edges.clone()).expect("synthetic graph is valid");
         PlanningModel::build(
             self.site.clone(),
             graph,
@@ -168,6 +169,17 @@ pub fn findings() -> Vec<Finding> {
             },
         ),
         f(
+            "popularity-history",
+            "banknote_history",
+            "medium",
+            "Its history as the banknote printing plant draws visitors.",
+            "前身为印钞厂的历史吸引游客。",
+            Rule::Popularity {
+                tags: vec!["banknote_history".into(), "industrial_architecture".into()],
+                weight: 0.3,
+            },
+        ),
+        f(
             "hard-to-find",
             "hard_to_find",
             "low",
@@ -198,14 +210,50 @@ pub fn interests() -> Vec<Interest> {
         kinds: kinds.iter().map(|s| s.to_string()).collect(),
     };
     vec![
-        i("photography", "摄影", "Photography", &["photo_spot", "graffiti_retro_street"], &["photo_spot", "viewpoint", "rooftop"]),
-        i("film", "电影", "Film", &["film_location"], &["film_location"]),
+        i(
+            "photography",
+            "摄影",
+            "Photography",
+            &["photo_spot", "graffiti_retro_street"],
+            &["photo_spot", "viewpoint", "rooftop"],
+        ),
+        i(
+            "film",
+            "电影",
+            "Film",
+            &["film_location"],
+            &["film_location"],
+        ),
         i("fans", "追星", "Fans", &["fan_spot"], &["fan_spot"]),
-        i("history", "历史", "History", &["banknote_history"], &["museum", "architecture"]),
-        i("architecture", "建筑", "Architecture", &["industrial_architecture"], &["architecture", "footbridge"]),
-        i("shopping", "购物", "Shopping", &["creative_park"], &["shop", "market"]),
+        i(
+            "history",
+            "历史",
+            "History",
+            &["banknote_history"],
+            &["museum", "architecture"],
+        ),
+        i(
+            "architecture",
+            "建筑",
+            "Architecture",
+            &["industrial_architecture"],
+            &["architecture", "footbridge"],
+        ),
+        i(
+            "shopping",
+            "购物",
+            "Shopping",
+            &["creative_park"],
+            &["shop", "market"],
+        ),
         i("food", "美食", "Food", &[], &["cafe", "restaurant"]),
-        i("views", "观景", "Views", &["rooftop_terrace"], &["viewpoint", "rooftop"]),
+        i(
+            "views",
+            "观景",
+            "Views",
+            &["rooftop_terrace"],
+            &["viewpoint", "rooftop"],
+        ),
     ]
 }
 
@@ -265,7 +313,8 @@ pub fn site(seed: u64, n_places: usize) -> SyntheticSite {
             steps,
             step_free: kind != EdgeKind::Stairs,
             name: (r.unit() < 0.3).then(|| b(&format!("{k}号路"), &format!("Lane {k}"))),
-            hint: (r.unit() < 0.08).then(|| b("看到红色铁门后左转", "turn left after the red iron gate")),
+            hint: (r.unit() < 0.08)
+                .then(|| b("看到红色铁门后左转", "turn left after the red iron gate")),
             closed: r.unit() < 0.02,
         });
     };
@@ -298,7 +347,13 @@ pub fn site(seed: u64, n_places: usize) -> SyntheticSite {
     }
     // A ramp on the east edge keeps every row step-free connected.
     for y in 0..rows - 1 {
-        add(id(cols - 1, y), id(cols - 1, y + 1), EdgeKind::Walkway, &mut r, &nodes);
+        add(
+            id(cols - 1, y),
+            id(cols - 1, y + 1),
+            EdgeKind::Walkway,
+            &mut r,
+            &nodes,
+        );
     }
     let ramps_from = edges.len() - (rows - 1);
     for e in edges.iter_mut().skip(ramps_from) {
@@ -309,7 +364,10 @@ pub fn site(seed: u64, n_places: usize) -> SyntheticSite {
         ("photo_spot", &["photo_spot", "mottled_walls"][..]),
         ("film_location", &["film_location", "photo_spot"][..]),
         ("fan_spot", &["fan_spot"][..]),
-        ("architecture", &["industrial_architecture", "banknote_history"][..]),
+        (
+            "architecture",
+            &["industrial_architecture", "banknote_history"][..],
+        ),
         ("graffiti", &["graffiti_retro_street", "photo_spot"][..]),
         ("rooftop", &["rooftop_terrace", "photo_spot"][..]),
         ("viewpoint", &["rooftop_terrace"][..]),
