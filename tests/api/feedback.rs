@@ -974,11 +974,37 @@ async fn too_few_ratings_change_nothing() {
         .await;
     }
     let v1 = publish(&app, &op).await;
+    // The planner's input is unchanged: no place has enough feedback to matter.
+    let st = app.state.clone();
+    let stats = tokio::task::spawn_blocking(move || {
+        let mut c = st.pool.get().unwrap();
+        let data = st.snapshot(SITE).unwrap().data.clone();
+        heritage_guide::feedback::publisher::load_stats(&mut c, &data).unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(stats.is_empty(), "{stats:?}");
     let after = plan(&app, &req).await;
     assert_eq!(after["snapshot_version"], v1);
-    for k in ["stops", "legs", "totals", "warnings", "explanations"] {
-        assert_eq!(after[k], before[k], "{k} unchanged by four ratings");
-    }
+    let mut a = stop_ids(&after);
+    let mut b = stop_ids(&before);
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "the same places are planned");
+    let rooftop = |p: &Value| {
+        p["stops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["place_id"] == PAID_ROOFTOP)
+            .map(|s| (s["utility"].clone(), s["summary"].clone()))
+    };
+    assert_eq!(
+        rooftop(&after),
+        rooftop(&before),
+        "the rooftop is weighed as before"
+    );
+    assert_eq!(after["totals"]["fee_cny"], before["totals"]["fee_cny"]);
     let (_, page) = app.get_json(&ratings_path(PAID_ROOFTOP)).await;
     assert_eq!(page["summary"]["ratings"], 4);
     assert_eq!(page["summary"]["stats"], Value::Null);
@@ -1138,4 +1164,577 @@ async fn could_not_find_skips_and_low_findability_add_landmark_hints() {
         .unwrap();
     assert_eq!(outcome["feedback"], 3);
     assert_eq!(outcome["top_skip_reasons"][0]["reason"], "could_not_find");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Insights, the weekly series, the codebook and snapshot publication.
+
+/// Moves a rating's time back, as if it had been given `days` ago.
+async fn backdate(app: &TestApp, id: &str, days: i64) {
+    use diesel::prelude::*;
+    use heritage_guide::store::schema::ratings;
+    let st = app.state.clone();
+    let id = id.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut c = st.pool.get().unwrap();
+        let at = (chrono::Utc::now() - chrono::Duration::days(days))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        diesel::update(ratings::table.find(&id))
+            .set(ratings::updated_at.eq(at))
+            .execute(&mut c)
+            .unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn insights_grade_codes_like_the_study_and_rank_worsening_places() {
+    let app = spawn_app().await;
+    let op = operator_token(&app).await;
+    let comments = [
+        (PAID_ROOFTOP, 4, 4, "天台收费还可以，拍照出片"),
+        (PAID_ROOFTOP, 4, 4, "Nice photos from the rooftop"),
+        (
+            PAID_ROOFTOP,
+            2,
+            1,
+            "The rooftop fee is a rip-off, minimum spend ¥25",
+        ),
+        (PAID_ROOFTOP, 2, 1, "天台收费太贵，要买票"),
+        (
+            PAID_ROOFTOP,
+            1,
+            1,
+            "Paid rooftop, terrible value, ticket too expensive",
+        ),
+        (
+            "memory-terrace",
+            5,
+            5,
+            "Free rooftop with a great view, very photogenic",
+        ),
+        ("memory-terrace", 5, 5, "免费天台，出片"),
+        (
+            "liziba-station",
+            3,
+            3,
+            "The monorail through the building, so crowded, 人太多",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (place, overall, vfm, text) in comments {
+        let t = visitor_token(&app);
+        let v = rate(
+            &app,
+            &t,
+            place,
+            json!({"overall": overall, "value_for_money": vfm, "comment": text}),
+        )
+        .await;
+        ids.push(v["id"].as_str().unwrap().to_string());
+    }
+    // The two good rooftop ratings are from 40 days ago: value for money is falling.
+    backdate(&app, &ids[0], 40).await;
+    backdate(&app, &ids[1], 40).await;
+    let p = a_plan_through(&app, "memory-terrace").await;
+    let t = visitor_token(&app);
+    let r = post_as(
+        &app,
+        Some(&t),
+        &format!("/v1/plans/{}/feedback", p["id"].as_str().unwrap()),
+        &json!({"followed": "partly", "overall": 4,
+                "skipped": [{"place_id": "memory-terrace", "reason": "crowded"}],
+                "comment": "Route was good: factory first, then the rooftop"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+
+    let from = (chrono::Utc::now() - chrono::Duration::days(60)).format("%Y-%m-%d");
+    let r = get_as(
+        &app,
+        Some(&op),
+        &format!("/v1/sites/{SITE}/insights?from={from}"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let ins: Value = r.json().await.unwrap();
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/insights",
+        200,
+        "application/json",
+        &ins,
+    );
+    assert_eq!(ins["totals"]["ratings"], 8);
+    assert_eq!(ins["totals"]["plan_feedback"], 1);
+    assert_eq!(ins["totals"]["comments"], 9);
+    let code = |id: &str| {
+        ins["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("code {id} found: {}", ins["codes"]))
+    };
+    let fee = code("rooftop_fee");
+    assert_eq!(fee["count"], 4, "{fee}");
+    assert_eq!(fee["grade"], "high", "4 of 9 comments");
+    assert_eq!(fee["study_frequency"], "medium");
+    assert_eq!(fee["example_comment_ids"].as_array().unwrap().len(), 3);
+    assert!(code("photo_spot")["count"].as_u64().unwrap() >= 4);
+    let practical = ins["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "practical_info")
+        .unwrap();
+    assert!(practical["count"].as_u64().unwrap() >= 4);
+    assert!(!practical["example_comment_ids"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let wom = ins["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "word_of_mouth")
+        .unwrap();
+    assert!(wom["count"].as_u64().unwrap() >= 4, "{wom}");
+    let vfm = &ins["places"]["value_for_money"];
+    assert_eq!(vfm["worst"][0]["place_id"], PAID_ROOFTOP, "{vfm}");
+    assert_eq!(
+        vfm["fastest_worsening"][0]["place_id"], PAID_ROOFTOP,
+        "{vfm}"
+    );
+    assert!(vfm["fastest_worsening"][0]["change"].as_f64().unwrap() < -2.0);
+    let outcome = &ins["plan_outcomes"].as_array().unwrap()[0];
+    assert_eq!(outcome["feedback"], 1);
+    assert_eq!(outcome["share_partly"], 1.0);
+    assert_eq!(outcome["top_skip_reasons"][0]["reason"], "crowded");
+    assert!(outcome["plans"].as_u64().unwrap() >= 1);
+    // In Chinese.
+    let r = app
+        .client
+        .get(app.url(&format!("/v1/sites/{SITE}/insights")))
+        .bearer_auth(&op)
+        .header("Accept-Language", "zh")
+        .send()
+        .await
+        .unwrap();
+    let zh: Value = r.json().await.unwrap();
+    assert!(zh["codes"][0]["name"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .any(|c| c as u32 > 0x4e00));
+    // Operators only; ranges are checked.
+    let t = visitor_token(&app);
+    let path = format!("/v1/sites/{SITE}/insights");
+    assert_problem(get_as(&app, Some(&t), &path).await, 403, None).await;
+    assert_problem(get_as(&app, None, &path).await, 401, None).await;
+    let bad = format!("{path}?from=2026-11-20&to=2026-11-01");
+    assert_problem(get_as(&app, Some(&op), &bad).await, 400, Some("to")).await;
+    let bad = format!("{path}?from=last-week");
+    assert_problem(get_as(&app, Some(&op), &bad).await, 400, Some("from")).await;
+    assert_problem(
+        get_as(&app, Some(&op), &format!("{path}?tag=x")).await,
+        400,
+        Some("tag"),
+    )
+    .await;
+    // Hidden comments leave the coding.
+    let hide = format!("/v1/sites/{SITE}/ratings/{}/hide", ids[2]);
+    assert_eq!(
+        post_as(&app, Some(&op), &hide, &json!({"scope": "comment"}))
+            .await
+            .status(),
+        200
+    );
+    let r = get_as(&app, Some(&op), &format!("{path}?from={from}")).await;
+    let again: Value = r.json().await.unwrap();
+    assert_eq!(again["totals"]["comments"], 8);
+    assert_eq!(again["totals"]["ratings"], 8, "the scores still count");
+}
+
+#[tokio::test]
+async fn the_weekly_series_comes_as_json_or_csv() {
+    let app = spawn_app().await;
+    let op = operator_token(&app).await;
+    for (i, place) in [PAID_ROOFTOP, PAID_ROOFTOP, "memory-terrace"]
+        .iter()
+        .enumerate()
+    {
+        let t = visitor_token(&app);
+        let v = rate(
+            &app,
+            &t,
+            place,
+            json!({"overall": 3 + i, "value_for_money": 2 + i, "photos_ok": i != 1,
+                   "comment": "rooftop fee, crowded"}),
+        )
+        .await;
+        if i == 0 {
+            backdate(&app, v["id"].as_str().unwrap(), 14).await;
+        }
+    }
+    let from = (chrono::Utc::now() - chrono::Duration::days(27)).format("%Y-%m-%d");
+    let path = format!("/v1/sites/{SITE}/insights/weekly?from={from}");
+    let r = get_as(&app, Some(&op), &path).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/insights/weekly",
+        200,
+        "application/json",
+        &v,
+    );
+    let weeks = v["weeks"].as_array().unwrap();
+    assert!((4..=5).contains(&weeks.len()), "{}", weeks.len());
+    let total: u64 = weeks.iter().map(|w| w["ratings"].as_u64().unwrap()).sum();
+    assert_eq!(total, 3);
+    let last = weeks.last().unwrap();
+    assert_eq!(last["ratings"], 2);
+    assert_eq!(last["photo_success"], 0.5);
+    assert_eq!(last["code:rooftop_fee"], 2);
+    for w in weeks {
+        let d = chrono::NaiveDate::parse_from_str(w["week_start"].as_str().unwrap(), "%Y-%m-%d")
+            .unwrap();
+        assert_eq!(chrono::Datelike::weekday(&d), chrono::Weekday::Mon);
+    }
+    // One place only.
+    let r = get_as(&app, Some(&op), &format!("{path}&place=memory-terrace")).await;
+    let one: Value = r.json().await.unwrap();
+    let total: u64 = one["weeks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["ratings"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 1);
+    assert_problem(
+        get_as(&app, Some(&op), &format!("{path}&place=nowhere")).await,
+        400,
+        Some("place"),
+    )
+    .await;
+    // CSV.
+    let r = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&op)
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = r.text().await.unwrap();
+    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), weeks.len() + 1);
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let columns: Vec<&str> = v["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(header, columns);
+    let ratings_col = header.iter().position(|c| *c == "ratings").unwrap();
+    let last_row: Vec<&str> = lines.last().unwrap().split(',').collect();
+    assert_eq!(last_row[0], last["week_start"].as_str().unwrap());
+    assert_eq!(last_row[ratings_col], "2");
+    let t = visitor_token(&app);
+    assert_problem(get_as(&app, Some(&t), &path).await, 403, None).await;
+}
+
+#[tokio::test]
+async fn operators_edit_the_codebook_and_comments_are_coded_again() {
+    let app = spawn_app().await;
+    let op = operator_token(&app).await;
+    let t = visitor_token(&app);
+    let v = rate(
+        &app,
+        &t,
+        PAID_ROOFTOP,
+        json!({"overall": 2, "comment": "天台要扫码点单才能上"}),
+    )
+    .await;
+    assert!(!v["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "rooftop_fee"));
+    let (s, cb) = app.get_json(&format!("/v1/sites/{SITE}/codebook")).await;
+    assert_eq!(s, 200);
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/codebook",
+        200,
+        "application/json",
+        &cb,
+    );
+    let code = cb["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "rooftop_fee")
+        .unwrap()
+        .clone();
+    let etag = code["etag"].as_str().unwrap().to_string();
+    let mut zh: Vec<Value> = code["keywords"]["zh"].as_array().unwrap().clone();
+    zh.push(json!("扫码点单"));
+    let path = format!("/v1/sites/{SITE}/codebook/codes/rooftop_fee");
+    let patch = json!({"keywords": {"zh": zh}});
+    let send = |if_match: Option<&str>, token: &str, body: &Value| {
+        let mut b = app
+            .client
+            .patch(app.url(&path))
+            .bearer_auth(token)
+            .json(body);
+        if let Some(m) = if_match {
+            b = b.header("If-Match", m);
+        }
+        b.send()
+    };
+    assert_problem(
+        send(None, &op, &patch).await.unwrap(),
+        428,
+        Some("If-Match"),
+    )
+    .await;
+    assert_problem(
+        send(Some("\"stale\""), &op, &patch).await.unwrap(),
+        412,
+        Some("If-Match"),
+    )
+    .await;
+    assert_problem(send(Some(&etag), &t, &patch).await.unwrap(), 403, None).await;
+    let bad = json!({"sentiment": "angry"});
+    assert_problem(
+        send(Some(&etag), &op, &bad).await.unwrap(),
+        400,
+        Some("sentiment"),
+    )
+    .await;
+    let bad = json!({"category": "nonsense"});
+    assert_problem(
+        send(Some(&etag), &op, &bad).await.unwrap(),
+        400,
+        Some("category"),
+    )
+    .await;
+    let version = app.state.snapshot(SITE).unwrap().version;
+    let r = send(Some(&etag), &op, &patch).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let new_etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let edited: Value = r.json().await.unwrap();
+    assert_conforms(
+        "PATCH",
+        "/v1/sites/{site}/codebook/codes/{code}",
+        200,
+        "application/json",
+        &edited,
+    );
+    assert_eq!(edited["recoded_comments"], 1);
+    assert_ne!(new_etag, etag);
+    assert!(edited["site_version"].as_i64().unwrap() > version);
+    assert_eq!(
+        app.state.snapshot(SITE).unwrap().version,
+        edited["site_version"].as_i64().unwrap()
+    );
+    // The stored comment carries the code now, and new comments are coded with the edit.
+    let r = get_as(
+        &app,
+        Some(&op),
+        &format!("/v1/sites/{SITE}/ratings?code=rooftop_fee"),
+    )
+    .await;
+    let page: Value = r.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    let t2 = visitor_token(&app);
+    let v2 = rate(
+        &app,
+        &t2,
+        PAID_ROOFTOP,
+        json!({"overall": 2, "comment": "又是扫码点单"}),
+    )
+    .await;
+    assert!(v2["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "rooftop_fee"));
+    // The old ETag is stale now.
+    assert_problem(
+        send(Some(&etag), &op, &patch).await.unwrap(),
+        412,
+        Some("If-Match"),
+    )
+    .await;
+
+    // A new code.
+    let new = json!({"id": "queue_for_photos", "name": {"zh": "排队拍照", "en": "Queueing for photos"},
+                     "category": "negative_reviews", "frequency": "low", "sentiment": "negative",
+                     "keywords": {"zh": ["排队"], "en": ["queue"]}});
+    let codes_path = format!("/v1/sites/{SITE}/codebook/codes");
+    let r = post_as(&app, Some(&op), &codes_path, &new).await;
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    assert_conforms(
+        "POST",
+        "/v1/sites/{site}/codebook/codes",
+        201,
+        "application/json",
+        &created,
+    );
+    assert_problem(
+        post_as(&app, Some(&op), &codes_path, &new).await,
+        409,
+        Some("id"),
+    )
+    .await;
+    let mut bad = new.clone();
+    bad["id"] = json!("Bad Id");
+    assert_problem(
+        post_as(&app, Some(&op), &codes_path, &bad).await,
+        400,
+        Some("id"),
+    )
+    .await;
+    let t3 = visitor_token(&app);
+    let v3 = rate(
+        &app,
+        &t3,
+        "liziba-station",
+        json!({"overall": 3, "comment": "Long queue for the photo"}),
+    )
+    .await;
+    assert!(v3["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "queue_for_photos"));
+    // Edits are audited.
+    let r = get_as(&app, Some(&op), &format!("/v1/sites/{SITE}/audit")).await;
+    let audit: Value = r.json().await.unwrap();
+    let code_edits = audit["items"]
+        .as_array()
+        .map(|a| a.iter().filter(|i| i["entity"] == "code").count())
+        .unwrap_or(0);
+    assert_eq!(code_edits, 2, "{audit}");
+}
+
+#[tokio::test]
+async fn fresh_aggregates_are_published_on_the_interval_and_on_request() {
+    let app = spawn_app_with(|s| s.snapshot_interval_min = 0.01).await;
+    let op = operator_token(&app).await;
+    let v0 = app.state.snapshot(SITE).unwrap().version;
+    // Nothing to publish: the version stays.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(app.state.snapshot(SITE).unwrap().version, v0);
+    for _ in 0..5 {
+        let t = visitor_token(&app);
+        rate(
+            &app,
+            &t,
+            PAID_ROOFTOP,
+            json!({"overall": 2, "value_for_money": 1}),
+        )
+        .await;
+    }
+    let mut published = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        if app.state.snapshot(SITE).unwrap().version > v0 {
+            published = true;
+            break;
+        }
+    }
+    assert!(
+        published,
+        "a snapshot with the new aggregates was published"
+    );
+    let r = get_as(&app, Some(&op), &format!("/v1/sites/{SITE}/snapshots")).await;
+    assert_eq!(r.status(), 200);
+    let list: Value = r.json().await.unwrap();
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/snapshots",
+        200,
+        "application/json",
+        &list,
+    );
+    assert_eq!(list["publications"][0]["reason"], "interval");
+    let v1 = list["current_version"].as_i64().unwrap();
+    // No new feedback: no new version.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(app.state.snapshot(SITE).unwrap().version, v1);
+    // On request, at once.
+    let v2 = publish(&app, &op).await;
+    assert_eq!(v2, v1 + 1);
+    let p = a_plan_through(&app, PAID_ROOFTOP).await;
+    assert_eq!(p["snapshot_version"], v2);
+    let t = visitor_token(&app);
+    let path = format!("/v1/sites/{SITE}/snapshots");
+    assert_problem(post_as(&app, Some(&t), &path, &json!({})).await, 403, None).await;
+    assert_problem(get_as(&app, None, &path).await, 401, None).await;
+}
+
+#[tokio::test]
+async fn the_rebuild_command_finds_the_aggregates_equal_to_the_raw_rows() {
+    let app = spawn_app().await;
+    for i in 0..3 {
+        let t = visitor_token(&app);
+        rate(
+            &app,
+            &t,
+            PAID_ROOFTOP,
+            json!({"overall": 1 + i, "crowding": 4, "value_for_money": 2}),
+        )
+        .await;
+    }
+    let url = app.state.settings.database_url.clone();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_heritage-guide"))
+            .args(["aggregates", "rebuild"])
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("HG_LOG", "error")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("already equal"), "{text}");
+    // Damage the stored aggregates; the check notices and the rebuild repairs them.
+    let st = app.state.clone();
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use heritage_guide::store::schema::place_aggregates;
+        let mut c = st.pool.get().unwrap();
+        diesel::update(place_aggregates::table)
+            .set(place_aggregates::vfm_sum.eq(99i64))
+            .execute(&mut c)
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let out = run(&["--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = run(&[]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rebuilt"));
+    aggregates_match_a_rebuild(&app).await;
+    assert!(run(&["--check"]).status.success());
 }
