@@ -224,23 +224,30 @@ pub async fn create_refresh(
     Ok(no_store(HttpResponse::Ok()).json(body))
 }
 
-/// Parses an optional strict JSON body (empty means the defaults).
-fn optional_body<T: serde::de::DeserializeOwned + Default>(
+/// Reads a strict JSON body after the handler's other extractors ran, so an unauthenticated
+/// request is refused for its credentials before its body is looked at.
+pub async fn json_body<T: serde::de::DeserializeOwned + 'static>(
     req: &HttpRequest,
-    body: &web::Bytes,
+    payload: web::Payload,
 ) -> Result<T, ApiError> {
-    if body.is_empty() {
-        return Ok(T::default());
-    }
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "Payload too large",
-            format!("the body must be at most {MAX_BODY_BYTES} bytes"),
-        )
-        .with_field("body"));
-    }
+    use actix_web::FromRequest;
+    let mut pl = payload.into_inner();
+    ApiJson::<T>::from_request(req, &mut pl).await.map(|j| j.0)
+}
+
+/// 413 for a body over `limit` bytes.
+pub fn payload_too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "Payload too large",
+        format!("the body must be at most {limit} bytes"),
+    )
+    .with_field("body")
+}
+
+/// 415 unless the request says its body is JSON (`application/json` or `application/*+json`).
+pub fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -252,17 +259,31 @@ fn optional_body<T: serde::de::DeserializeOwned + Default>(
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    if !(mime == "application/json"
-        || (mime.starts_with("application/") && mime.ends_with("+json")))
-    {
-        return Err(ApiError::new(
+    if mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Unsupported media type",
             "the body must be JSON (Content-Type: application/json)",
         )
-        .with_field("Content-Type"));
+        .with_field("Content-Type"))
     }
+}
+
+/// Parses an optional strict JSON body (empty means the defaults).
+fn optional_body<T: serde::de::DeserializeOwned + Default>(
+    req: &HttpRequest,
+    body: &web::Bytes,
+) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Ok(T::default());
+    }
+    if body.len() > MAX_BODY_BYTES {
+        return Err(payload_too_large(MAX_BODY_BYTES));
+    }
+    require_json(req)?;
     parse_json(body)
 }
 
@@ -429,15 +450,16 @@ pub async fn list_users(
 }
 
 pub async fn create_user(
+    req: HttpRequest,
     state: web::Data<AppState>,
     _admin: Admin,
-    body: ApiJson<NewUser>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let NewUser {
         username,
         password,
         role,
-    } = body.0;
+    } = json_body(&req, payload).await?;
     let role = account_role(&role)?;
     let st = state.clone();
     let user = web::block(move || -> Result<users::User, ApiError> {
@@ -451,13 +473,14 @@ pub async fn create_user(
 }
 
 pub async fn update_user(
+    req: HttpRequest,
     state: web::Data<AppState>,
     _admin: Admin,
     path: web::Path<String>,
-    body: ApiJson<UserPatch>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let username = path.into_inner();
-    let p = body.0;
+    let p: UserPatch = json_body(&req, payload).await?;
     let change = AccountChange {
         role: p.role.as_deref().map(account_role).transpose()?,
         disabled: p.disabled,

@@ -6,8 +6,9 @@
 //! the site's version; the snapshot is rebuilt off the request path and swapped in, and other
 //! instances are told to reload.
 
+use super::auth::{json_body, payload_too_large, require_json};
 use super::error::ApiError;
-use super::extract::{parse_json, query_pairs, ApiJson};
+use super::extract::{parse_json, query_pairs};
 use crate::auth::Operator;
 use crate::state::AppState;
 use crate::store::edits::{self, Actor, Committed, EditSpec, Entity, ImportSpec, Op};
@@ -139,10 +140,11 @@ macro_rules! edit_handlers {
             state: web::Data<AppState>,
             op: Operator,
             path: web::Path<String>,
-            body: ApiJson<Value>,
+            payload: web::Payload,
         ) -> Result<HttpResponse, ApiError> {
             let site = path.into_inner();
-            run_edit(req, state, op, site, $entity, None, Op::Create(body.0)).await
+            let body = json_body(&req, payload).await?;
+            run_edit(req, state, op, site, $entity, None, Op::Create(body)).await
         }
 
         pub async fn $update(
@@ -150,10 +152,11 @@ macro_rules! edit_handlers {
             state: web::Data<AppState>,
             op: Operator,
             path: web::Path<(String, String)>,
-            body: ApiJson<Value>,
+            payload: web::Payload,
         ) -> Result<HttpResponse, ApiError> {
             let (site, id) = path.into_inner();
-            run_edit(req, state, op, site, $entity, Some(id), Op::Patch(body.0)).await
+            let body = json_body(&req, payload).await?;
+            run_edit(req, state, op, site, $entity, Some(id), Op::Patch(body)).await
         }
 
         pub async fn $delete(
@@ -248,32 +251,22 @@ async fn get_item(
     Ok(b.content_type(ct).body(value.to_string()))
 }
 
-pub async fn get_node(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let (site, id) = path.into_inner();
-    get_item(req, state, site, id, Entity::Node).await
+macro_rules! get_handler {
+    ($name:ident, $entity:expr) => {
+        pub async fn $name(
+            req: HttpRequest,
+            state: web::Data<AppState>,
+            path: web::Path<(String, String)>,
+        ) -> Result<HttpResponse, ApiError> {
+            let (site, id) = path.into_inner();
+            get_item(req, state, site, id, $entity).await
+        }
+    };
 }
 
-pub async fn get_edge(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let (site, id) = path.into_inner();
-    get_item(req, state, site, id, Entity::Edge).await
-}
-
-pub async fn get_finding(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let (site, id) = path.into_inner();
-    get_item(req, state, site, id, Entity::Finding).await
-}
+get_handler!(get_node, Entity::Node);
+get_handler!(get_edge, Entity::Edge);
+get_handler!(get_finding, Entity::Finding);
 
 // ---------------------------------------------------------------------------------------------
 // Audit.
@@ -364,34 +357,8 @@ pub struct ImportRequest {
 }
 
 async fn read_limited(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "Payload too large",
-            format!("an import must be at most {MAX_IMPORT_BYTES} bytes"),
-        )
-        .with_field("body")
-    };
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if !(ct == "application/json" || (ct.starts_with("application/") && ct.ends_with("+json"))) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Unsupported media type",
-            "the body must be JSON (Content-Type: application/json)",
-        )
-        .with_field("Content-Type"));
-    }
+    let too_large = || payload_too_large(MAX_IMPORT_BYTES);
+    require_json(req)?;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -803,6 +803,14 @@ fn gone_or_missing(e: Entity, id: &str) -> ApiError {
     ApiError::not_found(e.as_str(), id)
 }
 
+/// The start of every change: the site's lock and version, its current data and seed document.
+fn begin(conn: &mut DbConn, sid: &str) -> Result<(i64, SiteData, SeedDoc), ApiError> {
+    let version = lock_site(conn, sid)?;
+    let (old, _) = site::load_site(conn, sid)?.ok_or_else(|| ApiError::not_found("site", sid))?;
+    let doc = SeedDoc::of(&old);
+    Ok((version, old, doc))
+}
+
 /// Applies one edit in a write transaction.
 pub fn edit(
     conn: &mut DbConn,
@@ -811,12 +819,12 @@ pub fn edit(
     actor: &Actor,
 ) -> Result<Committed, ApiError> {
     write_transaction(conn, |conn| {
-        let version = lock_site(conn, sid)?;
-        let (old, _) =
-            site::load_site(conn, sid)?.ok_or_else(|| ApiError::not_found("site", sid))?;
-        let mut doc = SeedDoc::of(&old);
+        let (version, old, mut doc) = begin(conn, sid)?;
         let e = spec.entity;
         let id = match (&spec.op, &spec.id) {
+            (Op::Create(body), _) if is_graph_collection(e, body) => {
+                return create_graph_features(conn, sid, spec, actor, version, old, doc, body);
+            }
             (Op::Create(body), _) => {
                 check_shape(e, body)?;
                 item_id(body)
@@ -935,6 +943,87 @@ pub fn edit(
     })
 }
 
+fn is_graph_collection(e: Entity, body: &Value) -> bool {
+    matches!(e, Entity::Node | Entity::Edge) && body["type"] == "FeatureCollection"
+}
+
+/// Creates several nodes and edges at once (a new node is only valid with the edges joining
+/// it). The first feature of the requested kind is the answer's item.
+#[allow(clippy::too_many_arguments)]
+fn create_graph_features(
+    conn: &mut DbConn,
+    sid: &str,
+    spec: &EditSpec,
+    actor: &Actor,
+    version: i64,
+    old: SiteData,
+    mut doc: SeedDoc,
+    body: &Value,
+) -> Result<Committed, ApiError> {
+    if let Some(k) = body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| *k != "type" && *k != "features"))
+    {
+        return Err(ApiError::invalid(k, format!("unknown field `{k}`")));
+    }
+    let features = feature_list(body, "features")?;
+    if features.is_empty() {
+        return Err(ApiError::invalid("features", "no features"));
+    }
+    let mut primary = None;
+    for f in &features {
+        let kind = match f["properties"]["feature"].as_str() {
+            Some("node") => Entity::Node,
+            Some("edge") => Entity::Edge,
+            _ => {
+                return Err(ApiError::invalid(
+                    "properties.feature",
+                    "each feature must be a node or an edge",
+                ))
+            }
+        };
+        check_shape(kind, f)?;
+        let id = item_id(f)
+            .ok_or_else(|| ApiError::invalid("id", "each feature needs an id"))?
+            .to_string();
+        if row_state(conn, kind, sid, &id)?.is_some() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "already_exists",
+                "Conflict",
+                format!(
+                    "{} `{id}` exists already (restore it if it is deleted)",
+                    kind.as_str()
+                ),
+            )
+            .with_field("id"));
+        }
+        if kind == spec.entity && primary.is_none() {
+            primary = Some(id.clone());
+        }
+        let mut v = f.clone();
+        v["id"] = json!(id);
+        doc.list_mut(kind).push(v);
+    }
+    let id = primary.ok_or_else(|| {
+        ApiError::invalid(
+            "features",
+            format!("no {} among the features", spec.entity.as_str()),
+        )
+    })?;
+    let new = validate(&mut doc, spec.close_stranded)?;
+    let new_version = version + 1;
+    let changes = apply_diff(conn, sid, &old, &new, Some((actor, new_version, "api")))?;
+    bump_site(conn, sid, &new, new_version)?;
+    Ok(Committed {
+        item: doc.find(spec.entity, &id).cloned(),
+        revision: 1,
+        id,
+        version: new_version,
+        changes,
+    })
+}
+
 /// A merge patch must be an object naming only seed-format members.
 fn check_shape_patch(e: Entity, patch: &Value) -> Result<(), ApiError> {
     let Some(obj) = patch.as_object() else {
@@ -1012,10 +1101,7 @@ pub fn import(
     actor: &Actor,
 ) -> Result<Imported, ApiError> {
     write_transaction(conn, |conn| {
-        let version = lock_site(conn, sid)?;
-        let (old, _) =
-            site::load_site(conn, sid)?.ok_or_else(|| ApiError::not_found("site", sid))?;
-        let mut doc = SeedDoc::of(&old);
+        let (version, old, mut doc) = begin(conn, sid)?;
         if let Some(p) = &spec.places {
             doc.places = p.clone();
         }

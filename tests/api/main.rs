@@ -1,11 +1,14 @@
 //! The integration test binary: every test starts the app on port 0 with a fresh database
 //! (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
 
+mod auth;
 mod contract;
+mod edit;
 mod feedback;
 mod helpers;
 mod places;
 mod plans;
+mod redis;
 mod seed;
 mod sites;
 mod store;

@@ -1,0 +1,905 @@
+//! Editing site data: the authorization matrix, optimistic concurrency, validation as strict as
+//! the seed loader, stranded places, soft deletes with restore and audit, import/export round
+//! trips, literal storage of hostile text, body limits, and snapshot/bundle/cache changes.
+
+use crate::auth::{token_for, visitor_token};
+use crate::helpers::*;
+use base64::Engine;
+use heritage_guide::api::ROUTES;
+use heritage_guide::auth::{Claims, Role};
+use serde_json::{json, Value};
+
+const PLACE: &str = "factory-main-square";
+
+/// Every write route of the operator API (each must be in the route table).
+const WRITE_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/v1/sites/{site}/places"),
+    ("PATCH", "/v1/sites/{site}/places/{place}"),
+    ("DELETE", "/v1/sites/{site}/places/{place}"),
+    ("POST", "/v1/sites/{site}/places/{place}/restore"),
+    ("POST", "/v1/sites/{site}/nodes"),
+    ("PATCH", "/v1/sites/{site}/nodes/{node}"),
+    ("DELETE", "/v1/sites/{site}/nodes/{node}"),
+    ("POST", "/v1/sites/{site}/nodes/{node}/restore"),
+    ("POST", "/v1/sites/{site}/edges"),
+    ("PATCH", "/v1/sites/{site}/edges/{edge}"),
+    ("DELETE", "/v1/sites/{site}/edges/{edge}"),
+    ("POST", "/v1/sites/{site}/edges/{edge}/restore"),
+    ("POST", "/v1/sites/{site}/findings"),
+    ("PATCH", "/v1/sites/{site}/findings/{finding}"),
+    ("DELETE", "/v1/sites/{site}/findings/{finding}"),
+    ("POST", "/v1/sites/{site}/findings/{finding}/restore"),
+    ("POST", "/v1/sites/{site}/import"),
+    ("POST", "/v1/users"),
+    ("PATCH", "/v1/users/{username}"),
+];
+
+fn b64(v: &Value) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+}
+
+pub async fn send(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    if_match: Option<&str>,
+    body: Option<&Value>,
+) -> reqwest::Response {
+    let mut b = app.client.request(
+        reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+        app.url(path),
+    );
+    if let Some(t) = token {
+        b = b.bearer_auth(t);
+    }
+    if let Some(m) = if_match {
+        b = b.header("If-Match", m);
+    }
+    if let Some(v) = body {
+        b = b.json(v);
+    }
+    b.send().await.unwrap()
+}
+
+fn etag(r: &reqwest::Response) -> String {
+    r.headers()["etag"].to_str().unwrap().to_string()
+}
+
+async fn place_etag(app: &TestApp, id: &str) -> String {
+    let r = app.get(&format!("/v1/sites/{SITE}/places/{id}")).await;
+    assert_eq!(r.status(), 200);
+    etag(&r)
+}
+
+async fn site_version(app: &TestApp) -> i64 {
+    app.get_json(&format!("/v1/sites/{SITE}")).await.1["version"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn authorization_matrix_for_every_write_route() {
+    let app = spawn_app().await;
+    let operator = token_for(&app, Role::Operator).await;
+    let admin = token_for(&app, Role::Admin).await;
+    let visitor = visitor_token(&app).await;
+    let keys = &app.state.tokens;
+    let mut c: Claims = keys.verify(&operator).unwrap();
+    c.exp = heritage_guide::auth::now_s() - 3600;
+    c.iat = c.exp - 900;
+    let expired = keys.sign(&c);
+    let tampered = {
+        let parts: Vec<&str> = visitor.split('.').collect();
+        let mut claims: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(parts[1])
+                .unwrap(),
+        )
+        .unwrap();
+        claims["role"] = "admin".into();
+        claims["site"] = Value::Null;
+        format!("{}.{}.{}", parts[0], b64(&claims), parts[2])
+    };
+    let alg_none = {
+        let claims = serde_json::to_value(keys.verify(&admin).unwrap()).unwrap();
+        format!(
+            "{}.{}.",
+            b64(&json!({"alg": "none", "typ": "JWT"})),
+            b64(&claims)
+        )
+    };
+    let in_table: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    for (m, p) in WRITE_ROUTES {
+        assert!(
+            in_table.contains(&(m.to_string(), p.to_string())),
+            "{m} {p} in the route table"
+        );
+        let path = p
+            .replace("{site}", SITE)
+            .replace("{place}", "no-such-place")
+            .replace("{node}", "no-such-node")
+            .replace("{edge}", "no-such-edge")
+            .replace("{finding}", "no-such-finding")
+            .replace("{username}", "no-such-user");
+        let admin_only = p.starts_with("/v1/users");
+        let cases: [(&str, Option<&str>, Option<u16>); 7] = [
+            ("no token", None, Some(401)),
+            ("visitor", Some(&visitor), Some(403)),
+            ("operator", Some(&operator), admin_only.then_some(403)),
+            ("admin", Some(&admin), None),
+            ("expired", Some(&expired), Some(401)),
+            ("tampered", Some(&tampered), Some(401)),
+            ("alg none", Some(&alg_none), Some(401)),
+        ];
+        for (who, token, want) in cases {
+            let body = (*m != "DELETE").then(|| json!({}));
+            let r = send(&app, m, &path, token, None, body.as_ref()).await;
+            let status = r.status().as_u16();
+            let www = r.headers().get("www-authenticate").is_some();
+            let ct = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string());
+            let problem: Value = r.json().await.unwrap_or(Value::Null);
+            match want {
+                Some(w) => assert_eq!(status, w, "{who} on {m} {p}: {problem}"),
+                None => assert!(
+                    status != 401 && status != 403 && status < 500,
+                    "{who} on {m} {p} is allowed: {status} {problem}"
+                ),
+            }
+            if status == 401 {
+                assert!(www, "{who} on {m} {p}: WWW-Authenticate");
+            }
+            if status >= 400 {
+                assert_eq!(ct.as_deref(), Some("application/problem+json"));
+                assert_conforms(m, p, status, "application/problem+json", &problem);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn patch_needs_if_match_and_refuses_stale_etags() {
+    let app = spawn_app().await;
+    let op = token_for(&app, Role::Operator).await;
+    let path = format!("/v1/sites/{SITE}/places/{PLACE}");
+    let patch = json!({"properties": {"fee_cny": 25, "fee_note": {"zh": "含饮品", "en": "a drink included"}}});
+    let r = send(&app, "PATCH", &path, Some(&op), None, Some(&patch)).await;
+    let body = assert_problem(r, 428, Some("If-Match")).await;
+    assert_conforms(
+        "PATCH",
+        "/v1/sites/{site}/places/{place}",
+        428,
+        "application/problem+json",
+        &body,
+    );
+    let r = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&op),
+        Some("\"stale\""),
+        Some(&patch),
+    )
+    .await;
+    let body = assert_problem(r, 412, Some("If-Match")).await;
+    assert!(body["current_etag"].as_str().unwrap().starts_with("\"rev-"));
+
+    let version = site_version(&app).await;
+    let bundle = etag(&app.get(&format!("/v1/sites/{SITE}/bundle")).await);
+    // The ETag of the public GET is accepted.
+    let tag = place_etag(&app, PLACE).await;
+    let r = send(&app, "PATCH", &path, Some(&op), Some(&tag), Some(&patch)).await;
+    assert_eq!(r.status(), 200);
+    let rev_tag = etag(&r);
+    assert!(rev_tag.starts_with("\"rev-"), "{rev_tag}");
+    let body: Value = r.json().await.unwrap();
+    assert_conforms(
+        "PATCH",
+        "/v1/sites/{site}/places/{place}",
+        200,
+        "application/json",
+        &body,
+    );
+    assert_eq!(body["item"]["properties"]["fee_cny"], 25.0);
+    assert_eq!(body["site_version"], version + 1);
+    // The snapshot moved: version, bundle ETag, the place itself.
+    assert_eq!(site_version(&app).await, version + 1);
+    assert_ne!(
+        etag(&app.get(&format!("/v1/sites/{SITE}/bundle")).await),
+        bundle
+    );
+    let (_, p) = app.get_json(&path).await;
+    assert_eq!(p["fee_cny"], 25.0);
+    // The old GET ETag is stale now; the revision ETag from the answer works.
+    let r = send(&app, "PATCH", &path, Some(&op), Some(&tag), Some(&patch)).await;
+    assert_eq!(r.status(), 412);
+    let r = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&op),
+        Some(&rev_tag),
+        Some(&json!({"properties": {"dwell_min": 15}})),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    // Ids never change, and unknown members are refused.
+    let tag = place_etag(&app, PLACE).await;
+    let r = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&op),
+        Some(&tag),
+        Some(&json!({"properties": {"id": "renamed"}})),
+    )
+    .await;
+    assert_problem(r, 400, Some("id")).await;
+    let r = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&op),
+        Some(&tag),
+        Some(&json!({"properties": {"colour": "red"}})),
+    )
+    .await;
+    assert_problem(r, 400, Some("colour")).await;
+    let r = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&op),
+        Some(&tag),
+        Some(&json!({"style": {}})),
+    )
+    .await;
+    assert_problem(r, 400, Some("style")).await;
+    // Plans keep working on the new snapshot.
+    let r = app
+        .post_json(
+            &format!("/v1/sites/{SITE}/plans"),
+            &json!({"start": PLACE, "start_time": "2026-05-16T10:00:00+08:00", "budget_min": 120}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+}
+
+#[tokio::test]
+async fn two_patches_with_the_same_etag_exactly_one_wins() {
+    let app = spawn_app().await;
+    let a = token_for(&app, Role::Operator).await;
+    let b = token_for(&app, Role::Operator).await;
+    let path = format!("/v1/sites/{SITE}/places/{PLACE}");
+    let tag = place_etag(&app, PLACE).await;
+    let pa = json!({"properties": {"fee_cny": 10}});
+    let pb = json!({"properties": {"fee_cny": 20}});
+    let (ra, rb) = tokio::join!(
+        send(&app, "PATCH", &path, Some(&a), Some(&tag), Some(&pa)),
+        send(&app, "PATCH", &path, Some(&b), Some(&tag), Some(&pb)),
+    );
+    let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 412]);
+    let r = send(
+        &app,
+        "GET",
+        &format!("/v1/sites/{SITE}/audit?entity=place&entity_id={PLACE}"),
+        Some(&a),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let audit: Value = r.json().await.unwrap();
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/audit",
+        200,
+        "application/json",
+        &audit,
+    );
+    let items = audit["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{audit}");
+    assert_eq!(items[0]["action"], "update");
+    let won = items[0]["after"]["properties"]["fee_cny"].as_f64().unwrap();
+    assert!(won == 10.0 || won == 20.0);
+    assert_eq!(items[0]["before"]["properties"]["fee_cny"], 0.0);
+    let (_, p) = app.get_json(&path).await;
+    assert_eq!(p["fee_cny"].as_f64().unwrap(), won);
+}
+
+#[tokio::test]
+async fn edits_are_validated_like_the_seed() {
+    let app = spawn_app().await;
+    let op = token_for(&app, Role::Operator).await;
+    let path = format!("/v1/sites/{SITE}/places/{PLACE}");
+    for (patch, field) in [
+        (json!({"properties": {"fee_cny": -5}}), "fee_cny"),
+        (
+            json!({"properties": {"hours": "whenever we feel like it"}}),
+            "hours",
+        ),
+        (json!({"properties": {"node": "n-nowhere"}}), "node"),
+        (json!({"properties": {"area": "atlantis"}}), "area"),
+        (json!({"properties": {"tags": ["no_such_code"]}}), "tags"),
+        (json!({"properties": {"kind": "casino"}}), "kind"),
+        (
+            json!({"geometry": {"type": "Point", "coordinates": [0.0, 0.0]}}),
+            "geometry",
+        ),
+        (json!({"properties": {"hours": null}}), "hours"),
+    ] {
+        let tag = place_etag(&app, PLACE).await;
+        let r = send(&app, "PATCH", &path, Some(&op), Some(&tag), Some(&patch)).await;
+        let body = assert_problem(r, 400, Some(field)).await;
+        assert_eq!(body["code"], "validation_failed", "{body}");
+        assert!(body["errors"].as_array().is_some_and(|e| !e.is_empty()));
+    }
+    // Edges must join existing nodes, within 3 m of them.
+    let edge = json!({"type": "Feature", "id": "e-bad",
+        "geometry": {"type": "LineString", "coordinates": [[106.536429, 29.553844], [106.5366, 29.5539]]},
+        "properties": {"feature": "edge", "id": "e-bad", "from": "n-fac-square", "to": "n-missing",
+            "kind": "walkway", "steps": 0, "step_free": true, "provenance": "estimate", "sources": []}});
+    let r = send(
+        &app,
+        "POST",
+        &format!("/v1/sites/{SITE}/edges"),
+        Some(&op),
+        None,
+        Some(&edge),
+    )
+    .await;
+    assert_problem(r, 400, Some("to")).await;
+    // Nothing was written.
+    assert_eq!(site_version(&app).await, 1);
+}
+
+fn spur() -> (Value, Value, Value) {
+    let node = json!({"type": "Feature", "id": "n-test-kiosk",
+        "geometry": {"type": "Point", "coordinates": [106.536529, 29.553944]},
+        "properties": {"feature": "node", "id": "n-test-kiosk", "elevation_m": 335.0, "level": 0,
+            "area": "factory", "name": {"zh": "测试亭", "en": "Test kiosk"}, "provenance": "estimate",
+            "sources": [], "coord_confidence_m": 10}});
+    let edge = json!({"type": "Feature", "id": "e-test-spur",
+        "geometry": {"type": "LineString", "coordinates": [[106.536429, 29.553844], [106.536529, 29.553944]]},
+        "properties": {"feature": "edge", "id": "e-test-spur", "from": "n-fac-square", "to": "n-test-kiosk",
+            "kind": "walkway", "steps": 0, "step_free": true, "name": null, "hint": null,
+            "provenance": "estimate", "sources": [], "closed": false}});
+    let place = json!({"type": "Feature", "id": "test-kiosk",
+        "geometry": {"type": "Point", "coordinates": [106.53653, 29.553945]},
+        "properties": {"id": "test-kiosk", "area": "factory", "kind": "cafe",
+            "name": {"zh": "测试咖啡亭", "en": "Test coffee kiosk"},
+            "description": {"zh": "一个测试用的咖啡亭。", "en": "A kiosk for tests."},
+            "elevation_m": null, "level": 0, "fee_cny": 0, "fee_note": null, "hours": "09:00-18:00",
+            "dwell_min": 10, "tags": [], "popularity": 0.1, "node": "n-test-kiosk",
+            "provenance": "estimate", "sources": [], "coord_confidence_m": 10, "notes": null, "closed": false}});
+    (node, edge, place)
+}
+
+#[tokio::test]
+async fn closing_a_path_that_strands_a_place_is_refused_unless_it_is_closed_too() {
+    let app = spawn_app().await;
+    let op = token_for(&app, Role::Operator).await;
+    let (node, edge, place) = spur();
+    // A lone node would disconnect the graph: it comes with the edge that joins it.
+    let r = send(
+        &app,
+        "POST",
+        &format!("/v1/sites/{SITE}/nodes"),
+        Some(&op),
+        None,
+        Some(&node),
+    )
+    .await;
+    let body = assert_problem(r, 400, None).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("not connected"),
+        "{body}"
+    );
+    let graph = json!({"type": "FeatureCollection", "features": [node, edge]});
+    for (coll, item) in [("nodes", &graph), ("places", &place)] {
+        let r = send(
+            &app,
+            "POST",
+            &format!("/v1/sites/{SITE}/{coll}"),
+            Some(&op),
+            None,
+            Some(item),
+        )
+        .await;
+        assert_eq!(r.status(), 201, "{coll}");
+        let loc = r.headers()["location"].to_str().unwrap().to_string();
+        let id = item["id"]
+            .as_str()
+            .or(item["features"][0]["id"].as_str())
+            .unwrap();
+        assert!(loc.ends_with(id), "{loc}");
+        let body: Value = r.json().await.unwrap();
+        assert_conforms(
+            "POST",
+            &format!("/v1/sites/{{site}}/{coll}"),
+            201,
+            "application/json",
+            &body,
+        );
+    }
+    let r = send(
+        &app,
+        "POST",
+        &format!("/v1/sites/{SITE}/places"),
+        Some(&op),
+        None,
+        Some(&place),
+    )
+    .await;
+    assert_problem(r, 409, Some("id")).await;
+    let edge_path = format!("/v1/sites/{SITE}/edges/e-test-spur");
+    let r = app.get(&edge_path).await;
+    assert_eq!(r.status(), 200);
+    let tag = etag(&r);
+    let body: Value = r.json().await.unwrap();
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/edges/{edge}",
+        200,
+        "application/geo+json",
+        &body,
+    );
+    let close = json!({"properties": {"closed": true}});
+    let r = send(
+        &app,
+        "PATCH",
+        &edge_path,
+        Some(&op),
+        Some(&tag),
+        Some(&close),
+    )
+    .await;
+    let body = assert_problem(r, 409, None).await;
+    assert_eq!(body["code"], "would_strand_places");
+    assert_eq!(body["places"], json!(["test-kiosk"]));
+    // Deleting the node under the place is refused as well (the place would point nowhere).
+    let r = send(
+        &app,
+        "DELETE",
+        &format!("/v1/sites/{SITE}/nodes/n-test-kiosk"),
+        Some(&op),
+        Some("*"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    // Marking the places closed in the same request lets it through.
+    let r = send(
+        &app,
+        "PATCH",
+        &format!("{edge_path}?close_stranded=true"),
+        Some(&op),
+        Some(&tag),
+        Some(&close),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    let changes = body["changes"].as_array().unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["entity"] == "place" && c["id"] == "test-kiosk" && c["action"] == "update"),
+        "{body}"
+    );
+    let (_, p) = app
+        .get_json(&format!("/v1/sites/{SITE}/places/test-kiosk"))
+        .await;
+    assert_eq!(p["closed"], true);
+    let (_, e) = app.get_json(&edge_path).await;
+    assert_eq!(e["properties"]["closed"], true);
+}
+
+#[tokio::test]
+async fn deletes_are_soft_restorable_and_audited() {
+    let app = spawn_app().await;
+    let op = token_for(&app, Role::Operator).await;
+    let (_, findings) = app.get_json(&format!("/v1/sites/{SITE}/findings")).await;
+    let fid = findings["items"][0]["id"].as_str().unwrap().to_string();
+    let n = findings["items"].as_array().unwrap().len();
+    let path = format!("/v1/sites/{SITE}/findings/{fid}");
+    let r = app.get(&path).await;
+    let tag = etag(&r);
+    let before: Value = r.json().await.unwrap();
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/findings/{finding}",
+        200,
+        "application/json",
+        &before,
+    );
+    let r = send(&app, "DELETE", &path, Some(&op), None, None).await;
+    assert_problem(r, 428, Some("If-Match")).await;
+    let r = send(&app, "DELETE", &path, Some(&op), Some(&tag), None).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_conforms(
+        "DELETE",
+        "/v1/sites/{site}/findings/{finding}",
+        200,
+        "application/json",
+        &body,
+    );
+    assert_eq!(body["item"], Value::Null);
+    assert_eq!(app.get(&path).await.status(), 404);
+    let (_, after) = app.get_json(&format!("/v1/sites/{SITE}/findings")).await;
+    assert_eq!(after["items"].as_array().unwrap().len(), n - 1);
+    // A new finding cannot take the id of a deleted one: it must be restored.
+    let r = send(
+        &app,
+        "POST",
+        &format!("/v1/sites/{SITE}/findings"),
+        Some(&op),
+        None,
+        Some(&before),
+    )
+    .await;
+    let b = assert_problem(r, 409, Some("id")).await;
+    assert_eq!(b["code"], "deleted_exists");
+    let r = send(
+        &app,
+        "POST",
+        &format!("{path}/restore"),
+        Some(&op),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_conforms(
+        "POST",
+        "/v1/sites/{site}/findings/{finding}/restore",
+        200,
+        "application/json",
+        &body,
+    );
+    assert_eq!(body["item"], before);
+    let r = send(
+        &app,
+        "POST",
+        &format!("{path}/restore"),
+        Some(&op),
+        None,
+        None,
+    )
+    .await;
+    assert_problem(r, 409, None).await;
+    let (_, back) = app.get_json(&format!("/v1/sites/{SITE}/findings")).await;
+    assert_eq!(back["items"].as_array().unwrap().len(), n);
+    // The audit log pages newest first with who, what, before and after.
+    let r = send(
+        &app,
+        "GET",
+        &format!("/v1/sites/{SITE}/audit?limit=1"),
+        Some(&op),
+        None,
+        None,
+    )
+    .await;
+    let page: Value = r.json().await.unwrap();
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/audit",
+        200,
+        "application/json",
+        &page,
+    );
+    let first = &page["items"][0];
+    assert_eq!(first["action"], "restore");
+    assert_eq!(first["entity"], "finding");
+    assert_eq!(first["before"], Value::Null);
+    assert_eq!(first["after"], before);
+    assert!(first["actor"].as_str().unwrap().starts_with("operator-"));
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let r = send(
+        &app,
+        "GET",
+        &format!("/v1/sites/{SITE}/audit?limit=1&cursor={cursor}"),
+        Some(&op),
+        None,
+        None,
+    )
+    .await;
+    let page: Value = r.json().await.unwrap();
+    assert_eq!(page["items"][0]["action"], "delete");
+    assert_eq!(page["items"][0]["before"], before);
+    assert_eq!(page["items"][0]["after"], Value::Null);
+    let r = send(
+        &app,
+        "GET",
+        &format!("/v1/sites/{SITE}/audit?cursor=garbage"),
+        Some(&op),
+        None,
+        None,
+    )
+    .await;
+    assert_problem(r, 400, Some("cursor")).await;
+}
+
+#[tokio::test]
+async fn import_validates_with_dry_run_and_a_site_round_trips_through_files() {
+    let app = spawn_app().await;
+    let op = token_for(&app, Role::Operator).await;
+    let r = send(
+        &app,
+        "GET",
+        &format!("/v1/sites/{SITE}/export"),
+        Some(&op),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let export: Value = r.json().await.unwrap();
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/export",
+        200,
+        "application/json",
+        &export,
+    );
+    let import = |places: &Value, dry: bool| json!({"places": places, "paths": export["paths"], "findings": export["findings"], "dry_run": dry});
+    // The same data changes nothing.
+    let r = send(
+        &app,
+        "POST",
+        &format!("/v1/sites/{SITE}/import"),
+        Some(&op),
+        None,
+        Some(&import(&export["places"], false)),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let out: Value = r.json().await.unwrap();
+    assert_conforms(
+        "POST",
+        "/v1/sites/{site}/import",
+        200,
+        "application/json",
+        &out,
+    );
+    assert_eq!(out["written"], false);
+    assert_eq!(out["changes"], json!([]));
+    // One fee changed and one place left out: a dry run reports without writing.
+    let mut places = export["places"].clone();
+    let feats = places["features"].as_array_mut().unwrap();
+    let i = feats
+        .iter()
+        .position(|f| f["properties"]["id"] == PLACE)
+        .unwrap();
+    feats[i]["properties"]["fee_cny"] = json!(12);
+    let gone = feats
+        .iter()
+        .position(|f| f["properties"]["id"] != PLACE && f["properties"]["kind"] == "shop")
+        .unwrap();
+    let gone_id = feats.remove(gone)["properties"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = send(
+        &app,
+        "POST",
+        &format!("/v1/sites/{SITE}/import"),
+        Some(&op),
+        None,
+        Some(&import(&places, true)),
+    )
+    .await;
+    let out: Value = r.json().await.unwrap();
+    assert_eq!(out["written"], false);
+    assert_eq!(
+        out["counts"],
+        json!({"create": 0, "update": 1, "delete": 1, "restore": 0})
+    );
+    assert_eq!(site_version(&app).await, 1);
+    let r = send(
+        &app,
+        "POST",
+        &format!("/v1/sites/{SITE}/import"),
+        Some(&op),
+        None,
+        Some(&import(&places, false)),
+    )
+    .await;
+    let out: Value = r.json().await.unwrap();
+    assert_eq!(out["written"], true);
+    assert_eq!(out["site_version"], 2);
+    assert_eq!(site_version(&app).await, 2);
+    assert_eq!(
+        app.get(&format!("/v1/sites/{SITE}/places/{gone_id}"))
+            .await
+            .status(),
+        404
+    );
+    // Importing the original again restores the left-out place.
+    let r = send(
+        &app,
+        "POST",
+        &format!("/v1/sites/{SITE}/import"),
+        Some(&op),
+        None,
+        Some(&import(&export["places"], false)),
+    )
+    .await;
+    let out: Value = r.json().await.unwrap();
+    assert_eq!(
+        out["counts"],
+        json!({"create": 0, "update": 1, "delete": 0, "restore": 1})
+    );
+    assert_eq!(
+        app.get(&format!("/v1/sites/{SITE}/places/{gone_id}"))
+            .await
+            .status(),
+        200
+    );
+    // Invalid imports are refused whole.
+    let mut bad = export["places"].clone();
+    bad["features"][0]["properties"]["fee_cny"] = json!(-1);
+    let r = send(
+        &app,
+        "POST",
+        &format!("/v1/sites/{SITE}/import"),
+        Some(&op),
+        None,
+        Some(&import(&bad, true)),
+    )
+    .await;
+    assert_problem(r, 400, Some("fee_cny")).await;
+    let r = send(
+        &app,
+        "POST",
+        &format!("/v1/sites/{SITE}/import"),
+        Some(&op),
+        None,
+        Some(&json!({"dry_run": true, "extra": 1})),
+    )
+    .await;
+    assert_problem(r, 400, Some("extra")).await;
+
+    // The exported files load with the seed loader as they are.
+    let dir = std::env::temp_dir().join(format!("hg-export-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in [
+        "site.yaml",
+        "places.geojson",
+        "paths.geojson",
+        "findings.yaml",
+        "codebook.yaml",
+    ] {
+        let r = send(
+            &app,
+            "GET",
+            &format!("/v1/sites/{SITE}/export?file={f}"),
+            Some(&op),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(r.status(), 200, "{f}");
+        std::fs::write(dir.join(f), r.bytes().await.unwrap()).unwrap();
+    }
+    let files = heritage_guide::seed::SeedFiles::from_dir(&dir).unwrap();
+    let data = heritage_guide::seed::parse(&files).unwrap();
+    let snap = app.state.snapshot(SITE).unwrap();
+    assert_eq!(data.places.len(), snap.data.places.len());
+    assert_eq!(data.edges.len(), snap.data.edges.len());
+    assert_eq!(
+        data, snap.data,
+        "export → seed loader gives the stored site"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn hostile_text_is_stored_literally_and_bodies_are_bounded() {
+    let app = spawn_app().await;
+    let op = token_for(&app, Role::Operator).await;
+    let path = format!("/v1/sites/{SITE}/places/{PLACE}");
+    let zh = "'); DROP TABLE places; --";
+    let en = "<script>alert('x')</script> \" OR 1=1 --";
+    let tag = place_etag(&app, PLACE).await;
+    let r = send(&app, "PATCH", &path, Some(&op), Some(&tag), Some(&json!({"properties": {"name": {"zh": zh, "en": en}, "notes": "Robert'); DELETE FROM users;--"}}))).await;
+    assert_eq!(r.status(), 200);
+    let (_, p) = app.get_json(&path).await;
+    assert_eq!(p["names"]["zh"], zh);
+    assert_eq!(p["names"]["en"], en);
+    assert_eq!(p["provenance"]["notes"], "Robert'); DELETE FROM users;--");
+    let (s, list) = app
+        .get_json(&format!("/v1/sites/{SITE}/places?q=DROP%20TABLE"))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(list["total"], 1);
+    assert!(site_version(&app).await >= 2, "the tables are intact");
+
+    let big = json!({"type": "Feature", "properties": {"notes": "x".repeat(70 * 1024)}});
+    let r = send(
+        &app,
+        "POST",
+        &format!("/v1/sites/{SITE}/places"),
+        Some(&op),
+        None,
+        Some(&big),
+    )
+    .await;
+    let body = assert_problem(r, 413, None).await;
+    assert_conforms(
+        "POST",
+        "/v1/sites/{site}/places",
+        413,
+        "application/problem+json",
+        &body,
+    );
+    let huge = format!("{{\"places\": \"{}\"}}", "x".repeat(9 * 1024 * 1024));
+    let r = app
+        .client
+        .post(app.url(&format!("/v1/sites/{SITE}/import")))
+        .bearer_auth(&op)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 413, None).await;
+    let r = app
+        .client
+        .post(app.url(&format!("/v1/sites/{SITE}/findings")))
+        .bearer_auth(&op)
+        .header("content-type", "text/plain")
+        .body("id: x")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 415, None).await;
+}
+
+#[tokio::test]
+async fn hot_reads_are_cached_by_site_version() {
+    let app = spawn_app().await;
+    let op = token_for(&app, Role::Operator).await;
+    let path = format!("/v1/sites/{SITE}/places?kind=photo_spot");
+    let cache_state = |r: &reqwest::Response| r.headers()["x-cache"].to_str().unwrap().to_string();
+    let r1 = app.get(&path).await;
+    assert_eq!(cache_state(&r1), "miss");
+    let t1 = etag(&r1);
+    let body1 = r1.text().await.unwrap();
+    let r2 = app.get(&path).await;
+    assert_eq!(cache_state(&r2), "hit");
+    assert_eq!(etag(&r2), t1);
+    assert_eq!(r2.text().await.unwrap(), body1);
+    let r = app
+        .client
+        .get(app.url(&path))
+        .header("If-None-Match", &t1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    let tag = place_etag(&app, PLACE).await;
+    let r = send(
+        &app,
+        "PATCH",
+        &format!("/v1/sites/{SITE}/places/{PLACE}"),
+        Some(&op),
+        Some(&tag),
+        Some(&json!({"properties": {"popularity": 0.5}})),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let r3 = app.get(&path).await;
+    assert_eq!(cache_state(&r3), "miss", "a new version is a new key");
+    assert_ne!(etag(&r3), t1);
+}
