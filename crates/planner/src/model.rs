@@ -533,8 +533,10 @@ pub struct SolverOptions {
     pub exact_max_candidates: usize,
     /// Iterations of the local-search heuristic for larger sets (deterministic).
     pub heuristic_iterations: u32,
-    /// Wall-clock cap in milliseconds on the heuristic (a safety net; the iteration count
-    /// normally ends it first, so the same request gives the same plan).
+    /// Wall-clock cap in milliseconds on the heuristic: a safety net against a starved CPU only.
+    /// The iteration count ends the search (about 5 ms in a release build), so the same request
+    /// gives the same plan; the cap is set far above that so that slow (debug) builds and busy
+    /// machines stay deterministic too.
     pub heuristic_time_cap_ms: u64,
     /// Seed of the heuristic's random generator.
     pub seed: u64,
@@ -545,7 +547,7 @@ impl Default for SolverOptions {
         SolverOptions {
             exact_max_candidates: 12,
             heuristic_iterations: 120,
-            heuristic_time_cap_ms: 50,
+            heuristic_time_cap_ms: 2_000,
             seed: 0x5EED_2026,
         }
     }
