@@ -231,36 +231,14 @@ async fn patch_needs_if_match_and_refuses_stale_etags() {
     assert_eq!(r.status(), 200);
     // Ids never change, and unknown members are refused.
     let tag = place_etag(&app, PLACE).await;
-    let r = send(
-        &app,
-        "PATCH",
-        &path,
-        Some(&op),
-        Some(&tag),
-        Some(&json!({"properties": {"id": "renamed"}})),
-    )
-    .await;
-    assert_problem(r, 400, Some("id")).await;
-    let r = send(
-        &app,
-        "PATCH",
-        &path,
-        Some(&op),
-        Some(&tag),
-        Some(&json!({"properties": {"colour": "red"}})),
-    )
-    .await;
-    assert_problem(r, 400, Some("colour")).await;
-    let r = send(
-        &app,
-        "PATCH",
-        &path,
-        Some(&op),
-        Some(&tag),
-        Some(&json!({"style": {}})),
-    )
-    .await;
-    assert_problem(r, 400, Some("style")).await;
+    for (patch, field) in [
+        (json!({"properties": {"id": "renamed"}}), "id"),
+        (json!({"properties": {"colour": "red"}}), "colour"),
+        (json!({"style": {}}), "style"),
+    ] {
+        let r = send(&app, "PATCH", &path, Some(&op), Some(&tag), Some(&patch)).await;
+        assert_problem(r, 400, Some(field)).await;
+    }
     // Plans keep working on the new snapshot.
     let r = app
         .post_json(
@@ -902,4 +880,36 @@ async fn hot_reads_are_cached_by_site_version() {
     let r3 = app.get(&path).await;
     assert_eq!(cache_state(&r3), "miss", "a new version is a new key");
     assert_ne!(etag(&r3), t1);
+}
+
+#[tokio::test]
+async fn plans_in_flight_finish_on_the_snapshot_they_started_with() {
+    let app = spawn_app().await;
+    let op = token_for(&app, Role::Operator).await;
+    let old = app.state.snapshot(SITE).unwrap();
+    let tag = place_etag(&app, PLACE).await;
+    let r = send(
+        &app,
+        "PATCH",
+        &format!("/v1/sites/{SITE}/places/{PLACE}"),
+        Some(&op),
+        Some(&tag),
+        Some(&json!({"properties": {"closed": true}})),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let new = app.state.snapshot(SITE).unwrap();
+    assert_eq!(new.version, old.version + 1, "swapped in");
+    assert!(new.place(PLACE).unwrap().closed);
+    // The request that held the old snapshot still plans on it, with the old data.
+    assert!(!old.place(PLACE).unwrap().closed);
+    let req: planner::model::PlanRequest = serde_json::from_value(json!({
+        "start": PLACE, "start_time": "2026-05-16T10:00:00+08:00", "budget_min": 90
+    }))
+    .unwrap();
+    let plan = tokio::task::spawn_blocking(move || old.planning.plan(&req))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!plan.stops.is_empty());
 }
