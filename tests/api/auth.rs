@@ -541,3 +541,42 @@ fn the_user_command_reads_the_password_from_stdin_and_disables_accounts() {
     assert!(u.password_hash.starts_with("$argon2id$"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn expired_refresh_tokens_are_refused() {
+    let app = spawn_app_with(|s| s.refresh_token_ttl_s = 1).await;
+    add_account(&app, "ops-hal", Role::Operator);
+    let s = login(&app, "ops-hal").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let r = app
+        .post_json(
+            "/v1/auth/refresh",
+            &json!({"refresh_token": s["refresh_token"]}),
+        )
+        .await;
+    assert_unauthorized(r, "refresh_token_expired").await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_limits_follow_the_forwarded_client() {
+    let app = spawn_app_with(|s| {
+        s.trust_proxy = true;
+        s.limits.per_ip_per_min = 3;
+    })
+    .await;
+    let get = |ip: &'static str| {
+        app.client
+            .get(app.url("/v1/sites"))
+            .header("X-Forwarded-For", format!("{ip}, 10.0.0.1"))
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(get("203.0.113.7").await.unwrap().status(), 200);
+    }
+    assert_eq!(get("203.0.113.7").await.unwrap().status(), 429);
+    assert_eq!(
+        get("198.51.100.9").await.unwrap().status(),
+        200,
+        "another client"
+    );
+}
