@@ -137,11 +137,7 @@ fn read_password() -> String {
 fn user_command(cli: &Cli, action: &UserCommand) {
     use heritage_guide::auth::{accounts, Role};
     let s = settings(cli, None);
-    let (pool, _) = store::connect(&s.database_url, 1).unwrap_or_else(|e| fail(&e.to_string()));
-    let mut conn = pool
-        .get()
-        .unwrap_or_else(|e| fail(&format!("cannot reach the database: {e}")));
-    store::migrate(&mut conn).unwrap_or_else(|e| fail(&e.to_string()));
+    let mut conn = migrated_connection(&s);
     let (user, verb) = match action {
         UserCommand::Add { username, role } => {
             let role =
@@ -179,6 +175,16 @@ fn settings(cli: &Cli, seed_dir: Option<PathBuf>) -> Settings {
             .unwrap_or_else(|e| fail(&e)),
     };
     Settings::load(cli.config.as_deref(), o).unwrap_or_else(|e| fail(&e))
+}
+
+/// One connection to the configured database, with the migrations applied.
+fn migrated_connection(s: &Settings) -> store::PooledConn {
+    let (pool, _) = store::connect(&s.database_url, 1).unwrap_or_else(|e| fail(&e.to_string()));
+    let mut conn = pool
+        .get()
+        .unwrap_or_else(|e| fail(&format!("cannot reach the database: {e}")));
+    store::migrate(&mut conn).unwrap_or_else(|e| fail(&e.to_string()));
+    conn
 }
 
 fn fail(msg: &str) -> ! {
@@ -270,12 +276,7 @@ fn main() {
                 return;
             }
             let s = settings(&cli, None);
-            let (pool, _) =
-                store::connect(&s.database_url, 1).unwrap_or_else(|e| fail(&e.to_string()));
-            let mut conn = pool
-                .get()
-                .unwrap_or_else(|e| fail(&format!("cannot reach the database: {e}")));
-            store::migrate(&mut conn).unwrap_or_else(|e| fail(&e.to_string()));
+            let mut conn = migrated_connection(&s);
             let outcome = startup::load_seed(&mut conn, &files).unwrap_or_else(|e| fail(&e));
             println!("{outcome:?}");
         }
@@ -283,12 +284,7 @@ fn main() {
             action: AggregatesCommand::Rebuild { site, check },
         } => {
             let s = settings(&cli, None);
-            let (pool, _) =
-                store::connect(&s.database_url, 1).unwrap_or_else(|e| fail(&e.to_string()));
-            let mut conn = pool
-                .get()
-                .unwrap_or_else(|e| fail(&format!("cannot reach the database: {e}")));
-            store::migrate(&mut conn).unwrap_or_else(|e| fail(&e.to_string()));
+            let mut conn = migrated_connection(&s);
             let sites: Vec<String> = match site {
                 Some(id) => vec![id.clone()],
                 None => store::site::list_sites(&mut conn)

@@ -145,6 +145,11 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
 
 /// Whether the client asked for GeoJSON.
 pub fn wants_geojson(req: &HttpRequest) -> bool {
+    accepts(req, "application/geo+json")
+}
+
+/// Whether `Accept` names this media type (parameters and q-values aside).
+pub fn accepts(req: &HttpRequest, media: &str) -> bool {
     req.headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -154,7 +159,7 @@ pub fn wants_geojson(req: &HttpRequest) -> bool {
                     .next()
                     .unwrap_or("")
                     .trim()
-                    .eq_ignore_ascii_case("application/geo+json")
+                    .eq_ignore_ascii_case(media)
             })
         })
         .unwrap_or(false)

@@ -6,7 +6,7 @@
 //! `Idempotent-Replayed: true`) and writes nothing; with another request it is refused (422).
 
 use super::error::ApiError;
-use super::extract::{conditional_json, lang_of, parse_json, query_pairs, ApiJson};
+use super::extract::{accepts, conditional_json, lang_of, parse_json, query_pairs, ApiJson};
 use crate::auth::{Claims, Operator, Visitor};
 use crate::domain::{Bilingual, Code, Keywords, Lang};
 use crate::feedback::aggregates::{place_stats, prior_for, site_stats, SlotCounts};
@@ -16,7 +16,9 @@ use crate::feedback::publisher;
 use crate::feedback::{hour_of_week, FOLLOWED, MAX_COMMENT_CHARS, SKIP_REASONS};
 use crate::model::Snapshot;
 use crate::state::AppState;
-use crate::store::feedback::{self as fstore, FeedbackError, Idem, Moderation, Reply, View};
+use crate::store::feedback::{
+    self as fstore, FeedbackError, FeedbackRecord, Idem, Moderation, Reply, View,
+};
 use crate::store::{self, StoreError};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
@@ -158,6 +160,39 @@ fn comment(v: Option<String>) -> Result<Option<String>, ApiError> {
     Ok(Some(c))
 }
 
+/// A comment as stored: the trimmed text, its language and its open codes.
+struct CodedComment {
+    text: Option<String>,
+    lang: Option<String>,
+    codes: Vec<String>,
+}
+
+/// Checks and codes a comment with the site's codebook.
+fn coded_comment(v: Option<String>, snap: &Snapshot) -> Result<CodedComment, ApiError> {
+    let text = comment(v)?;
+    Ok(CodedComment {
+        lang: text.as_deref().map(|t| detect_lang(t).to_string()),
+        codes: text
+            .as_deref()
+            .map(|t| Coder::new(&snap.data.codebook).code(t))
+            .unwrap_or_default(),
+        text,
+    })
+}
+
+/// Runs a feedback write on a pooled connection off the async workers.
+async fn write(
+    state: &web::Data<AppState>,
+    f: impl FnOnce(&mut crate::store::DbConn) -> Result<Reply, FeedbackError> + Send + 'static,
+) -> Result<Reply, ApiError> {
+    let st = state.clone();
+    Ok(web::block(move || -> Result<Reply, FeedbackError> {
+        let mut c = st.pool.get().map_err(StoreError::from)?;
+        f(&mut c)
+    })
+    .await??)
+}
+
 fn site_offset(snap: &Snapshot) -> FixedOffset {
     FixedOffset::east_opt(snap.data.site.utc_offset_min * 60)
         .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
@@ -228,7 +263,7 @@ pub async fn create_rating(
         }
     };
     let crowding = score("crowding", body.crowding)?;
-    let text = comment(body.comment.clone())?;
+    let comment = coded_comment(body.comment.clone(), &snap)?;
     let input = fstore::RatingInput {
         site_id: site.clone(),
         place_id: place.clone(),
@@ -241,19 +276,14 @@ pub async fn create_rating(
         visited_at: visited.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         crowd_slot: crowding
             .map(|_| hour_of_week(visited.unwrap_or(now), snap.data.site.utc_offset_min)),
-        comment_lang: text.as_deref().map(|t| detect_lang(t).to_string()),
-        codes: text
-            .as_deref()
-            .map(|t| Coder::new(&snap.data.codebook).code(t))
-            .unwrap_or_default(),
-        comment: text,
+        comment_lang: comment.lang,
+        codes: comment.codes,
+        comment: comment.text,
     };
-    let st = state.clone();
-    let r = web::block(move || -> Result<Reply, FeedbackError> {
-        let mut c = st.pool.get().map_err(StoreError::from)?;
-        fstore::write_rating(&mut c, &input, idem.as_ref())
+    let r = write(&state, move |c| {
+        fstore::write_rating(c, &input, idem.as_ref())
     })
-    .await??;
+    .await?;
     let location = serde_json::from_str::<Value>(&r.body).ok().and_then(|v| {
         v["id"]
             .as_str()
@@ -545,7 +575,7 @@ pub async fn create_plan_feedback(
             slot,
         });
     }
-    let text = comment(body.comment.clone())?;
+    let comment = coded_comment(body.comment.clone(), &snap)?;
     let input = fstore::PlanFeedbackInput {
         plan_id: plan_id.clone(),
         site_id: site.clone(),
@@ -554,19 +584,14 @@ pub async fn create_plan_feedback(
         followed: body.followed.clone(),
         overall,
         skipped,
-        comment_lang: text.as_deref().map(|t| detect_lang(t).to_string()),
-        codes: text
-            .as_deref()
-            .map(|t| Coder::new(&snap.data.codebook).code(t))
-            .unwrap_or_default(),
-        comment: text,
+        comment_lang: comment.lang,
+        codes: comment.codes,
+        comment: comment.text,
     };
-    let st = state.clone();
-    let r = web::block(move || -> Result<Reply, FeedbackError> {
-        let mut c = st.pool.get().map_err(StoreError::from)?;
-        fstore::write_plan_feedback(&mut c, &input, idem.as_ref())
+    let r = write(&state, move |c| {
+        fstore::write_plan_feedback(c, &input, idem.as_ref())
     })
-    .await??;
+    .await?;
     Ok(reply(r, None))
 }
 
@@ -712,45 +737,37 @@ async fn moderate(
     Ok(HttpResponse::Ok().json(v))
 }
 
-pub async fn hide_rating(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let (site, id) = path.into_inner();
-    moderate(req, state, site, id, body, true, false).await
+macro_rules! moderation_route {
+    ($(#[$doc:meta])* $name:ident, hide = $hide:expr, plan_feedback = $pf:expr) => {
+        $(#[$doc])*
+        pub async fn $name(
+            req: HttpRequest,
+            state: web::Data<AppState>,
+            path: web::Path<(String, String)>,
+            body: web::Bytes,
+        ) -> Result<HttpResponse, ApiError> {
+            let (site, id) = path.into_inner();
+            moderate(req, state, site, id, body, $hide, $pf).await
+        }
+    };
 }
 
-pub async fn unhide_rating(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let (site, id) = path.into_inner();
-    moderate(req, state, site, id, body, false, false).await
-}
-
-pub async fn hide_plan_feedback(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let (site, id) = path.into_inner();
-    moderate(req, state, site, id, body, true, true).await
-}
-
-pub async fn unhide_plan_feedback(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let (site, id) = path.into_inner();
-    moderate(req, state, site, id, body, false, true).await
-}
+moderation_route!(
+    /// `POST /v1/sites/{site}/ratings/{rating}/hide`. Operators.
+    hide_rating, hide = true, plan_feedback = false
+);
+moderation_route!(
+    /// `POST /v1/sites/{site}/ratings/{rating}/unhide`. Operators.
+    unhide_rating, hide = false, plan_feedback = false
+);
+moderation_route!(
+    /// `POST /v1/sites/{site}/plan-feedback/{feedback}/hide`. Operators.
+    hide_plan_feedback, hide = true, plan_feedback = true
+);
+moderation_route!(
+    /// `POST /v1/sites/{site}/plan-feedback/{feedback}/unhide`. Operators.
+    unhide_plan_feedback, hide = false, plan_feedback = true
+);
 
 // ---------------------------------------------------------------------------------------------
 // Insights
@@ -894,22 +911,6 @@ pub async fn get_insights(
         .json(doc))
 }
 
-fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .map(|a| {
-            a.split(',').any(|p| {
-                p.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .eq_ignore_ascii_case("text/csv")
-            })
-        })
-        .unwrap_or(false)
-}
-
 /// `GET /v1/sites/{site}/insights/weekly`: JSON, or CSV with `Accept: text/csv`. Operators.
 pub async fn get_weekly_insights(
     req: HttpRequest,
@@ -929,7 +930,7 @@ pub async fn get_weekly_insights(
     let (from, to) = time_bounds(&pairs, &snap, true)?;
     let (from, to) = (from.expect("defaulted"), to.expect("defaulted"));
     let lang = lang_of(&req);
-    let csv = wants_csv(&req);
+    let csv = accepts(&req, "text/csv");
     let st = state.clone();
     let snap2: Arc<Snapshot> = snap.clone();
     let out = web::block(move || -> Result<(Value, String), StoreError> {

@@ -108,25 +108,18 @@ struct Coded<'a> {
 }
 
 fn coded<'a>(input: &'a Input) -> Vec<Coded<'a>> {
+    let coded = |id: &'a str, codes: &'a [String], at, has_comment: bool| {
+        has_comment.then_some(Coded { id, codes, at })
+    };
     let mut v: Vec<Coded> = input
         .ratings
         .iter()
-        .filter(|r| r.has_comment)
-        .map(|r| Coded {
-            id: &r.id,
-            codes: &r.codes,
-            at: r.at,
-        })
+        .filter_map(|r| coded(&r.id, &r.codes, r.at, r.has_comment))
         .chain(
             input
                 .plan_feedback
                 .iter()
-                .filter(|f| f.has_comment)
-                .map(|f| Coded {
-                    id: &f.id,
-                    codes: &f.codes,
-                    at: f.at,
-                }),
+                .filter_map(|f| coded(&f.id, &f.codes, f.at, f.has_comment)),
         )
         .collect();
     // Most recent first, so examples are fresh.

@@ -96,22 +96,6 @@ pub enum View {
     Public,
 }
 
-fn moderation_json(
-    hidden: bool,
-    comment_hidden: bool,
-    reason: &Option<String>,
-    by: &Option<String>,
-    at: &Option<String>,
-) -> Value {
-    json!({
-        "hidden": hidden,
-        "comment_hidden": comment_hidden,
-        "reason": reason,
-        "by": by,
-        "at": at,
-    })
-}
-
 impl RatingRecord {
     pub fn facts(&self) -> RatingFacts {
         RatingFacts {
@@ -130,10 +114,9 @@ impl RatingRecord {
         rating_contribution(&self.facts())
     }
 
-    /// The API representation. The public never sees hidden comments or visitor ids.
-    pub fn to_json(&self, view: View) -> Value {
-        let show_comment = view != View::Public || !self.comment_hidden;
-        let mut v = json!({
+    /// The fields of its own; [`FeedbackRecord::to_json`] adds the shared ones.
+    fn own_json(&self) -> Value {
+        json!({
             "id": self.id,
             "site": self.site_id,
             "place_id": self.place_id,
@@ -143,28 +126,7 @@ impl RatingRecord {
             "findability": self.findability,
             "photos_ok": self.photos_ok,
             "visited_at": self.visited_at,
-            "comment": if show_comment { self.comment.clone() } else { None },
-            "comment_lang": if show_comment { self.comment_lang.clone() } else { None },
-            "codes": if show_comment { codes_of(&self.codes_json) } else { vec![] },
-            "revision": self.revision,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        });
-        if view != View::Public {
-            v["hidden"] = json!(self.hidden);
-            v["comment_hidden"] = json!(self.comment_hidden);
-        }
-        if view == View::Operator {
-            v["visitor_id"] = json!(self.visitor_id);
-            v["moderation"] = moderation_json(
-                self.hidden,
-                self.comment_hidden,
-                &self.moderation_reason,
-                &self.moderated_by,
-                &self.moderated_at,
-            );
-        }
-        v
+        })
     }
 }
 
@@ -202,14 +164,14 @@ impl PlanFeedbackRecord {
         plan_feedback_contribution(&self.skipped(), self.hidden)
     }
 
-    pub fn to_json(&self, view: View) -> Value {
-        let show_comment = view != View::Public || !self.comment_hidden;
+    /// The fields of its own; [`FeedbackRecord::to_json`] adds the shared ones.
+    fn own_json(&self) -> Value {
         let skipped: Vec<Value> = self
             .skipped()
             .into_iter()
             .map(|s| json!({"place_id": s.place_id, "reason": s.reason}))
             .collect();
-        let mut v = json!({
+        json!({
             "id": self.id,
             "plan_id": self.plan_id,
             "site": self.site_id,
@@ -217,28 +179,7 @@ impl PlanFeedbackRecord {
             "followed": self.followed,
             "overall": self.overall,
             "skipped": skipped,
-            "comment": if show_comment { self.comment.clone() } else { None },
-            "comment_lang": if show_comment { self.comment_lang.clone() } else { None },
-            "codes": if show_comment { codes_of(&self.codes_json) } else { vec![] },
-            "revision": self.revision,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        });
-        if view != View::Public {
-            v["hidden"] = json!(self.hidden);
-            v["comment_hidden"] = json!(self.comment_hidden);
-        }
-        if view == View::Operator {
-            v["visitor_id"] = json!(self.visitor_id);
-            v["moderation"] = moderation_json(
-                self.hidden,
-                self.comment_hidden,
-                &self.moderation_reason,
-                &self.moderated_by,
-                &self.moderated_at,
-            );
-        }
-        v
+        })
     }
 }
 
@@ -485,6 +426,128 @@ fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
 }
 
+/// What ratings and plan feedback share: an id, moderation flags that stick across
+/// replacements, a revision, and a contribution to the aggregates.
+pub trait FeedbackRecord: Clone {
+    /// Takes over what a replacement keeps from the record it replaces (id, moderation,
+    /// creation time) and counts the revision up.
+    fn carry_over(&mut self, old: Option<&Self>);
+    /// Applies an operator's decision.
+    fn moderate(&mut self, m: &Moderation);
+    fn contribution(&self) -> SiteAggregates;
+    fn to_json(&self, view: View) -> Value;
+}
+
+macro_rules! feedback_record {
+    ($t:ty) => {
+        impl FeedbackRecord for $t {
+            fn carry_over(&mut self, old: Option<&Self>) {
+                if let Some(o) = old {
+                    self.id = o.id.clone();
+                    self.hidden = o.hidden;
+                    self.comment_hidden = o.comment_hidden;
+                    self.moderation_reason = o.moderation_reason.clone();
+                    self.moderated_by = o.moderated_by.clone();
+                    self.moderated_at = o.moderated_at.clone();
+                    self.revision = o.revision + 1;
+                    self.created_at = o.created_at.clone();
+                }
+            }
+
+            fn moderate(&mut self, m: &Moderation) {
+                self.hidden = m.hidden.unwrap_or(self.hidden);
+                self.comment_hidden = m.comment_hidden.unwrap_or(self.comment_hidden);
+                self.moderation_reason = m.reason.clone();
+                self.moderated_by = Some(m.actor.clone());
+                self.moderated_at = Some(now_text());
+            }
+
+            fn contribution(&self) -> SiteAggregates {
+                <$t>::contribution(self)
+            }
+
+            /// The API representation: the public never sees hidden comments, moderation or
+            /// visitor ids; the author sees the moderation flags; operators see everything.
+            fn to_json(&self, view: View) -> Value {
+                let mut v = self.own_json();
+                let show_comment = view != View::Public || !self.comment_hidden;
+                v["comment"] = json!(self.comment.as_ref().filter(|_| show_comment));
+                v["comment_lang"] = json!(self.comment_lang.as_ref().filter(|_| show_comment));
+                v["codes"] = json!(if show_comment {
+                    codes_of(&self.codes_json)
+                } else {
+                    vec![]
+                });
+                v["revision"] = json!(self.revision);
+                v["created_at"] = json!(self.created_at);
+                v["updated_at"] = json!(self.updated_at);
+                if view != View::Public {
+                    v["hidden"] = json!(self.hidden);
+                    v["comment_hidden"] = json!(self.comment_hidden);
+                }
+                if view == View::Operator {
+                    v["visitor_id"] = json!(self.visitor_id);
+                    v["moderation"] = json!({
+                        "hidden": self.hidden,
+                        "comment_hidden": self.comment_hidden,
+                        "reason": self.moderation_reason,
+                        "by": self.moderated_by,
+                        "at": self.moderated_at,
+                    });
+                }
+                v
+            }
+        }
+    };
+}
+
+feedback_record!(RatingRecord);
+feedback_record!(PlanFeedbackRecord);
+
+/// Stores `rec` in place of `old` (the visitor's earlier record, if any) and moves the aggregates
+/// by the difference; `save(conn, rec, replacing)` writes the row. Replies 201 for a first
+/// record, 200 for a replacement. Moderation sticks to the visitor's record across replacements.
+fn replace_record<T: FeedbackRecord>(
+    c: &mut DbConn,
+    site: &str,
+    old: Option<T>,
+    mut rec: T,
+    save: impl FnOnce(&mut DbConn, &T, bool) -> Result<usize, DieselError>,
+) -> Result<(u16, String), FeedbackError> {
+    rec.carry_over(old.as_ref());
+    let before = old.as_ref().map(|o| o.contribution()).unwrap_or_default();
+    apply_delta(
+        c,
+        site,
+        &SiteAggregates::delta(&rec.contribution(), &before),
+    )?;
+    save(c, &rec, old.is_some())?;
+    let mut body = rec.to_json(View::Author);
+    body["replaced"] = json!(old.is_some());
+    Ok((if old.is_some() { 200 } else { 201 }, body.to_string()))
+}
+
+/// Applies a moderation decision to `old` and moves the aggregates by the difference; `save`
+/// writes the row. Returns (old, new), or `None` when there is no record.
+fn moderate_record<T: FeedbackRecord>(
+    c: &mut DbConn,
+    site: &str,
+    old: Option<T>,
+    m: &Moderation,
+    save: impl FnOnce(&mut DbConn, &T) -> Result<usize, DieselError>,
+) -> Result<Option<(T, T)>, StoreError> {
+    let Some(old) = old else { return Ok(None) };
+    let mut new = old.clone();
+    new.moderate(m);
+    apply_delta(
+        c,
+        site,
+        &SiteAggregates::delta(&new.contribution(), &old.contribution()),
+    )?;
+    save(c, &new)?;
+    Ok(Some((old, new)))
+}
+
 /// Writes a rating (replacing the visitor's earlier one for the place) and updates the
 /// aggregates in the same transaction. Replies 201 for a first rating, 200 for a replacement.
 pub fn write_rating(
@@ -508,10 +571,7 @@ pub fn write_rating(
             .optional()?;
         let now = now_text();
         let rec = RatingRecord {
-            id: old
-                .as_ref()
-                .map(|o| o.id.clone())
-                .unwrap_or_else(|| new_id("r")),
+            id: new_id("r"),
             site_id: input.site_id.clone(),
             place_id: input.place_id.clone(),
             visitor_id: input.visitor_id.clone(),
@@ -525,35 +585,22 @@ pub fn write_rating(
             comment: input.comment.clone(),
             comment_lang: input.comment_lang.clone(),
             codes_json: serde_json::to_string(&input.codes).expect("serialises"),
-            // Moderation sticks to the visitor's rating of the place across replacements.
-            hidden: old.as_ref().is_some_and(|o| o.hidden),
-            comment_hidden: old.as_ref().is_some_and(|o| o.comment_hidden),
-            moderation_reason: old.as_ref().and_then(|o| o.moderation_reason.clone()),
-            moderated_by: old.as_ref().and_then(|o| o.moderated_by.clone()),
-            moderated_at: old.as_ref().and_then(|o| o.moderated_at.clone()),
-            revision: old.as_ref().map(|o| o.revision + 1).unwrap_or(1),
-            created_at: old
-                .as_ref()
-                .map(|o| o.created_at.clone())
-                .unwrap_or_else(|| now.clone()),
+            hidden: false,
+            comment_hidden: false,
+            moderation_reason: None,
+            moderated_by: None,
+            moderated_at: None,
+            revision: 1,
+            created_at: now.clone(),
             updated_at: now,
         };
-        let before = old.as_ref().map(|o| o.contribution()).unwrap_or_default();
-        apply_delta(
-            c,
-            &input.site_id,
-            &SiteAggregates::delta(&rec.contribution(), &before),
-        )?;
-        if old.is_some() {
-            diesel::update(r::ratings.find(&rec.id))
-                .set(&rec)
-                .execute(c)?;
-        } else {
-            diesel::insert_into(r::ratings).values(&rec).execute(c)?;
-        }
-        let mut body = rec.to_json(View::Author);
-        body["replaced"] = json!(old.is_some());
-        Ok((if old.is_some() { 200 } else { 201 }, body.to_string()))
+        replace_record(c, &input.site_id, old, rec, |c, rec, replacing| {
+            if replacing {
+                diesel::update(r::ratings.find(&rec.id)).set(rec).execute(c)
+            } else {
+                diesel::insert_into(r::ratings).values(rec).execute(c)
+            }
+        })
     })
 }
 
@@ -579,10 +626,7 @@ pub fn write_plan_feedback(
             .optional()?;
         let now = now_text();
         let rec = PlanFeedbackRecord {
-            id: old
-                .as_ref()
-                .map(|o| o.id.clone())
-                .unwrap_or_else(|| new_id("pf")),
+            id: new_id("pf"),
             plan_id: input.plan_id.clone(),
             site_id: input.site_id.clone(),
             visitor_id: input.visitor_id.clone(),
@@ -593,36 +637,24 @@ pub fn write_plan_feedback(
             comment: input.comment.clone(),
             comment_lang: input.comment_lang.clone(),
             codes_json: serde_json::to_string(&input.codes).expect("serialises"),
-            hidden: old.as_ref().is_some_and(|o| o.hidden),
-            comment_hidden: old.as_ref().is_some_and(|o| o.comment_hidden),
-            moderation_reason: old.as_ref().and_then(|o| o.moderation_reason.clone()),
-            moderated_by: old.as_ref().and_then(|o| o.moderated_by.clone()),
-            moderated_at: old.as_ref().and_then(|o| o.moderated_at.clone()),
-            revision: old.as_ref().map(|o| o.revision + 1).unwrap_or(1),
-            created_at: old
-                .as_ref()
-                .map(|o| o.created_at.clone())
-                .unwrap_or_else(|| now.clone()),
+            hidden: false,
+            comment_hidden: false,
+            moderation_reason: None,
+            moderated_by: None,
+            moderated_at: None,
+            revision: 1,
+            created_at: now.clone(),
             updated_at: now,
         };
-        let before = old.as_ref().map(|o| o.contribution()).unwrap_or_default();
-        apply_delta(
-            c,
-            &input.site_id,
-            &SiteAggregates::delta(&rec.contribution(), &before),
-        )?;
-        if old.is_some() {
-            diesel::update(f::plan_feedback.find(&rec.id))
-                .set(&rec)
-                .execute(c)?;
-        } else {
-            diesel::insert_into(f::plan_feedback)
-                .values(&rec)
-                .execute(c)?;
-        }
-        let mut body = rec.to_json(View::Author);
-        body["replaced"] = json!(old.is_some());
-        Ok((if old.is_some() { 200 } else { 201 }, body.to_string()))
+        replace_record(c, &input.site_id, old, rec, |c, rec, replacing| {
+            if replacing {
+                diesel::update(f::plan_feedback.find(&rec.id))
+                    .set(rec)
+                    .execute(c)
+            } else {
+                diesel::insert_into(f::plan_feedback).values(rec).execute(c)
+            }
+        })
     })
 }
 
@@ -673,28 +705,15 @@ pub fn moderate_rating(
     id: &str,
     m: &Moderation,
 ) -> Result<Option<(RatingRecord, RatingRecord)>, StoreError> {
+    use ratings::dsl as r;
     write_transaction(conn, |c| {
-        diesel::update(ratings::table.filter(ratings::id.eq(id).and(ratings::site_id.eq(site))))
-            .set(ratings::revision.eq(ratings::revision))
+        diesel::update(r::ratings.filter(r::id.eq(id).and(r::site_id.eq(site))))
+            .set(r::revision.eq(r::revision))
             .execute(c)?;
-        let Some(old) = get_rating(c, site, id)? else {
-            return Ok(None);
-        };
-        let mut new = old.clone();
-        new.hidden = m.hidden.unwrap_or(old.hidden);
-        new.comment_hidden = m.comment_hidden.unwrap_or(old.comment_hidden);
-        new.moderation_reason = m.reason.clone();
-        new.moderated_by = Some(m.actor.clone());
-        new.moderated_at = Some(now_text());
-        apply_delta(
-            c,
-            site,
-            &SiteAggregates::delta(&new.contribution(), &old.contribution()),
-        )?;
-        diesel::update(ratings::table.find(id))
-            .set(&new)
-            .execute(c)?;
-        Ok(Some((old, new)))
+        let old = get_rating(c, site, id)?;
+        moderate_record(c, site, old, m, |c, new| {
+            diesel::update(r::ratings.find(id)).set(new).execute(c)
+        })
     })
 }
 
@@ -705,34 +724,17 @@ pub fn moderate_plan_feedback(
     id: &str,
     m: &Moderation,
 ) -> Result<Option<(PlanFeedbackRecord, PlanFeedbackRecord)>, StoreError> {
+    use plan_feedback::dsl as f;
     write_transaction(conn, |c| {
-        diesel::update(
-            plan_feedback::table.filter(
-                plan_feedback::id
-                    .eq(id)
-                    .and(plan_feedback::site_id.eq(site)),
-            ),
-        )
-        .set(plan_feedback::revision.eq(plan_feedback::revision))
-        .execute(c)?;
-        let Some(old) = get_plan_feedback(c, site, id)? else {
-            return Ok(None);
-        };
-        let mut new = old.clone();
-        new.hidden = m.hidden.unwrap_or(old.hidden);
-        new.comment_hidden = m.comment_hidden.unwrap_or(old.comment_hidden);
-        new.moderation_reason = m.reason.clone();
-        new.moderated_by = Some(m.actor.clone());
-        new.moderated_at = Some(now_text());
-        apply_delta(
-            c,
-            site,
-            &SiteAggregates::delta(&new.contribution(), &old.contribution()),
-        )?;
-        diesel::update(plan_feedback::table.find(id))
-            .set(&new)
+        diesel::update(f::plan_feedback.filter(f::id.eq(id).and(f::site_id.eq(site))))
+            .set(f::revision.eq(f::revision))
             .execute(c)?;
-        Ok(Some((old, new)))
+        let old = get_plan_feedback(c, site, id)?;
+        moderate_record(c, site, old, m, |c, new| {
+            diesel::update(f::plan_feedback.find(id))
+                .set(new)
+                .execute(c)
+        })
     })
 }
 

@@ -23,16 +23,13 @@ fn visitor_token(app: &TestApp) -> String {
 }
 
 async fn operator_token(app: &TestApp) -> String {
-    let st = app.state.clone();
-    let user = tokio::task::spawn_blocking(move || {
-        let mut c = st.pool.get().unwrap();
+    let user = with_db(app, |c| {
         let name = format!("op-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        store::users::create(&mut c, &name, Role::Operator, "not-a-real-hash")
+        store::users::create(c, &name, Role::Operator, "not-a-real-hash")
             .unwrap()
             .unwrap()
     })
-    .await
-    .unwrap();
+    .await;
     let c = app
         .state
         .tokens
@@ -77,25 +74,28 @@ async fn rate(app: &TestApp, token: &str, place: &str, body: Value) -> Value {
 }
 
 async fn rating_count(app: &TestApp) -> i64 {
+    with_db(app, |c| fstore::count_ratings(c, SITE).unwrap()).await
+}
+
+/// Runs `f` on one of the app's database connections, off the async workers.
+async fn with_db<T: Send + 'static>(
+    app: &TestApp,
+    f: impl FnOnce(&mut store::DbConn) -> T + Send + 'static,
+) -> T {
     let st = app.state.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut c = st.pool.get().unwrap();
-        fstore::count_ratings(&mut c, SITE).unwrap()
-    })
-    .await
-    .unwrap()
+    tokio::task::spawn_blocking(move || f(&mut st.pool.get().unwrap()))
+        .await
+        .unwrap()
+}
+
+async fn stored_aggregates(app: &TestApp) -> heritage_guide::feedback::aggregates::SiteAggregates {
+    with_db(app, |c| fstore::load_aggregates(c, SITE).unwrap()).await
 }
 
 async fn aggregates_match_a_rebuild(app: &TestApp) {
-    let st = app.state.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut c = st.pool.get().unwrap();
-        let stored = fstore::load_aggregates(&mut c, SITE).unwrap();
-        let fresh = fstore::compute_from_raw(&mut c, SITE).unwrap();
-        assert_eq!(stored, fresh, "incremental aggregates equal a rebuild");
-    })
-    .await
-    .unwrap();
+    let stored = stored_aggregates(app).await;
+    let fresh = with_db(app, |c| fstore::compute_from_raw(c, SITE).unwrap()).await;
+    assert_eq!(stored, fresh, "incremental aggregates equal a rebuild");
 }
 
 async fn publish(app: &TestApp, op: &str) -> i64 {
@@ -324,14 +324,11 @@ async fn an_idempotency_key_replays_the_reply_and_refuses_another_body() {
         201
     );
     assert_eq!(rating_count(&app).await, 2);
-    let st = app.state.clone();
     let id = b1["id"].as_str().unwrap().to_string();
-    let rec = tokio::task::spawn_blocking(move || {
-        let mut c = st.pool.get().unwrap();
-        fstore::get_rating(&mut c, SITE, &id).unwrap().unwrap()
+    let rec = with_db(&app, move |c| {
+        fstore::get_rating(c, SITE, &id).unwrap().unwrap()
     })
-    .await
-    .unwrap();
+    .await;
     assert_eq!(rec.revision, 1, "no second write");
     assert_eq!(rec.overall, 5);
 }
@@ -373,13 +370,7 @@ async fn concurrent_retries_with_one_key_write_exactly_once() {
     );
     assert_eq!(bodies[0]["revision"], 1);
     assert_eq!(rating_count(&app).await, 1);
-    let st = app.state.clone();
-    let agg = tokio::task::spawn_blocking(move || {
-        let mut c = st.pool.get().unwrap();
-        fstore::load_aggregates(&mut c, SITE).unwrap()
-    })
-    .await
-    .unwrap();
+    let agg = stored_aggregates(&app).await;
     assert_eq!(agg.places[PAID_ROOFTOP].ratings_n, 1, "counted once");
     aggregates_match_a_rebuild(&app).await;
 }
@@ -469,14 +460,7 @@ async fn plan_feedback_is_checked_against_the_plan() {
     )
     .await;
     // Only the first visitor's feedback exists; the second replaces nothing.
-    let st = app.state.clone();
-    let n = tokio::task::spawn_blocking(move || {
-        let mut c = st.pool.get().unwrap();
-        let agg = fstore::load_aggregates(&mut c, SITE).unwrap();
-        agg.places["memory-terrace"].could_not_find()
-    })
-    .await
-    .unwrap();
+    let n = stored_aggregates(&app).await.places["memory-terrace"].could_not_find();
     assert_eq!(n, 1);
     // A second feedback of the same visitor replaces the first.
     let r = post_as(
@@ -488,13 +472,7 @@ async fn plan_feedback_is_checked_against_the_plan() {
     .await;
     assert_eq!(r.status(), 200);
     aggregates_match_a_rebuild(&app).await;
-    let st = app.state.clone();
-    let agg = tokio::task::spawn_blocking(move || {
-        let mut c = st.pool.get().unwrap();
-        fstore::load_aggregates(&mut c, SITE).unwrap()
-    })
-    .await
-    .unwrap();
+    let agg = stored_aggregates(&app).await;
     assert!(
         !agg.places.contains_key("memory-terrace"),
         "the skip left with the replacement"
@@ -975,14 +953,11 @@ async fn too_few_ratings_change_nothing() {
     }
     let v1 = publish(&app, &op).await;
     // The planner's input is unchanged: no place has enough feedback to matter.
-    let st = app.state.clone();
-    let stats = tokio::task::spawn_blocking(move || {
-        let mut c = st.pool.get().unwrap();
-        let data = st.snapshot(SITE).unwrap().data.clone();
-        heritage_guide::feedback::publisher::load_stats(&mut c, &data).unwrap()
+    let data = app.state.snapshot(SITE).unwrap().data.clone();
+    let stats = with_db(&app, move |c| {
+        heritage_guide::feedback::publisher::load_stats(c, &data).unwrap()
     })
-    .await
-    .unwrap();
+    .await;
     assert!(stats.is_empty(), "{stats:?}");
     let after = plan(&app, &req).await;
     assert_eq!(after["snapshot_version"], v1);
@@ -1173,19 +1148,16 @@ async fn could_not_find_skips_and_low_findability_add_landmark_hints() {
 async fn backdate(app: &TestApp, id: &str, days: i64) {
     use diesel::prelude::*;
     use heritage_guide::store::schema::ratings;
-    let st = app.state.clone();
     let id = id.to_string();
-    tokio::task::spawn_blocking(move || {
-        let mut c = st.pool.get().unwrap();
+    with_db(app, move |c| {
         let at = (chrono::Utc::now() - chrono::Duration::days(days))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         diesel::update(ratings::table.find(&id))
             .set(ratings::updated_at.eq(at))
-            .execute(&mut c)
+            .execute(c)
             .unwrap();
     })
-    .await
-    .unwrap();
+    .await;
 }
 
 #[tokio::test]
@@ -1718,18 +1690,15 @@ async fn the_rebuild_command_finds_the_aggregates_equal_to_the_raw_rows() {
     );
     assert!(text.contains("already equal"), "{text}");
     // Damage the stored aggregates; the check notices and the rebuild repairs them.
-    let st = app.state.clone();
-    tokio::task::spawn_blocking(move || {
+    with_db(&app, |c| {
         use diesel::prelude::*;
         use heritage_guide::store::schema::place_aggregates;
-        let mut c = st.pool.get().unwrap();
         diesel::update(place_aggregates::table)
             .set(place_aggregates::vfm_sum.eq(99i64))
-            .execute(&mut c)
+            .execute(c)
             .unwrap();
     })
-    .await
-    .unwrap();
+    .await;
     let out = run(&["--check"]);
     assert_eq!(out.status.code(), Some(1));
     let out = run(&[]);
