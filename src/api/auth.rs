@@ -139,6 +139,7 @@ pub async fn create_login(
             "too many failed sign-ins for this account; try again later",
         ));
     }
+    let username_for_log = username.clone();
     let st = state.clone();
     let outcome = web::block(move || -> Result<Option<serde_json::Value>, ApiError> {
         let mut conn = st.pool.get().map_err(StoreError::from)?;
@@ -159,6 +160,7 @@ pub async fn create_login(
     match outcome {
         Some(body) => Ok(no_store(HttpResponse::Ok()).json(body)),
         None => {
+            tracing::warn!(username = %digest(&username_for_log), ip = %ip, "failed sign-in");
             state
                 .cache
                 .rate(&user_key, limits.login_per_username, LOGIN_WINDOW)
@@ -202,10 +204,13 @@ pub async fn create_refresh(
                 let access = st.tokens.sign(&claims);
                 Ok(token_body(&access, &next, &st, &user))
             }
-            tokens::Rotation::Reused => Err(ApiError::unauthorized(
-                "refresh_token_reused",
-                "this refresh token was already used; every session of its sign-in is revoked",
-            )),
+            tokens::Rotation::Reused => {
+                tracing::warn!("a refresh token was presented twice; its family is revoked");
+                Err(ApiError::unauthorized(
+                    "refresh_token_reused",
+                    "this refresh token was already used; every session of its sign-in is revoked",
+                ))
+            }
             tokens::Rotation::Expired => Err(ApiError::unauthorized(
                 "refresh_token_expired",
                 "the refresh token has expired; sign in again",

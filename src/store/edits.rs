@@ -895,6 +895,9 @@ pub fn edit(
                     return Err(ApiError::invalid("id", "an item's id cannot change"));
                 }
                 check_shape(e, &v)?;
+                if e == Entity::Node {
+                    follow_node(&mut doc, &id, &v["geometry"]["coordinates"]);
+                }
                 doc.list_mut(e)[i] = v;
             }
             Op::Delete => {
@@ -941,6 +944,31 @@ pub fn edit(
             changes,
         })
     })
+}
+
+/// A moved node takes the ends of its edges along (their first or last position), so the paths
+/// stay attached; the edges' lengths and climbs are derived again.
+fn follow_node(doc: &mut SeedDoc, id: &str, to: &Value) {
+    if to.as_array().is_none_or(|a| a.len() < 2) {
+        return;
+    }
+    for edge in doc.edges.iter_mut() {
+        let props = &edge["properties"];
+        let (from, end) = (props["from"] == id, props["to"] == id);
+        let Some(coords) = edge["geometry"]["coordinates"].as_array_mut() else {
+            continue;
+        };
+        if coords.len() < 2 {
+            continue;
+        }
+        if from {
+            coords[0] = to.clone();
+        }
+        if end {
+            let last = coords.len() - 1;
+            coords[last] = to.clone();
+        }
+    }
 }
 
 fn is_graph_collection(e: Entity, body: &Value) -> bool {

@@ -47,6 +47,11 @@ pub fn insert_refresh(
             refresh_tokens::expires_at.eq(expiry_text(ttl_s)),
         ))
         .execute(conn)?;
+    // Expired tokens are refused anyway; drop those a day past expiry.
+    let day_ago = (chrono::Utc::now() - chrono::Duration::days(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(day_ago)))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -913,3 +913,48 @@ async fn plans_in_flight_finish_on_the_snapshot_they_started_with() {
         .unwrap();
     assert!(!plan.stops.is_empty());
 }
+
+#[tokio::test]
+async fn a_moved_node_takes_its_edges_along() {
+    let app = spawn_app().await;
+    let op = token_for(&app, Role::Operator).await;
+    let path = format!("/v1/sites/{SITE}/nodes/n-fac-square");
+    let r = app.get(&path).await;
+    let tag = etag(&r);
+    let node: Value = r.json().await.unwrap();
+    let c = &node["geometry"]["coordinates"];
+    let moved = json!([c[0].as_f64().unwrap() + 0.00005, c[1].as_f64().unwrap()]);
+    let r = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&op),
+        Some(&tag),
+        Some(&json!({"geometry": {"coordinates": moved}})),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    let edges: Vec<&Value> = body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["entity"] == "edge")
+        .collect();
+    assert!(!edges.is_empty(), "{body}");
+    for c in edges {
+        let (_, e) = app
+            .get_json(&format!(
+                "/v1/sites/{SITE}/edges/{}",
+                c["id"].as_str().unwrap()
+            ))
+            .await;
+        let g = e["geometry"]["coordinates"].as_array().unwrap();
+        let end = if e["properties"]["from"] == "n-fac-square" {
+            &g[0]
+        } else {
+            &g[g.len() - 1]
+        };
+        assert_eq!(end, &moved);
+    }
+}
