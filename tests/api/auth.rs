@@ -13,6 +13,14 @@ pub fn add_account(app: &TestApp, username: &str, role: Role) {
     accounts::add_user(&mut conn, username, role, PASSWORD).unwrap();
 }
 
+/// Asserts the status, parses the JSON body and checks it against the spec.
+pub async fn conforming(r: reqwest::Response, method: &str, template: &str, status: u16) -> Value {
+    assert_eq!(r.status(), status, "{method} {template}");
+    let body: Value = r.json().await.unwrap();
+    assert_conforms(method, template, status, "application/json", &body);
+    body
+}
+
 pub async fn login(app: &TestApp, username: &str) -> Value {
     let r = app
         .post_json(
@@ -44,9 +52,7 @@ pub async fn visitor_token(app: &TestApp) -> String {
     let r = app
         .post_json("/v1/auth/visitor", &json!({"site": SITE}))
         .await;
-    assert_eq!(r.status(), 201);
-    let body: Value = r.json().await.unwrap();
-    assert_conforms("POST", "/v1/auth/visitor", 201, "application/json", &body);
+    let body = conforming(r, "POST", "/v1/auth/visitor", 201).await;
     body["access_token"].as_str().unwrap().to_string()
 }
 
@@ -91,18 +97,14 @@ async fn login_refresh_rotation_and_reuse_revokes_the_family() {
     assert_eq!(first["role"], "operator");
     let access = first["access_token"].as_str().unwrap();
     let r = me(&app, access).await;
-    assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.unwrap();
-    assert_conforms("GET", "/v1/auth/me", 200, "application/json", &body);
+    let body = conforming(r, "GET", "/v1/auth/me", 200).await;
     assert_eq!(body["username"], "ops-anna");
 
     let r1 = first["refresh_token"].as_str().unwrap();
     let r = app
         .post_json("/v1/auth/refresh", &json!({"refresh_token": r1}))
         .await;
-    assert_eq!(r.status(), 200);
-    let second: Value = r.json().await.unwrap();
-    assert_conforms("POST", "/v1/auth/refresh", 200, "application/json", &second);
+    let second = conforming(r, "POST", "/v1/auth/refresh", 200).await;
     let r2 = second["refresh_token"].as_str().unwrap();
     assert_ne!(r1, r2, "rotated");
     assert_eq!(
@@ -255,9 +257,7 @@ async fn admins_manage_accounts_and_changes_take_effect_at_once() {
         &json!({"username": "ops-dana", "password": PASSWORD, "role": "operator"}),
     )
     .await;
-    assert_eq!(r.status(), 201);
-    let body: Value = r.json().await.unwrap();
-    assert_conforms("POST", "/v1/users", 201, "application/json", &body);
+    let body = conforming(r, "POST", "/v1/users", 201).await;
     assert!(body.get("password_hash").is_none());
     let r = post_auth(
         &app,
@@ -295,9 +295,7 @@ async fn admins_manage_accounts_and_changes_take_effect_at_once() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.unwrap();
-    assert_conforms("GET", "/v1/users", 200, "application/json", &body);
+    let body = conforming(r, "GET", "/v1/users", 200).await;
     assert_eq!(body["items"].as_array().unwrap().len(), 2);
 
     // Disabling works at once: the operator's token is refused, sign-in too.
@@ -309,15 +307,8 @@ async fn admins_manage_accounts_and_changes_take_effect_at_once() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.unwrap();
-    assert_conforms(
-        "PATCH",
-        "/v1/users/{username}",
-        200,
-        "application/json",
-        &body,
-    );
+    let user = conforming(r, "PATCH", "/v1/users/{username}", 200).await;
+    assert_eq!(user["disabled"], true);
     let r = me(&app, &op).await;
     assert_eq!(r.status(), 401);
     assert!(r.headers().contains_key("www-authenticate"));

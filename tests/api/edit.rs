@@ -2,7 +2,7 @@
 //! the seed loader, stranded places, soft deletes with restore and audit, import/export round
 //! trips, literal storage of hostile text, body limits, and snapshot/bundle/cache changes.
 
-use crate::auth::{token_for, visitor_token};
+use crate::auth::{conforming, token_for, visitor_token};
 use crate::helpers::*;
 use base64::Engine;
 use heritage_guide::api::ROUTES;
@@ -274,15 +274,7 @@ async fn two_patches_with_the_same_etag_exactly_one_wins() {
         None,
     )
     .await;
-    assert_eq!(r.status(), 200);
-    let audit: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/audit",
-        200,
-        "application/json",
-        &audit,
-    );
+    let audit = conforming(r, "GET", "/v1/sites/{site}/audit", 200).await;
     let items = audit["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{audit}");
     assert_eq!(items[0]["action"], "update");
@@ -502,15 +494,7 @@ async fn deletes_are_soft_restorable_and_audited() {
     let r = send(&app, "DELETE", &path, Some(&op), None, None).await;
     assert_problem(r, 428, Some("If-Match")).await;
     let r = send(&app, "DELETE", &path, Some(&op), Some(&tag), None).await;
-    assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.unwrap();
-    assert_conforms(
-        "DELETE",
-        "/v1/sites/{site}/findings/{finding}",
-        200,
-        "application/json",
-        &body,
-    );
+    let body = conforming(r, "DELETE", "/v1/sites/{site}/findings/{finding}", 200).await;
     assert_eq!(body["item"], Value::Null);
     assert_eq!(app.get(&path).await.status(), 404);
     let (_, after) = app.get_json(&format!("/v1/sites/{SITE}/findings")).await;
@@ -536,15 +520,13 @@ async fn deletes_are_soft_restorable_and_audited() {
         None,
     )
     .await;
-    assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.unwrap();
-    assert_conforms(
+    let body = conforming(
+        r,
         "POST",
         "/v1/sites/{site}/findings/{finding}/restore",
         200,
-        "application/json",
-        &body,
-    );
+    )
+    .await;
     assert_eq!(body["item"], before);
     let r = send(
         &app,
@@ -621,15 +603,7 @@ async fn import_validates_with_dry_run_and_a_site_round_trips_through_files() {
         None,
     )
     .await;
-    assert_eq!(r.status(), 200);
-    let export: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/export",
-        200,
-        "application/json",
-        &export,
-    );
+    let export = conforming(r, "GET", "/v1/sites/{site}/export", 200).await;
     let import = |places: &Value, dry: bool| json!({"places": places, "paths": export["paths"], "findings": export["findings"], "dry_run": dry});
     // The same data changes nothing.
     let r = send(
@@ -641,15 +615,7 @@ async fn import_validates_with_dry_run_and_a_site_round_trips_through_files() {
         Some(&import(&export["places"], false)),
     )
     .await;
-    assert_eq!(r.status(), 200);
-    let out: Value = r.json().await.unwrap();
-    assert_conforms(
-        "POST",
-        "/v1/sites/{site}/import",
-        200,
-        "application/json",
-        &out,
-    );
+    let out = conforming(r, "POST", "/v1/sites/{site}/import", 200).await;
     assert_eq!(out["written"], false);
     assert_eq!(out["changes"], json!([]));
     // One fee changed and one place left out: a dry run reports without writing.
