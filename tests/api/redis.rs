@@ -400,3 +400,30 @@ async fn change_notifications_reach_subscribers_through_redis() {
     }
     let _: Value = json!(null);
 }
+
+#[tokio::test]
+async fn without_notifications_instances_catch_up_by_comparing_versions() {
+    // Two instances on one PostgreSQL and no Redis: no change channel between them.
+    if !is_postgres() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI must set TEST_DATABASE_URL"
+        );
+        return;
+    }
+    let db = fresh_database_url();
+    let a = start(settings(&db, None, "hg")).await;
+    let b = start(settings(&db, None, "hg")).await;
+    add_account(&a, "ops-poll", Role::Operator);
+    let token = login(&a, "ops-poll").await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    patch_fee(&a, &token, 17.0).await;
+    let started = Instant::now();
+    let limit = heritage_guide::startup::RECONCILE_INTERVAL + Duration::from_secs(3);
+    while fee(&b).await != 17.0 {
+        assert!(started.elapsed() < limit, "B caught up by polling");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
