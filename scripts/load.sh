@@ -14,7 +14,8 @@ PORT="${PORT:-18080}"
 SITE=eling-no2-factory
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-cargo build --release -q
+cargo build --release -q --bin heritage-guide
+BIN="${CARGO_TARGET_DIR:-target}/release/heritage-guide"
 WORK=$(mktemp -d)
 case "$BACKEND" in
   sqlite) DB="sqlite://$WORK/load.db" ;;
@@ -25,7 +26,8 @@ case "$BACKEND" in
     DB="${ADMIN%/*}/$NAME" ;;
   *) echo "backend: sqlite or postgres" >&2; exit 2 ;;
 esac
-HG_LOG=warn ./target/release/heritage-guide --bind "127.0.0.1:$PORT" --database-url "$DB" --workers 2 serve &
+# All load comes from one client address, so the per-IP rate limit is turned off here.
+HG_RATE_LIMIT_PER_MIN=0 HG_TOKEN_RATE_LIMIT_PER_MIN=0 HG_LOG=warn "$BIN" --bind "127.0.0.1:$PORT" --database-url "$DB" --workers 2 serve &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"; [ "$BACKEND" = postgres ] && psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $NAME" || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done

@@ -48,6 +48,9 @@ pub fn build_graph(nodes: &[GraphNode], edges: &[GraphEdge]) -> Result<Graph, Gr
 pub struct Rendered {
     pub body: bytes::Bytes,
     pub etag: String,
+    /// The body gzip-compressed ahead of time, for large bodies served often (the bundle, the
+    /// graph), so requests do not pay for compression.
+    pub gzip: Option<bytes::Bytes>,
 }
 
 impl Rendered {
@@ -57,7 +60,23 @@ impl Rendered {
         Rendered {
             body: body.into(),
             etag,
+            gzip: None,
         }
+    }
+
+    /// Like [`Rendered::json`], with a gzip copy made once.
+    pub fn json_precompressed(value: &serde_json::Value) -> Rendered {
+        use std::io::Write;
+        let mut r = Rendered::json(value);
+        let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(r.body.len() / 4), flate2::Compression::best());
+        enc.write_all(&r.body).expect("in-memory write");
+        r.gzip = Some(enc.finish().expect("in-memory write").into());
+        r
+    }
+
+    /// The ETag of the gzip copy (a different representation, so a different strong tag).
+    pub fn gzip_etag(&self) -> String {
+        format!("{}-gz\"", self.etag.trim_end_matches('"'))
     }
 }
 
@@ -157,8 +176,8 @@ pub fn build_snapshot(
         .enumerate()
         .map(|(i, p)| (p.id.clone(), i))
         .collect();
-    let graph_r = [Lang::Zh, Lang::En].map(|l| Rendered::json(&render::graph_geojson(&data, l)));
-    let bundle_r = [Lang::Zh, Lang::En].map(|l| Rendered::json(&render::bundle(&data, version, l)));
+    let graph_r = [Lang::Zh, Lang::En].map(|l| Rendered::json_precompressed(&render::graph_geojson(&data, l)));
+    let bundle_r = [Lang::Zh, Lang::En].map(|l| Rendered::json_precompressed(&render::bundle(&data, version, l)));
     Ok(Arc::new(Snapshot {
         version,
         data,

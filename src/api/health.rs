@@ -60,6 +60,7 @@ pub async fn get_openapi(req: HttpRequest) -> HttpResponse {
         Rendered {
             etag: crate::render::strong_etag(&body),
             body,
+            gzip: None,
         }
     });
     conditional(&req, r, "application/yaml")

@@ -201,29 +201,37 @@ async fn bundle_etag_is_stable_and_language_specific() {
 
 #[tokio::test]
 async fn responses_are_compressed_when_asked() {
+    use std::io::Read;
     let app = spawn_app().await;
     let client = reqwest::Client::builder().gzip(false).build().unwrap();
+    let path = app.url(&format!("/v1/sites/{SITE}/bundle"));
+    let plain = client.get(&path).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_etag = plain.headers().get("etag").unwrap().to_str().unwrap().to_string();
+    let plain = plain.bytes().await.unwrap();
+    let r = client.get(&path).header("Accept-Encoding", "gzip").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers().get("content-encoding").unwrap(), "gzip");
+    let gz_etag = r.headers().get("etag").unwrap().to_str().unwrap().to_string();
+    assert_ne!(gz_etag, plain_etag, "each representation has its own strong ETag");
+    let gz = r.bytes().await.unwrap();
+    assert!(gz.len() * 3 < plain.len(), "gzip {} vs plain {}", gz.len(), plain.len());
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut unzipped).unwrap();
+    assert_eq!(unzipped, plain.to_vec(), "the gzip body is the plain body");
+    // Either tag revalidates.
+    for tag in [&plain_etag, &gz_etag] {
+        let r = client.get(&path).header("Accept-Encoding", "gzip").header("If-None-Match", tag).send().await.unwrap();
+        assert_eq!(r.status(), 304);
+    }
+    // Small dynamic responses are compressed on the fly.
     let r = client
-        .get(app.url(&format!("/v1/sites/{SITE}/bundle")))
-        .header("Accept-Encoding", "gzip")
+        .get(app.url(&format!("/v1/sites/{SITE}/places?limit=200")))
+        .header("Accept-Encoding", "br")
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.headers().get("content-encoding").unwrap(), "gzip");
-    let plain = app
-        .get(&format!("/v1/sites/{SITE}/bundle"))
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    let gz = r.bytes().await.unwrap();
-    assert!(
-        gz.len() * 3 < plain.len(),
-        "gzip {} vs plain {}",
-        gz.len(),
-        plain.len()
-    );
+    assert_eq!(r.headers().get("content-encoding").unwrap(), "br");
 }
 
 #[tokio::test]
