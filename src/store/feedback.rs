@@ -1116,7 +1116,8 @@ pub fn list_ratings(conn: &mut DbConn, q: &RatingQuery) -> Result<Vec<RatingReco
         b = b.filter(r::hidden.eq(false).and(r::comment_hidden.eq(false)));
     }
     if let Some(c) = &q.code {
-        b = b.filter(r::codes_json.like(format!("%\"{c}\"%")));
+        let escaped = c.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        b = b.filter(r::codes_json.like(format!("%\"{escaped}\"%")).escape('\\'));
     }
     if let Some(f) = &q.from {
         b = b.filter(r::updated_at.ge(f.clone()));
