@@ -13,7 +13,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// CPU time of this thread in milliseconds (unaffected by other processes on the machine).
 fn thread_cpu_ms() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: clock_gettime writes into the timespec we own.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6
@@ -37,7 +40,10 @@ fn main() {
     let parse_ms = t.elapsed().as_secs_f64() * 1e3;
     let t = Instant::now();
     let snap = build_snapshot(data, 1, Default::default()).expect("snapshot");
-    println!("seed parse {parse_ms:.1} ms; snapshot build (graph, matrices, rendered bodies) {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "seed parse {parse_ms:.1} ms; snapshot build (graph, matrices, rendered bodies) {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
 
     let scenarios: Vec<(&str, serde_json::Value)> = vec![
         (
@@ -76,7 +82,10 @@ fn main() {
             cpu.push(thread_cpu_ms() - c);
             samples.push(t.elapsed().as_secs_f64() * 1e3);
             if let Ok(p) = plan {
-                stops = serde_json::to_value(&p).unwrap()["stops"].as_array().map(|s| s.len()).unwrap_or(0);
+                stops = serde_json::to_value(&p).unwrap()["stops"]
+                    .as_array()
+                    .map(|s| s.len())
+                    .unwrap_or(0);
             } else if let Err(e) = plan {
                 println!("{name}: {} {}", e.code, e.message);
                 break;
@@ -85,8 +94,10 @@ fn main() {
         report(&format!("plan wall: {name} ({stops} stops)"), samples);
         report(&format!("plan cpu:  {name} ({stops} stops)"), cpu);
     }
-    let d: DirectionsRequest =
-        serde_json::from_value(serde_json::json!({"from":"factory-main-square","to":"liziba-viewing-platform"})).unwrap();
+    let d: DirectionsRequest = serde_json::from_value(
+        serde_json::json!({"from":"factory-main-square","to":"liziba-viewing-platform"}),
+    )
+    .unwrap();
     let mut samples = Vec::new();
     for _ in 0..n {
         let t = Instant::now();

@@ -68,7 +68,10 @@ impl Rendered {
     pub fn json_precompressed(value: &serde_json::Value) -> Rendered {
         use std::io::Write;
         let mut r = Rendered::json(value);
-        let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(r.body.len() / 4), flate2::Compression::best());
+        let mut enc = flate2::write::GzEncoder::new(
+            Vec::with_capacity(r.body.len() / 4),
+            flate2::Compression::best(),
+        );
         enc.write_all(&r.body).expect("in-memory write");
         r.gzip = Some(enc.finish().expect("in-memory write").into());
         r
@@ -176,8 +179,10 @@ pub fn build_snapshot(
         .enumerate()
         .map(|(i, p)| (p.id.clone(), i))
         .collect();
-    let graph_r = [Lang::Zh, Lang::En].map(|l| Rendered::json_precompressed(&render::graph_geojson(&data, l)));
-    let bundle_r = [Lang::Zh, Lang::En].map(|l| Rendered::json_precompressed(&render::bundle(&data, version, l)));
+    let graph_r = [Lang::Zh, Lang::En]
+        .map(|l| Rendered::json_precompressed(&render::graph_geojson(&data, l)));
+    let bundle_r = [Lang::Zh, Lang::En]
+        .map(|l| Rendered::json_precompressed(&render::bundle(&data, version, l)));
     Ok(Arc::new(Snapshot {
         version,
         data,

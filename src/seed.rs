@@ -717,12 +717,7 @@ pub fn parse(files: &SeedFiles) -> Result<SiteData, Vec<SeedError>> {
                 // Closed edges may cut the graph (a stairway under repair), but no open place may
                 // be stranded by them.
                 for id in stranded_places(&graph, &places) {
-                    errors.push(SeedError::at(
-                        PLACES_FILE,
-                        &id,
-                        "node",
-                        STRANDED_MESSAGE,
-                    ));
+                    errors.push(SeedError::at(PLACES_FILE, &id, "node", STRANDED_MESSAGE));
                 }
                 let comps = structural_components(&graph);
                 if comps.len() > 1 {

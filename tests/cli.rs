@@ -4,7 +4,9 @@ use std::process::{Command, Stdio};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_heritage-guide"));
-    c.env_remove("DATABASE_URL").env_remove("REDIS_URL").env("HG_LOG", "error");
+    c.env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env("HG_LOG", "error");
     c
 }
 
@@ -17,27 +19,59 @@ fn tmp(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn op_solve_prints_a_feasible_optimal_route() {
-    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/op-tsiligirides-2-budget-15.txt");
-    let out = bin().args(["op-solve", file, "--time-limit-ms", "100"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/op-tsiligirides-2-budget-15.txt"
+    );
+    let out = bin()
+        .args(["op-solve", file, "--time-limit-ms", "100"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // Best known (proven optimal) score for this instance.
     assert_eq!(v["score"].as_f64().unwrap(), 120.0, "{v}");
-    let route: Vec<usize> = v["route"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+    let route: Vec<usize> = v["route"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect();
     assert_eq!(route.first(), Some(&0));
     assert_eq!(route.last(), Some(&1));
     // Recompute length and score from the file.
     let text = std::fs::read_to_string(file).unwrap();
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let tmax: f64 = lines.next().unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    let tmax: f64 = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let pts: Vec<[f64; 3]> = lines
         .map(|l| {
             let v: Vec<f64> = l.split_whitespace().map(|x| x.parse().unwrap()).collect();
             [v[0], v[1], v[2]]
         })
         .collect();
-    let len: f64 = route.windows(2).map(|w| ((pts[w[0]][0] - pts[w[1]][0]).powi(2) + (pts[w[0]][1] - pts[w[1]][1]).powi(2)).sqrt()).sum();
-    let score: f64 = route.iter().collect::<std::collections::BTreeSet<_>>().iter().map(|&&i| pts[i][2]).sum();
+    let len: f64 = route
+        .windows(2)
+        .map(|w| {
+            ((pts[w[0]][0] - pts[w[1]][0]).powi(2) + (pts[w[0]][1] - pts[w[1]][1]).powi(2)).sqrt()
+        })
+        .sum();
+    let score: f64 = route
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .iter()
+        .map(|&&i| pts[i][2])
+        .sum();
     assert!(len <= tmax + 1e-9, "length {len} within {tmax}");
     assert!((len - v["length"].as_f64().unwrap()).abs() < 1e-6);
     assert_eq!(score, v["score"].as_f64().unwrap());
@@ -48,7 +82,10 @@ fn op_solve_refuses_a_malformed_file() {
     let d = tmp("op-bad");
     let f = d.join("bad.txt");
     std::fs::write(&f, "15 1\n1.0 2.0\n").unwrap();
-    let out = bin().args(["op-solve", f.to_str().unwrap()]).output().unwrap();
+    let out = bin()
+        .args(["op-solve", f.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).trim().is_empty());
 }
@@ -56,41 +93,90 @@ fn op_solve_refuses_a_malformed_file() {
 #[test]
 fn seed_check_accepts_the_seed_and_names_what_is_wrong_in_a_broken_one() {
     let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/seed");
-    let out = bin().args(["seed", "--check", "--dir", seed]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .args(["seed", "--check", "--dir", seed])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("seed is valid"));
 
     let d = tmp("seed-bad");
-    for f in ["site.yaml", "places.geojson", "paths.geojson", "findings.yaml", "codebook.yaml"] {
+    for f in [
+        "site.yaml",
+        "places.geojson",
+        "paths.geojson",
+        "findings.yaml",
+        "codebook.yaml",
+    ] {
         std::fs::copy(format!("{seed}/{f}"), d.join(f)).unwrap();
     }
     let places = std::fs::read_to_string(d.join("places.geojson")).unwrap();
     let mut v: serde_json::Value = serde_json::from_str(&places).unwrap();
-    let id = v["features"][3]["properties"]["id"].as_str().unwrap().to_string();
+    let id = v["features"][3]["properties"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     v["features"][3]["properties"]["hours"] = "whenever".into();
     std::fs::write(d.join("places.geojson"), v.to_string()).unwrap();
     let db = format!("sqlite://{}", d.join("db.sqlite").display());
-    let out = bin().args(["--database-url", &db, "seed", "--dir", d.to_str().unwrap()]).output().unwrap();
+    let out = bin()
+        .args(["--database-url", &db, "seed", "--dir", d.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("places.geojson") && err.contains(&id) && err.contains("hours"), "{err}");
+    assert!(
+        err.contains("places.geojson") && err.contains(&id) && err.contains("hours"),
+        "{err}"
+    );
 }
 
 #[test]
 fn migrate_then_seed_twice_is_idempotent() {
     let d = tmp("migrate");
     let db = format!("sqlite://{}", d.join("db.sqlite").display());
-    let out = bin().args(["--database-url", &db, "migrate"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let first = bin().args(["--database-url", &db, "seed"]).stdin(Stdio::null()).output().unwrap();
-    assert!(String::from_utf8_lossy(&first.stdout).contains("Created"), "{}", String::from_utf8_lossy(&first.stderr));
-    let second = bin().args(["--database-url", &db, "seed"]).output().unwrap();
+    let out = bin()
+        .args(["--database-url", &db, "migrate"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first = bin()
+        .args(["--database-url", &db, "seed"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&first.stdout).contains("Created"),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = bin()
+        .args(["--database-url", &db, "seed"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&second.stdout).contains("Unchanged"));
 }
 
 #[test]
 fn serve_refuses_a_bad_database_url_clearly() {
-    let out = bin().args(["--database-url", "mysql://x/y", "--bind", "127.0.0.1:0", "serve"]).output().unwrap();
+    let out = bin()
+        .args([
+            "--database-url",
+            "mysql://x/y",
+            "--bind",
+            "127.0.0.1:0",
+            "serve",
+        ])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"));
 }

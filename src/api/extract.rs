@@ -181,9 +181,18 @@ fn etag_matches(req: &HttpRequest, etag: &str) -> bool {
 /// A GET response with a strong ETag; 304 when `If-None-Match` matches.
 pub fn conditional(req: &HttpRequest, rendered: &Rendered, content_type: &str) -> HttpResponse {
     let gzip = rendered.gzip.as_ref().filter(|_| accepts_gzip(req));
-    let etag = if gzip.is_some() { rendered.gzip_etag() } else { rendered.etag.clone() };
-    let fresh = etag_matches(req, &rendered.etag) || (rendered.gzip.is_some() && etag_matches(req, &rendered.gzip_etag()));
-    let mut b = if fresh { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    let etag = if gzip.is_some() {
+        rendered.gzip_etag()
+    } else {
+        rendered.etag.clone()
+    };
+    let fresh = etag_matches(req, &rendered.etag)
+        || (rendered.gzip.is_some() && etag_matches(req, &rendered.gzip_etag()));
+    let mut b = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
     b.insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::VARY, "Accept, Accept-Language, Accept-Encoding"));
@@ -192,20 +201,33 @@ pub fn conditional(req: &HttpRequest, rendered: &Rendered, content_type: &str) -
     }
     match gzip {
         // Already encoded: the compression middleware leaves it alone.
-        Some(gz) => b.insert_header((header::CONTENT_ENCODING, "gzip")).content_type(content_type).body(gz.clone()),
+        Some(gz) => b
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .content_type(content_type)
+            .body(gz.clone()),
         None => b.content_type(content_type).body(rendered.body.clone()),
     }
 }
 
 /// Whether `Accept-Encoding` allows gzip (q > 0).
 fn accepts_gzip(req: &HttpRequest) -> bool {
-    let Some(v) = req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
+    let Some(v) = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     v.split(',').any(|part| {
         let mut it = part.trim().split(';');
         let coding = it.next().unwrap_or("").trim();
-        let q = it.find_map(|p| p.trim().strip_prefix("q=").map(|q| q.trim().parse::<f32>().unwrap_or(0.0))).unwrap_or(1.0);
+        let q = it
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .map(|q| q.trim().parse::<f32>().unwrap_or(0.0))
+            })
+            .unwrap_or(1.0);
         (coding.eq_ignore_ascii_case("gzip") || coding == "*") && q > 0.0
     })
 }

@@ -15,7 +15,10 @@ pub async fn get_health(req: HttpRequest) -> HttpResponse {
 }
 
 /// Ready when the database answers (and Redis, when configured).
-pub async fn get_ready(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn get_ready(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let st = state.clone();
     let db = tokio::time::timeout(
         Duration::from_secs(3),

@@ -72,9 +72,7 @@ async fn lists_places_with_filters() {
         .all(|p| p["kind"] == "cafe" || p["kind"] == "restaurant"));
     assert!(multi["total"].as_u64().unwrap() >= 2);
 
-    let (_, film) = app
-        .get_json(&places_path("?tag=film_location"))
-        .await;
+    let (_, film) = app.get_json(&places_path("?tag=film_location")).await;
     assert!(film["total"].as_u64().unwrap() >= 1);
 }
 

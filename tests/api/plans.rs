@@ -288,12 +288,23 @@ async fn plan_ok(app: &TestApp, req: &Value) -> Value {
     let status = r.status().as_u16();
     let body: Value = r.json().await.unwrap();
     assert_eq!(status, 201, "{body}");
-    assert_conforms("POST", "/v1/sites/{site}/plans", 201, "application/json", &body);
+    assert_conforms(
+        "POST",
+        "/v1/sites/{site}/plans",
+        201,
+        "application/json",
+        &body,
+    );
     body
 }
 
 fn stop_ids(plan: &Value) -> Vec<String> {
-    plan["stops"].as_array().unwrap().iter().map(|s| s["place_id"].as_str().unwrap().to_string()).collect()
+    plan["stops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["place_id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -314,7 +325,15 @@ async fn must_avoid_areas_and_fee_caps_are_obeyed() {
     req["areas"] = json!(["eling-park"]);
     let plan = plan_ok(&app, &req).await;
     assert!(!plan["stops"].as_array().unwrap().is_empty());
-    assert!(plan["stops"].as_array().unwrap().iter().all(|s| s["area"] == "eling-park"), "{:?}", stop_ids(&plan));
+    assert!(
+        plan["stops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["area"] == "eling-park"),
+        "{:?}",
+        stop_ids(&plan)
+    );
 }
 
 #[tokio::test]
@@ -338,7 +357,10 @@ async fn an_end_point_gets_a_last_leg_that_arrives_in_the_budget() {
     req["budget_min"] = json!(3);
     let r = app.post_json(&plan_path(), &req).await;
     let body = assert_problem(r, 422, None).await;
-    assert!(body["field"].as_str().unwrap_or("").starts_with("end") || body["field"] == "budget_min", "{body}");
+    assert!(
+        body["field"].as_str().unwrap_or("").starts_with("end") || body["field"] == "budget_min",
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -351,10 +373,25 @@ async fn daylight_spots_are_not_planned_after_sunset() {
     req["interests"] = json!(["photography", "views", "food"]);
     let plan = plan_ok(&app, &req).await;
     let sunset = rfc3339(&plan["sunset"]);
-    assert!(sunset.format("%H:%M").to_string().as_str() < "18:30", "sunset {sunset}");
+    assert!(
+        sunset.format("%H:%M").to_string().as_str() < "18:30",
+        "sunset {sunset}"
+    );
     for s in plan["stops"].as_array().unwrap() {
         let k = s["kind"].as_str().unwrap();
-        assert!(!["photo_spot", "rooftop", "viewpoint", "graffiti", "film_location", "fan_spot", "footbridge"].contains(&k), "{k} after dark");
+        assert!(
+            ![
+                "photo_spot",
+                "rooftop",
+                "viewpoint",
+                "graffiti",
+                "film_location",
+                "fan_spot",
+                "footbridge"
+            ]
+            .contains(&k),
+            "{k} after dark"
+        );
     }
 }
 
@@ -372,24 +409,54 @@ async fn plans_are_deterministic_for_the_same_request() {
 async fn explanations_cite_findings_by_id_and_in_words() {
     let app = spawn_app().await;
     let (_, findings) = app.get_json(&format!("/v1/sites/{SITE}/findings")).await;
-    let ids: Vec<&str> = findings["items"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = findings["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
     let mut req = base_request();
     req["budget_min"] = json!(360);
     req["interests"] = json!(["photography", "views", "history"]);
     let plan = plan_ok(&app, &req).await;
     for s in plan["stops"].as_array().unwrap() {
         for c in s["why"].as_array().unwrap() {
-            assert!(ids.contains(&c["finding_id"].as_str().unwrap()), "cites a real finding: {c}");
+            assert!(
+                ids.contains(&c["finding_id"].as_str().unwrap()),
+                "cites a real finding: {c}"
+            );
             assert!(c["text"].as_str().unwrap().len() > 10);
         }
     }
-    let areas: std::collections::HashSet<&str> = plan["stops"].as_array().unwrap().iter().map(|s| s["area"].as_str().unwrap()).collect();
+    let areas: std::collections::HashSet<&str> = plan["stops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["area"].as_str().unwrap())
+        .collect();
     if areas.contains("factory") && areas.contains("liziba") {
-        assert!(plan["explanations"].as_array().unwrap().iter().any(|c| c["finding_id"] == "route-factory-then-liziba"), "the order is explained");
+        assert!(
+            plan["explanations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["finding_id"] == "route-factory-then-liziba"),
+            "the order is explained"
+        );
     }
     // Chinese when asked.
-    let r = app.client.post(app.url(&plan_path())).header("Accept-Language", "zh-CN").json(&base_request()).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url(&plan_path()))
+        .header("Accept-Language", "zh-CN")
+        .json(&base_request())
+        .send()
+        .await
+        .unwrap();
     let zh: Value = r.json().await.unwrap();
     let text = zh["stops"][0]["why"][0]["text"].as_str().unwrap();
-    assert!(text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{text}");
+    assert!(
+        text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{text}"
+    );
 }

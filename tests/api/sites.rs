@@ -207,21 +207,54 @@ async fn responses_are_compressed_when_asked() {
     let path = app.url(&format!("/v1/sites/{SITE}/bundle"));
     let plain = client.get(&path).send().await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
-    let plain_etag = plain.headers().get("etag").unwrap().to_str().unwrap().to_string();
+    let plain_etag = plain
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     let plain = plain.bytes().await.unwrap();
-    let r = client.get(&path).header("Accept-Encoding", "gzip").send().await.unwrap();
+    let r = client
+        .get(&path)
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers().get("content-encoding").unwrap(), "gzip");
-    let gz_etag = r.headers().get("etag").unwrap().to_str().unwrap().to_string();
-    assert_ne!(gz_etag, plain_etag, "each representation has its own strong ETag");
+    let gz_etag = r
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(
+        gz_etag, plain_etag,
+        "each representation has its own strong ETag"
+    );
     let gz = r.bytes().await.unwrap();
-    assert!(gz.len() * 3 < plain.len(), "gzip {} vs plain {}", gz.len(), plain.len());
+    assert!(
+        gz.len() * 3 < plain.len(),
+        "gzip {} vs plain {}",
+        gz.len(),
+        plain.len()
+    );
     let mut unzipped = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut unzipped).unwrap();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut unzipped)
+        .unwrap();
     assert_eq!(unzipped, plain.to_vec(), "the gzip body is the plain body");
     // Either tag revalidates.
     for tag in [&plain_etag, &gz_etag] {
-        let r = client.get(&path).header("Accept-Encoding", "gzip").header("If-None-Match", tag).send().await.unwrap();
+        let r = client
+            .get(&path)
+            .header("Accept-Encoding", "gzip")
+            .header("If-None-Match", tag)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 304);
     }
     // Small dynamic responses are compressed on the fly.
