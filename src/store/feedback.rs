@@ -1116,7 +1116,10 @@ pub fn list_ratings(conn: &mut DbConn, q: &RatingQuery) -> Result<Vec<RatingReco
         b = b.filter(r::hidden.eq(false).and(r::comment_hidden.eq(false)));
     }
     if let Some(c) = &q.code {
-        let escaped = c.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = c
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         b = b.filter(r::codes_json.like(format!("%\"{escaped}\"%")).escape('\\'));
     }
     if let Some(f) = &q.from {
@@ -1145,48 +1148,25 @@ pub fn recode_comments(
     code: &dyn Fn(&str) -> Vec<String>,
 ) -> Result<usize, StoreError> {
     let mut changed = 0;
-    let rs: Vec<(String, String, String)> = ratings::table
-        .filter(
-            ratings::site_id
-                .eq(site)
-                .and(ratings::comment.is_not_null()),
-        )
-        .select((
-            ratings::id,
-            ratings::comment.assume_not_null(),
-            ratings::codes_json,
-        ))
-        .load(conn)?;
-    for (id, text, old) in rs {
-        let new = serde_json::to_string(&code(&text)).expect("serialises");
-        if new != old {
-            diesel::update(ratings::table.find(&id))
-                .set(ratings::codes_json.eq(&new))
-                .execute(conn)?;
-            changed += 1;
-        }
+    macro_rules! recode {
+        ($t:ident) => {
+            let rows: Vec<(String, String, String)> = $t::table
+                .filter($t::site_id.eq(site).and($t::comment.is_not_null()))
+                .select(($t::id, $t::comment.assume_not_null(), $t::codes_json))
+                .load(conn)?;
+            for (id, text, old) in rows {
+                let new = serde_json::to_string(&code(&text)).expect("serialises");
+                if new != old {
+                    diesel::update($t::table.find(&id))
+                        .set($t::codes_json.eq(&new))
+                        .execute(conn)?;
+                    changed += 1;
+                }
+            }
+        };
     }
-    let fs: Vec<(String, String, String)> = plan_feedback::table
-        .filter(
-            plan_feedback::site_id
-                .eq(site)
-                .and(plan_feedback::comment.is_not_null()),
-        )
-        .select((
-            plan_feedback::id,
-            plan_feedback::comment.assume_not_null(),
-            plan_feedback::codes_json,
-        ))
-        .load(conn)?;
-    for (id, text, old) in fs {
-        let new = serde_json::to_string(&code(&text)).expect("serialises");
-        if new != old {
-            diesel::update(plan_feedback::table.find(&id))
-                .set(plan_feedback::codes_json.eq(&new))
-                .execute(conn)?;
-            changed += 1;
-        }
-    }
+    recode!(ratings);
+    recode!(plan_feedback);
     Ok(changed)
 }
 
