@@ -7,7 +7,7 @@
 
 use super::error::ApiError;
 use super::extract::{accepts, conditional_json, lang_of, parse_json, query_pairs, ApiJson};
-use crate::auth::{Claims, Operator, Visitor};
+use crate::auth::{Authenticated, Claims, Operator, Visitor};
 use crate::domain::{Bilingual, Code, Keywords, Lang};
 use crate::feedback::aggregates::{place_stats, prior_for, site_stats, SlotCounts};
 use crate::feedback::coding::{detect_lang, Coder};
@@ -406,6 +406,37 @@ pub async fn list_place_ratings(
         "next_cursor": next,
     });
     Ok(conditional_json(&req, &body, JSON))
+}
+
+/// `GET /v1/sites/{site}/ratings/{rating}`: one rating, to its author (visitor token) or to
+/// operators; 404 to anyone else, so ids reveal nothing.
+pub async fn get_rating(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (site, id) = path.into_inner();
+    let Authenticated(claims) = Authenticated::extract(&req).await?;
+    query_pairs(&req, &[])?;
+    state.snapshot(&site)?;
+    let view = if claims.is_staff() {
+        View::Operator
+    } else {
+        claims.require_site(&site)?;
+        View::Author
+    };
+    let st = state.clone();
+    let (sid, rid) = (site.clone(), id.clone());
+    let rec = web::block(move || -> Result<_, StoreError> {
+        let mut c = st.pool.get()?;
+        fstore::get_rating(&mut c, &sid, &rid)
+    })
+    .await??
+    .filter(|r| view == View::Operator || r.visitor_id == claims.sub)
+    .ok_or_else(|| ApiError::not_found("rating", &id))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .json(rec.to_json(view)))
 }
 
 /// `GET /v1/sites/{site}/ratings`: every rating of the site for moderation, newest first, with

@@ -61,6 +61,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/sites/{site}/places/{place}/ratings"),
     ("POST", "/v1/plans/{plan}/feedback"),
     ("GET", "/v1/sites/{site}/ratings"),
+    ("GET", "/v1/sites/{site}/ratings/{rating}"),
     ("POST", "/v1/sites/{site}/ratings/{rating}/hide"),
     ("POST", "/v1/sites/{site}/ratings/{rating}/unhide"),
     ("POST", "/v1/sites/{site}/plan-feedback/{feedback}/hide"),
@@ -179,6 +180,7 @@ fn configure_feedback(cfg: &mut web::ServiceConfig) {
         post().to(f::create_plan_feedback),
     )
     .route(&format!("{s}/ratings"), get().to(f::list_ratings))
+    .route(&format!("{s}/ratings/{{id}}"), get().to(f::get_rating))
     .route(
         &format!("{s}/ratings/{{id}}/hide"),
         post().to(f::hide_rating),

@@ -162,6 +162,29 @@ async fn a_rating_is_stored_coded_and_replaced_by_the_next_one() {
         loc,
         format!("/v1/sites/{SITE}/ratings/{}", first["id"].as_str().unwrap())
     );
+    // The author and operators can read it back; another visitor cannot see it exists.
+    let r = get_as(&app, Some(&t), &loc).await;
+    assert_eq!(r.status(), 200);
+    let mine: Value = r.json().await.unwrap();
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/ratings/{rating}",
+        200,
+        "application/json",
+        &mine,
+    );
+    assert_eq!(mine["id"], first["id"]);
+    assert!(mine.get("visitor_id").is_none());
+    let op = operator_token(&app).await;
+    let r = get_as(&app, Some(&op), &loc).await;
+    let theirs: Value = r.json().await.unwrap();
+    assert!(theirs["visitor_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("visitor:"));
+    let other = visitor_token(&app);
+    assert_problem(get_as(&app, Some(&other), &loc).await, 404, None).await;
+    assert_problem(get_as(&app, None, &loc).await, 401, None).await;
     assert_eq!(first["comment_lang"], "zh");
     let codes: Vec<&str> = first["codes"]
         .as_array()
