@@ -395,7 +395,7 @@ fn top_reasons(counts: &BTreeMap<String, i64>) -> Vec<Value> {
 fn plan_outcomes(input: &Input) -> Value {
     let mut versions: BTreeSet<i64> = input.plans_per_version.keys().copied().collect();
     versions.extend(input.plan_feedback.iter().map(|f| f.snapshot_version));
-    let v: Vec<Value> = versions
+    let mut v: Vec<Value> = versions
         .into_iter()
         .map(|ver| {
             let fb: Vec<&PlanFeedbackRow> = input
@@ -435,6 +435,21 @@ fn plan_outcomes(input: &Input) -> Value {
             })
         })
         .collect();
+    // Whether a version did better than the one before it (with feedback on both).
+    let mut previous: Option<(f64, f64)> = None;
+    for o in v.iter_mut() {
+        let now = o["mean_overall"].as_f64().zip(o["share_followed"].as_f64());
+        o["change_from_previous"] = match (previous, now) {
+            (Some((pm, ps)), Some((m, s))) => json!({
+                "mean_overall": round3(m - pm),
+                "share_followed": round3(s - ps),
+            }),
+            _ => Value::Null,
+        };
+        if now.is_some() {
+            previous = now;
+        }
+    }
     json!(v)
 }
 
@@ -589,6 +604,58 @@ fn csv_field(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn feedback(id: &str, version: i64, followed: &str, overall: i32) -> PlanFeedbackRow {
+        PlanFeedbackRow {
+            id: id.into(),
+            plan_id: format!("plan-{id}"),
+            snapshot_version: version,
+            followed: followed.into(),
+            overall,
+            skipped: if followed == "all" {
+                vec![]
+            } else {
+                vec![("memory-terrace".into(), "could_not_find".into())]
+            },
+            codes: vec![],
+            has_comment: false,
+            at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn plan_outcomes_compare_each_version_with_the_one_before() {
+        let data = crate::seed::parse(&crate::seed::SeedFiles::embedded()).unwrap();
+        let input = Input {
+            data: &data,
+            lang: Lang::En,
+            from: Utc::now() - Duration::days(30),
+            to: Utc::now(),
+            ratings: vec![],
+            plan_feedback: vec![
+                feedback("a", 3, "partly", 2),
+                feedback("b", 3, "all", 4),
+                feedback("c", 5, "all", 5),
+                feedback("d", 5, "all", 4),
+            ],
+            plans_per_version: BTreeMap::from([(3, 10), (4, 2), (5, 8)]),
+            publications: vec![],
+            hard_to_find: vec![],
+        };
+        let out = plan_outcomes(&input);
+        let v = out.as_array().unwrap();
+        assert_eq!(v.len(), 3, "versions with plans or feedback");
+        assert_eq!(v[0]["snapshot_version"], 3);
+        assert_eq!(v[0]["mean_overall"], 3.0);
+        assert_eq!(v[0]["share_followed"], 0.5);
+        assert_eq!(v[0]["top_skip_reasons"][0]["reason"], "could_not_find");
+        assert_eq!(v[0]["change_from_previous"], Value::Null);
+        assert_eq!(v[1]["feedback"], 0);
+        assert_eq!(v[1]["plans"], 2);
+        assert_eq!(v[1]["change_from_previous"], Value::Null);
+        assert_eq!(v[2]["change_from_previous"]["mean_overall"], 1.5);
+        assert_eq!(v[2]["change_from_previous"]["share_followed"], 0.5);
+    }
 
     #[test]
     fn grades_like_table_three() {
