@@ -32,14 +32,28 @@ pub const INTEREST_MATCH_POINTS: f64 = 1.0;
 pub const MIN_RATINGS: u32 = 5;
 /// Points per star of the rated score away from the neutral 3 (so 5 stars: +0.5, 1 star: −0.5).
 pub const RATING_POINTS_PER_STAR: f64 = 0.25;
-/// How much each star of value-for-money rating below 3 amplifies the fee penalty (and above 3
-/// dampens it): the factor is `1 + 1.5 × (3 − rating)`, clamped to
-/// [`VFM_FACTOR_MIN`]..[`VFM_FACTOR_MAX`].
-pub const VFM_AMPLIFY_PER_STAR: f64 = 1.5;
+/// How a value-for-money rating below 3 amplifies the fee penalty: the factor is
+/// `1 + 2.5 × (3 − rating)²`, so a middling 2.5 barely moves it (×1.6), a poor 2 makes it ×3.5
+/// and a damning 1 ×11, which outweighs what even a popular paid place is worth: visitors who
+/// paid are saying the visit was not worth its fee, so plans of any length leave it out and offer
+/// a free alternative. Clamped to [`VFM_FACTOR_MIN`]..[`VFM_FACTOR_MAX`].
+pub const VFM_AMPLIFY_PER_STAR_SQ: f64 = 2.5;
+/// How much each star above 3 dampens the fee penalty: `1 − 0.375 × (rating − 3)`.
+pub const VFM_DAMPEN_PER_STAR: f64 = 0.375;
 /// Lowest fee-penalty factor (very good value).
 pub const VFM_FACTOR_MIN: f64 = 0.25;
 /// Highest fee-penalty factor (very poor value).
-pub const VFM_FACTOR_MAX: f64 = 4.0;
+pub const VFM_FACTOR_MAX: f64 = 11.0;
+
+/// The fee-penalty factor for a rated value for money (1..5; 3 is neutral).
+pub fn vfm_factor(rating: f64) -> f64 {
+    let f = if rating < 3.0 {
+        1.0 + VFM_AMPLIFY_PER_STAR_SQ * (3.0 - rating).powi(2)
+    } else {
+        1.0 - VFM_DAMPEN_PER_STAR * (rating - 3.0)
+    };
+    f.clamp(VFM_FACTOR_MIN, VFM_FACTOR_MAX)
+}
 /// Crowding reports weigh `count / (count + this)` against the rule's peak hours.
 pub const CROWD_PRIOR_COUNT: f64 = 10.0;
 /// Penalty in points at a reported crowding of 4/5 when no crowding rule gives one.
@@ -373,7 +387,7 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
     let stats = m.stats.get(&spec.id).filter(|s| s.count >= MIN_RATINGS);
     let mut pop_weight = 1.0;
     let mut fee_penalty = 0.0;
-    let mut vfm_factor = 1.0;
+    let mut vfm_factor: f64 = 1.0;
     let mut daylight = false;
     let mut crowd_rules: Vec<(&Vec<[u32; 2]>, f64, f64)> = Vec::new();
     let mut max_any_crowd_penalty: f64 = 0.0;
@@ -387,8 +401,7 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
                 fee_weight_per_cny,
             } if spec.fee_cny > 0.0 && (kinds.is_empty() || kinds.contains(&spec.kind)) => {
                 if let Some(v) = stats.and_then(|s| s.value_for_money) {
-                    vfm_factor = (1.0 + VFM_AMPLIFY_PER_STAR * (3.0 - v))
-                        .clamp(VFM_FACTOR_MIN, VFM_FACTOR_MAX);
+                    vfm_factor = self::vfm_factor(v);
                 }
                 fee_penalty += spec.fee_cny * fee_weight_per_cny * vfm_factor;
             }
@@ -1224,5 +1237,26 @@ fn compose(
         },
         explanations,
         warnings,
+    }
+}
+
+#[cfg(test)]
+mod vfm_tests {
+    use super::*;
+
+    #[test]
+    fn value_for_money_ratings_scale_the_fee_penalty() {
+        assert_eq!(vfm_factor(3.0), 1.0);
+        assert!(vfm_factor(2.5) < 2.0);
+        assert!((vfm_factor(2.0) - 3.5).abs() < 1e-12);
+        assert_eq!(vfm_factor(1.0), VFM_FACTOR_MAX);
+        assert_eq!(vfm_factor(5.0), VFM_FACTOR_MIN);
+        // Monotone: worse value, heavier penalty.
+        let mut prev = f64::INFINITY;
+        for i in 0..=40 {
+            let f = vfm_factor(1.0 + i as f64 * 0.1);
+            assert!(f <= prev);
+            prev = f;
+        }
     }
 }

@@ -282,7 +282,8 @@ fn check(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+    // A fixed seed keeps CI reproducible; set PROPTEST_CASES higher locally to search wider.
+    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, rng_seed: proptest::test_runner::RngSeed::Fixed(20261128), ..ProptestConfig::default() })]
 
     #[test]
     fn every_plan_is_feasible(c in case()) {
