@@ -126,9 +126,11 @@ impl r2d2::ManageConnection for DbManager {
             Backend::Sqlite => {
                 let mut c = SqliteConnection::establish(&self.target.location)
                     .map_err(|e| StoreError::Connect(e.to_string()))?;
+                // FULL: a commit is on disk before it returns, so an acknowledged write
+                // survives a power failure too (WAL keeps readers and the writer apart).
                 c.batch_execute(
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
                 )
                 .map_err(|e| StoreError::Connect(e.to_string()))?;
                 Ok(DbConn::Sqlite(c))
