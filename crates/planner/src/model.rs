@@ -546,7 +546,7 @@ impl Default for SolverOptions {
     fn default() -> Self {
         SolverOptions {
             exact_max_candidates: 12,
-            heuristic_iterations: 120,
+            heuristic_iterations: 80,
             heuristic_time_cap_ms: 2_000,
             seed: 0x5EED_2026,
         }
