@@ -128,9 +128,10 @@ impl r2d2::ManageConnection for DbManager {
                     .map_err(|e| StoreError::Connect(e.to_string()))?;
                 // FULL: a commit is on disk before it returns, so an acknowledged write
                 // survives a power failure too (WAL keeps readers and the writer apart).
+                // The WAL journal mode is set once, when the pool is built (see `connect`).
                 c.batch_execute(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                     PRAGMA synchronous = FULL;",
                 )
                 .map_err(|e| StoreError::Connect(e.to_string()))?;
                 Ok(DbConn::Sqlite(c))
@@ -164,6 +165,14 @@ pub fn connect(url: &str, max_size: u32) -> Result<(Pool, Backend), StoreError> 
                 })?;
             }
         }
+    }
+    if target.backend == Backend::Sqlite {
+        // Switch the file to WAL once, before several pooled connections race for the lock
+        // this needs (the mode is stored in the file).
+        let mut c = SqliteConnection::establish(&target.location)
+            .map_err(|e| StoreError::Connect(e.to_string()))?;
+        c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+            .map_err(|e| StoreError::Connect(e.to_string()))?;
     }
     let backend = target.backend;
     let pool = r2d2::Pool::builder()
