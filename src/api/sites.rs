@@ -53,12 +53,8 @@ pub async fn get_site(
 
 /// Great-circle distance in metres (mean Earth radius 6 371 008.8 m).
 pub fn haversine_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
-    let r = 6_371_008.8_f64;
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * r * a.sqrt().asin()
+    use geo::{Distance, Haversine, Point};
+    Haversine.distance(Point::new(lon1, lat1), Point::new(lon2, lat2))
 }
 
 fn list(v: &str) -> Vec<String> {
