@@ -2,7 +2,7 @@
 
 use super::error::ApiError;
 use super::extract::{conditional, conditional_json, lang_of, query_pairs, wants_geojson};
-use crate::domain::{Lang, PLACE_KINDS};
+use crate::domain::PLACE_KINDS;
 use crate::render;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -373,9 +373,4 @@ pub async fn get_bundle(
     query_pairs(&req, &[])?;
     let snap = state.snapshot(&path)?;
     Ok(conditional(&req, snap.rendered_bundle(lang_of(&req)), JSON))
-}
-
-/// Language for code that only has a request.
-pub fn lang(req: &HttpRequest) -> Lang {
-    lang_of(req)
 }
