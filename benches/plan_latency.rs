@@ -59,6 +59,14 @@ fn main() {
             serde_json::json!({"start":{"lat":29.5539,"lon":106.5357},"start_time":"2026-05-16T09:30:00+08:00","budget_min":300,"interests":["photography","film","fans","history","architecture","shopping","food","views"]}),
         ),
         (
+            "8 h full day from Liziba station, lunch+dinner",
+            serde_json::json!({"start":"liziba-station","start_time":"2026-05-16T10:00:00+08:00","budget_min":480,"interests":["photography","history"]}),
+        ),
+        (
+            "8 h full day, December, from the factory",
+            serde_json::json!({"start":"factory-main-square","start_time":"2026-12-16T11:00:00+08:00","budget_min":480,"lang":"zh"}),
+        ),
+        (
             "1.5 h, easy, end at Liziba station",
             serde_json::json!({"start":"factory-main-square","end":"liziba-station","start_time":"2026-05-16T16:00:00+08:00","budget_min":90,"profile":"easy"}),
         ),

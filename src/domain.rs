@@ -65,6 +65,9 @@ pub struct Site {
     pub bounds: Bounds,
     /// Source key → what the source is.
     pub sources: std::collections::BTreeMap<String, String>,
+    /// Public holidays as ISO dates (`YYYY-MM-DD`): the dates `PH` opening-hours rules apply to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_holidays: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -98,6 +101,18 @@ pub struct Place {
     pub coord_confidence_m: f64,
     pub notes: Option<String>,
     pub closed: bool,
+    /// One of the site's highlights (the study's high-frequency sights).
+    #[serde(default)]
+    pub highlight: bool,
+    /// A park or area as a whole: it holds stops but is never a stop itself.
+    #[serde(default)]
+    pub container: bool,
+    /// Expected queue in minutes at peak hours.
+    #[serde(default)]
+    pub queue_min: u32,
+    /// Entry needs a booking or a timed ticket.
+    #[serde(default)]
+    pub booking: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -130,7 +145,14 @@ pub struct GraphEdge {
     pub steps: u32,
     pub step_free: bool,
     pub name: Option<Bilingual>,
+    /// Wayfinding hint for walking from `from` to `to`.
     pub hint: Option<Bilingual>,
+    /// Wayfinding hint for walking from `to` to `from`.
+    pub hint_reverse: Option<Bilingual>,
+    /// `hint` reads right both ways and is shown in both directions.
+    pub hint_both_ways: bool,
+    /// The hints are shown on step-free routes only.
+    pub hint_step_free: bool,
     pub provenance: String,
     pub sources: Vec<String>,
     pub closed: bool,

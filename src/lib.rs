@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod feedback;
 pub mod model;
+pub mod quality;
 pub mod render;
 pub mod seed;
 pub mod startup;

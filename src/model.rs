@@ -37,6 +37,9 @@ pub fn build_graph(nodes: &[GraphNode], edges: &[GraphEdge]) -> Result<Graph, Gr
             step_free: e.step_free,
             name: e.name.clone(),
             hint: e.hint.clone(),
+            hint_reverse: e.hint_reverse.clone(),
+            hint_both_ways: e.hint_both_ways,
+            hint_step_free: e.hint_step_free,
             closed: e.closed,
         });
     }
@@ -130,6 +133,11 @@ pub fn build_snapshot(
         center_lon: data.site.center[0],
         center_lat: data.site.center[1],
         areas: data.areas.iter().map(|a| a.id.clone()).collect(),
+        area_names: data.areas.iter().map(|a| a.name.clone()).collect(),
+        public_holidays: planner::hours::Holidays::parse_iso(&data.site.public_holidays)
+            .map_err(|e| format!("{}: public_holidays{e}", data.site.id))?
+            .iter()
+            .collect(),
     };
     let places = data
         .places
@@ -146,6 +154,11 @@ pub fn build_snapshot(
             popularity: p.popularity,
             node: p.node.clone(),
             closed: p.closed,
+            highlight: p.highlight,
+            container: p.container,
+            queue_min: p.queue_min,
+            booking: p.booking,
+            description: Some(p.description.clone()),
         })
         .collect();
     let mut findings = Vec::new();

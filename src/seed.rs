@@ -125,6 +125,8 @@ struct SiteFile {
     areas: Vec<Area>,
     #[serde(default)]
     sources: BTreeMap<String, String>,
+    #[serde(default)]
+    public_holidays: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +157,14 @@ struct PlaceProps {
     notes: Option<String>,
     #[serde(default)]
     closed: bool,
+    #[serde(default)]
+    highlight: bool,
+    #[serde(default)]
+    container: bool,
+    #[serde(default)]
+    queue_min: u32,
+    #[serde(default)]
+    booking: bool,
 }
 
 #[derive(Deserialize)]
@@ -191,6 +201,12 @@ struct EdgeProps {
     name: Option<Bilingual>,
     #[serde(default)]
     hint: Option<Bilingual>,
+    #[serde(default)]
+    hint_reverse: Option<Bilingual>,
+    #[serde(default)]
+    hint_both_ways: bool,
+    #[serde(default)]
+    hint_step_free: bool,
     provenance: String,
     #[serde(default)]
     sources: Vec<String>,
@@ -327,15 +343,44 @@ fn props<T: serde::de::DeserializeOwned>(
     errors: &mut Vec<SeedError>,
 ) -> Option<T> {
     let p = f.get("properties").cloned().unwrap_or(Value::Null);
-    match serde_json::from_value::<T>(p) {
+    match serde_path_to_error::deserialize::<_, T>(p) {
         Ok(v) => Some(v),
         Err(e) => {
-            let msg = e.to_string();
-            let field = field_of_serde_message(&msg).unwrap_or_else(|| "properties".to_string());
-            errors.push(SeedError::at(file, id, &field, msg));
+            let path = e.path().to_string();
+            let msg = e.into_inner().to_string();
+            // Missing and unknown members are named in the message; a value of the wrong type
+            // or range is named by the path to it.
+            let field = field_of_serde_message(&msg)
+                .filter(|_| msg.starts_with("missing field") || msg.starts_with("unknown field"))
+                .or_else(|| (!path.is_empty() && path != ".").then_some(path))
+                .unwrap_or_else(|| "properties".to_string());
+            errors.push(SeedError::at(file, id, &field, describe_type_error(&msg)));
             None
         }
     }
+}
+
+/// Words for serde's "invalid type/value: X, expected Y" messages of the seed's scalar fields;
+/// other messages are kept as they are.
+fn describe_type_error(msg: &str) -> String {
+    let Some(rest) = msg
+        .strip_prefix("invalid type: ")
+        .or_else(|| msg.strip_prefix("invalid value: "))
+    else {
+        return msg.to_string();
+    };
+    let Some((got, expected)) = rest.split_once(", expected ") else {
+        return msg.to_string();
+    };
+    let want = match expected {
+        "u32" | "u64" => "must be a whole number ≥ 0",
+        "i32" | "i64" => "must be a whole number",
+        "f64" => "must be a number",
+        "a boolean" => "must be true or false",
+        "a string" => "must be a string",
+        _ => return msg.to_string(),
+    };
+    format!("{want}, not {}", got.replace('`', ""))
 }
 
 /// Pulls the field name out of serde's "missing field `x`" / "unknown field `x`" messages.
@@ -374,7 +419,16 @@ pub fn parse(files: &SeedFiles) -> Result<SiteData, Vec<SeedError>> {
         center: sf.center,
         bounds: sf.bounds,
         sources: sf.sources,
+        public_holidays: sf.public_holidays,
     };
+    if let Err(e) = planner::hours::Holidays::parse_iso(&site.public_holidays) {
+        errors.push(SeedError::at(
+            SITE_FILE,
+            &site.id,
+            "public_holidays",
+            format!("public_holidays{e}"),
+        ));
+    }
     if !valid_id(&site.id) {
         errors.push(SeedError::at(
             SITE_FILE,
@@ -572,6 +626,9 @@ pub fn parse(files: &SeedFiles) -> Result<SiteData, Vec<SeedError>> {
                     step_free: p.step_free,
                     name: p.name,
                     hint: p.hint,
+                    hint_reverse: p.hint_reverse,
+                    hint_both_ways: p.hint_both_ways,
+                    hint_step_free: p.hint_step_free,
                     provenance: p.provenance,
                     sources: p.sources,
                     closed: p.closed,
@@ -679,6 +736,10 @@ pub fn parse(files: &SeedFiles) -> Result<SiteData, Vec<SeedError>> {
             coord_confidence_m: p.coord_confidence_m,
             notes: p.notes,
             closed: p.closed,
+            highlight: p.highlight,
+            container: p.container,
+            queue_min: p.queue_min,
+            booking: p.booking,
         });
     }
     let node_ids: HashSet<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
@@ -975,6 +1036,22 @@ pub fn validate_place(
             &p.id,
             "dwell_min",
             "at most 600 minutes",
+        ));
+    }
+    if p.queue_min > 600 {
+        errors.push(SeedError::at(
+            file,
+            &p.id,
+            "queue_min",
+            "at most 600 minutes",
+        ));
+    }
+    if p.container && p.highlight {
+        errors.push(SeedError::at(
+            file,
+            &p.id,
+            "highlight",
+            "a container (a park or area as a whole) is never a stop, so it cannot be a highlight",
         ));
     }
     if let Err(e) = planner::hours::OpeningHours::parse(&p.hours) {

@@ -384,8 +384,16 @@ EDGES = []
 EDGE_IDS = set()
 
 
-def E(eid, a, b, kind, mids=(), name=None, hint=None, prov=None, src=None, step_free=None, closed=False):
+def E(eid, a, b, kind, mids=(), name=None, hint=None, prov=None, src=None, step_free=None, closed=False,
+      hint_reverse=None, hint_both_ways=False, hint_step_free=False):
+    """An edge from node `a` to node `b`.
+
+    `hint` is written for walking a -> b and `hint_reverse` for b -> a; `hint_both_ways` marks a
+    `hint` that reads right either way; `hint_step_free` keeps the hints to step-free routes.
+    """
     assert eid not in EDGE_IDS, eid
+    assert not (hint_both_ways and (hint is None or hint_reverse is not None)), eid
+    assert not hint_step_free or hint is not None or hint_reverse is not None, eid
     assert a in NODES and b in NODES, (eid, a, b)
     EDGE_IDS.add(eid)
     coords = [NODES[a]["coord"]] + [[round(p[0], 6), round(p[1], 6)] for p in mids] + [NODES[b]["coord"]]
@@ -403,7 +411,8 @@ def E(eid, a, b, kind, mids=(), name=None, hint=None, prov=None, src=None, step_
     if src is None:
         src = sorted(set(NODES[a]["src"]) | set(NODES[b]["src"]))
     EDGES.append(dict(id=eid, a=a, b=b, kind=kind, coords=coords, steps=steps, step_free=sf, name=name,
-                      hint=hint, prov=prov, src=list(src), closed=closed))
+                      hint=hint, hint_reverse=hint_reverse, hint_both_ways=hint_both_ways,
+                      hint_step_free=hint_step_free, prov=prov, src=list(src), closed=closed))
 
 
 def R(eid, a, b, kind, name=None, hint=None, **kw):
@@ -426,28 +435,43 @@ R("e-fac-square-court", "n-fac-square", "n-fac-court", "walkway")
 R("e-fac-court-walk-nw", "n-fac-court", "n-fac-walk-nw", "walkway")
 R("e-fac-walk-nw-gate", "n-fac-walk-nw", "n-fac-west-gate", "walkway",
   hint=T("园区步道在贰厂入口处接上鹅岭正街，出口旁就是印制二厂公交站。",
-         "The park walkway meets Eling Zhengjie at the factory entrance, right by the Yinzhi Erchang bus stop."))
+         "The park walkway meets Eling Zhengjie at the factory entrance, right by the Yinzhi Erchang bus stop."),
+  hint_reverse=T("从鹅岭正街上的贰厂入口（印制二厂公交站旁）进园，园区步道通往入口庭院。",
+                 "From the factory entrance on Eling Zhengjie, by the Yinzhi Erchang bus stop, the park walkway "
+                 "leads into the entrance court."))
 R("e-ez-gate-bus", "n-fac-west-gate", "n-ez-bus", "road", name=EZ)
 R("e-ez-bus-w1", "n-ez-bus", "n-ez-w1", "road", name=EZ)
 R("e-ez-w1-st1", "n-ez-w1", "n-st1-top", "walkway", name=W01,
   hint=T("过了印制二厂公交站约50米，在鹅岭正街右手（朝嘉陵江一侧）找窄窄的下行梯道口，路口容易错过。",
          "About 50 m past the Yinzhi Erchang bus stop, look for the narrow stair opening on the right (river) side "
-         "of Eling Zhengjie; it is easy to walk past."))
+         "of Eling Zhengjie; it is easy to walk past."),
+  hint_reverse=T("从梯道口上来就是鹅岭正街的岔口，印制二厂公交站在东北方向沿街约50米处。",
+                 "From the top of the stairway step out onto Eling Zhengjie at the fork; the Yinzhi Erchang bus stop "
+                 "is about 50 m up the street to the north-east."))
 R("e-st1", "n-st1-top", "n-st1-foot", "stairs", name=W01)
 R("e-ez-low-st1-st2", "n-st1-foot", "n-st2-top", "road", name=EZ,
   hint=T("第一段台阶下来是鹅岭正街下段，右转沿路走约70米，左手边是第二段梯道口。",
          "The first flight ends on the lower part of Eling Zhengjie: turn right and after about 70 m the second "
-         "flight opens on your left."))
+         "flight opens on your left."),
+  hint_reverse=T("沿鹅岭正街下段往西南走约70米，左手边是第一段梯道口，上去就是鹅岭正街上段。",
+                 "Follow lower Eling Zhengjie south-west for about 70 m; the first flight of the stairway, up to the "
+                 "upper street, opens on your left."))
 R("e-st2", "n-st2-top", "n-st2-foot", "stairs", name=W01)
 R("e-st2-st3", "n-st2-foot", "n-st3-top", "walkway", name=W01,
-  hint=T("第二段台阶底部左转，几步之后接着下第三段。", "At the foot of the second flight turn left; the third flight starts a few steps on."))
+  hint=T("第二段台阶底部左转，几步之后接着下第三段。", "At the foot of the second flight turn left; the third flight starts a few steps on."),
+  hint_reverse=T("第三段台阶上来，走几步就是第二段台阶，继续往上。",
+                 "At the top of the third flight the second flight starts a few steps on; keep climbing."))
 R("e-st3", "n-st3-top", "n-st3-foot", "stairs", name=W01)
 R("e-st3-st4", "n-st3-foot", "n-st4-top", "walkway", name=W01,
   hint=T("第三段台阶下来左转，沿小路走约30米找到最后一段台阶。",
-         "After the third flight turn left along the path for about 30 m to the last flight."))
+         "After the third flight turn left along the path for about 30 m to the last flight."),
+  hint_reverse=T("沿小路往东走约30米，到第三段台阶底部继续上行。",
+                 "Follow the path east for about 30 m to the foot of the third flight and climb on."))
 R("e-st4", "n-st4-top", "n-jx-stairs-foot", "stairs", name=W01,
   hint=T("最后一段台阶出口在嘉陵新路上，去李子坝要左转（往西），不要右转。",
-         "The last flight comes out on Jialing Xinlu: turn left (west) for Liziba, not right."))
+         "The last flight comes out on Jialing Xinlu: turn left (west) for Liziba, not right."),
+  hint_reverse=T("从嘉陵新路上去，这是通往鹅岭正街和贰厂的四段台阶中的第一段。",
+                 "From Jialing Xinlu this is the first of four flights up to Eling Zhengjie and the No.2 Factory."))
 R("e-jx-foot-2", "n-jx-stairs-foot", "n-jx-2", "road", name=JX)
 R("e-jx-2-5", "n-jx-2", "n-jx-5", "road", name=JX)
 R("e-jx-5-6", "n-jx-5", "n-jx-6", "road", name=JX)
@@ -458,20 +482,31 @@ R("e-jx-10-12", "n-jx-10", "n-jx-12", "road", name=JX)
 R("e-jx-12-hairpin", "n-jx-12", "n-jx-hairpin", "road", name=JX,
   hint=T("沿嘉陵新路一直下行到回头弯，路会在这里折返向东北，别走进岔路上坡。",
          "Keep descending on Jialing Xinlu to the hairpin, where the road doubles back north-east; do not take a "
-         "branch uphill."))
+         "branch uphill."),
+  hint_reverse=T("从回头弯沿嘉陵新路往东上坡，别拐进岔路。",
+                 "From the hairpin keep climbing east on Jialing Xinlu; ignore the side branches."))
 R("e-jx-hairpin-hp2", "n-jx-hairpin", "n-jx-hp-2", "walkway", name=JX,
   hint=T("在回头弯处转到内侧人行道，掉头朝东北方向（李子坝）走。",
-         "At the hairpin switch to the inner walkway and turn back north-east towards Liziba."))
+         "At the hairpin switch to the inner walkway and turn back north-east towards Liziba."),
+  hint_reverse=T("内侧人行道在回头弯处结束，回到嘉陵新路上，往东上坡朝贰厂方向走。",
+                 "The inner walkway ends at the hairpin: rejoin Jialing Xinlu there and follow it uphill (east) "
+                 "towards the factory."))
 R("e-jx-hp-2-5", "n-jx-hp-2", "n-jx-hp-5", "walkway", name=JX)
 R("e-jx-hp-5-8", "n-jx-hp-5", "n-jx-hp-8", "walkway", name=JX)
 R("e-jx-hp-8-11", "n-jx-hp-8", "n-jx-hp-11", "walkway", name=JX)
 R("e-jx-hp-11-low1", "n-jx-hp-11", "n-jx-low-1", "walkway", name=JX,
   hint=T("人行道在这里拐一个小弯（先左后右），然后回到嘉陵新路下段的路边。",
-         "The walkway jinks here (left, then right) before rejoining the lower branch of Jialing Xinlu."))
+         "The walkway jinks here (left, then right) before rejoining the lower branch of Jialing Xinlu."),
+  hint_reverse=T("人行道离开嘉陵新路下段时拐一个小弯（先左后右），接上回头弯的内侧人行道。",
+                 "Leaving the lower branch of Jialing Xinlu, the walkway jinks (left, then right) onto the inner "
+                 "walkway of the hairpin."))
 R("e-jx-low-1-2", "n-jx-low-1", "n-jx-low-2", "road", name=JX)
 R("e-jx-low-2-3", "n-jx-low-2", "n-jx-low-3", "road", name=JX,
   hint=T("岔路口靠左，继续走嘉陵新路，前方就是李子坝正街路口。",
-         "Keep left at the fork to stay on Jialing Xinlu; the Liziba Zhengjie junction is just ahead."))
+         "Keep left at the fork to stay on Jialing Xinlu; the Liziba Zhengjie junction is just ahead."),
+  hint_reverse=T("沿嘉陵新路上坡，离开李子坝正街路口，岔路口不要拐进旁边的路。",
+                 "Stay on Jialing Xinlu uphill, away from the Liziba Zhengjie junction; ignore the side road that "
+                 "joins at the fork."))
 R("e-jx-low-3-jct", "n-jx-low-3", "n-lz-jct", "road", name=JX)
 R("e-lz-jct-b", "n-lz-jct", "n-lz-jct-b", "road", name=LZ)
 R("e-lz-jct-b-walk", "n-lz-jct-b", "n-lz-walk-b", "walkway", name=LZ)
@@ -480,7 +515,10 @@ R("e-lz-mid-station", "n-lz-street-mid", "n-lz-street-station", "road", name=LZ)
 R("e-lz-station-front", "n-lz-street-station", "n-lz-station-front", "walkway", name=LZ)
 R("e-lz-front-exit1", "n-lz-station-front", "n-lz-exit1", "walkway",
   hint=T("1号口就在车站大楼底部、游客服务中心旁边，看到红绿灯就到了。",
-         "Exit 1 is at the foot of the station building beside the visitor centre, by the traffic lights."))
+         "Exit 1 is at the foot of the station building beside the visitor centre, by the traffic lights."),
+  hint_reverse=T("从1号口出来，红绿灯就在车站门前、游客服务中心旁边的李子坝正街上。",
+                 "Leaving by Exit 1, the traffic lights on Liziba Zhengjie are right in front of the station, beside "
+                 "the visitor centre."))
 E("e-lz-front-jct-b", "n-lz-station-front", "n-lz-jct-b", "walkway", mids=ROUTE_RETURN_MID, name=LZ,
   prov="sourced", src=("S1",))
 
@@ -490,12 +528,17 @@ E("e-fac-bldg2-centre", "n-fac-bldg2", "n-fac-centre", "walkway")
 E("e-fac-court-monkey", "n-fac-court", "n-fac-monkey-2f", "stairs", mids=[xy(-62, 16)],
   hint=T("咖啡馆在入口那栋楼的二楼，认准白色字母招牌从楼侧楼梯上去。",
          "The café is on the first floor up in the building at the entrance: take the side stairs under the white "
-         "letter sign."))
+         "letter sign."),
+  hint_reverse=T("从咖啡馆沿楼侧楼梯下到入口庭院。",
+                 "From the café take the side stairs back down to the entrance court."))
 E("e-fac-square-wc", "n-fac-square", "n-fac-wc", "walkway")
 E("e-fac-wc-td-w", "n-fac-wc", "n-fac-td-w", "walkway")
 E("e-fac-centre-td-w", "n-fac-centre", "n-fac-td-w", "walkway", name=TD,
   hint=T("TestDesign街藏在TESTBED2大楼背后，从大楼左侧的窄巷穿进去。",
-         "TestDesign Street hides behind the TESTBED2 building: slip into the narrow lane on the building's left."))
+         "TestDesign Street hides behind the TESTBED2 building: slip into the narrow lane on the building's left."),
+  hint_reverse=T("从TestDesign街西头沿TESTBED2大楼旁的窄巷出来，就是园区中心步道。",
+                 "From the west end of TestDesign Street the narrow lane beside the TESTBED2 building leads out to "
+                 "the park centre walkway."))
 E("e-fac-td", "n-fac-td-w", "n-fac-td-e", "walkway", mids=[xy(10, -18)], name=TD)
 E("e-fac-td-e-memory", "n-fac-td-e", "n-fac-memory", "walkway")
 E("e-fac-memory-centre", "n-fac-memory", "n-fac-centre", "walkway")
@@ -505,7 +548,9 @@ E("e-fac-memory-terrace", "n-fac-memory", "n-fac-memory-terrace", "walkway", mid
 E("e-fac-led-steps", "n-fac-td-e", "n-fac-south", "stairs", mids=[xy(22, -38)])
 E("e-fac-wc-h", "n-fac-wc", "n-fac-h-foot", "walkway")
 E("e-fac-h-stairs", "n-fac-h-foot", "n-fac-h-3f", "stairs", mids=[xy(-30, -31), xy(-40, -30), xy(-30, -36)],
-  hint=T("H楼的宽楼梯从底层直通三楼涂鸦大厅。", "Building H's wide staircase runs straight up to the graffiti hall on the third floor."))
+  hint=T("H楼的宽楼梯从底层直通三楼涂鸦大厅。", "Building H's wide staircase runs straight up to the graffiti hall on the third floor."),
+  hint_reverse=T("H楼的宽楼梯从三楼涂鸦大厅直通底层。",
+                 "Building H's wide staircase runs straight down from the graffiti hall to the ground floor."))
 E("e-fac-h-t2", "n-fac-h-foot", "n-fac-t2", "walkway")
 E("e-fac-t2-sw", "n-fac-t2", "n-fac-sw", "walkway", mids=[xy(-90, -42)])
 E("e-fac-t2-graffiti", "n-fac-t2", "n-fac-graffiti", "walkway", mids=[xy(-40, -46)])
@@ -519,23 +564,33 @@ E("e-fac-centre-north", "n-fac-centre", "n-fac-north-terrace", "walkway", mids=[
 E("e-fac-north-tea", "n-fac-north-terrace", "n-fac-tea-base", "walkway")
 E("e-fac-tea-lift", "n-fac-tea-base", "n-fac-tea-roof", "elevator",
   hint=T("电梯在北侧平台边那栋楼里，上到顶层就是屋顶茶室。",
-         "The lift is in the building on the edge of the north terrace; ride it to the top for the rooftop tea room."))
+         "The lift is in the building on the edge of the north terrace; ride it to the top for the rooftop tea room."),
+  hint_reverse=T("乘电梯下到底层，出来就是北侧平台。",
+                 "Ride the lift down to the ground floor; it comes out by the north terrace."))
 E("e-fac-tea-stairs", "n-fac-north-terrace", "n-fac-tea-roof", "stairs",
   mids=[xy(2, 36), xy(-6, 40), xy(2, 41), xy(-6, 43), xy(2, 44), xy(-6, 40)])  # stairwell drawn as flights
 E("e-fac-bldg2-bridge", "n-fac-bldg2", "n-fac-bridge-s", "walkway")
 E("e-fac-red-footbridge", "n-fac-bridge-s", "n-fac-bridge-n", "footbridge", src=("study",),
   hint=T("红色天桥从北侧平台西头伸出，跨过下方小巷，走过去就是屋顶平台。",
-         "The red footbridge leaves the west end of the north terrace and crosses the lane below to the roof deck."))
+         "The red footbridge leaves the west end of the north terrace and crosses the lane below to the roof deck."),
+  hint_reverse=T("从屋顶平台走红色天桥，跨过下方小巷回到北侧平台西头。",
+                 "From the roof deck the red footbridge crosses the lane below back to the west end of the north "
+                 "terrace."))
 E("e-fac-deck-city-radio", "n-fac-bridge-n", "n-fac-city-radio", "walkway",
   hint=T("过天桥后向东北走，屋顶上的“城市电台”取景处就在平台尽头。",
-         "After the footbridge head north-east across the roofs; the City Radio film spot is at the far end of the deck."))
+         "After the footbridge head north-east across the roofs; the City Radio film spot is at the far end of the deck."),
+  hint_reverse=T("从“城市电台”取景处沿屋顶往西南走，到红色天桥。",
+                 "From the City Radio film spot head south-west across the roofs to the red footbridge."))
 E("e-fac-deck-love-roof", "n-fac-bridge-n", "n-fac-love-roof", "walkway")
 E("e-fac-city-radio-love", "n-fac-city-radio", "n-fac-love-roof", "walkway")
 E("e-fac-bridge-s-iron", "n-fac-bridge-s", "n-fac-iron-top", "walkway")
 E("e-fac-court-iron", "n-fac-court", "n-fac-iron-top", "walkway", mids=[xy(-70, 26)])
 E("e-fac-iron-stairs", "n-fac-iron-top", "n-fac-mid-w", "stairs",
   hint=T("铁楼梯在北侧平台西端，锈色扶手一路通到下面的斑驳墙小巷。",
-         "The iron staircase drops from the west end of the north terrace to the mottled-wall lane, rusty rails all the way."))
+         "The iron staircase drops from the west end of the north terrace to the mottled-wall lane, rusty rails all the way."),
+  hint_reverse=T("铁楼梯从斑驳墙小巷一路爬上北侧平台西端，全程锈色扶手。",
+                 "The iron staircase climbs from the mottled-wall lane to the west end of the north terrace, rusty "
+                 "rails all the way."))
 E("e-fac-city-radio-stairs", "n-fac-city-radio", "n-fac-mid-c", "stairs", mids=[xy(-26, 62)])
 E("e-fac-mid-w-c", "n-fac-mid-w", "n-fac-mid-c", "walkway")
 E("e-fac-mid-c-huajiang", "n-fac-mid-c", "n-fac-huajiang", "walkway")
@@ -544,12 +599,18 @@ E("e-fac-huajiang-roof", "n-fac-huajiang", "n-fac-huajiang-roof", "stairs",
   mids=[xy(24, 52), xy(14, 54), xy(24, 56), xy(14, 58), xy(24, 60), xy(14, 57)])  # stairwell drawn as flights
 E("e-fac-service-ramp", "n-fac-east", "n-fac-mid-e", "walkway", mids=[xy(92, 22)],
   hint=T("无台阶路线：从园区东侧巷沿坡道下到北侧小巷，可到华江楼底层。",
-         "Step-free: from the east lane a sloping service lane leads down to the north lane and the Huajiang Building."))
+         "Step-free: from the east lane a sloping service lane leads down to the north lane and the Huajiang Building."),
+  hint_reverse=T("无台阶路线：从北侧小巷沿坡道上到园区东侧巷。",
+                 "Step-free: from the north lane a sloping service lane leads up to the east lane of the park."),
+  hint_step_free=True)
 E("e-fac-north-steps", "n-fac-mid-w", "n-ez-low-1", "stairs", mids=[xy(-82, 80)])
 E("e-fac-east-steps", "n-fac-mid-e", "n-ez-low-3", "stairs", mids=[xy(76, 90)])
 E("e-fac-sw-road", "n-fac-sw", "n-ez-sw-jct", "walkway", mids=[xy(-160, -42)],
   hint=T("西南侧门出去就是鹅岭正街，往西南走可去鹅岭公园。",
-         "The south-west side gate opens onto Eling Zhengjie; go south-west for Eling Park."))
+         "The south-west side gate opens onto Eling Zhengjie; go south-west for Eling Park."),
+  hint_reverse=T("贰厂西南侧门就在鹅岭正街边，进门后小路通往T2艺术中心和南侧小巷。",
+                 "The factory's south-west side gate opens off Eling Zhengjie here; through it the path leads to the "
+                 "T2 art centre and the south lane."))
 
 E("e-fac-court-bldg2", "n-fac-court", "n-fac-bldg2", "walkway")
 E("e-fac-north-east", "n-fac-north-terrace", "n-fac-east", "walkway", mids=[xy(35, 22)])
@@ -559,11 +620,19 @@ E("e-fac-south-sw", "n-fac-south", "n-fac-sw", "walkway", mids=[xy(-50, -62), xy
 # --- step-free road alternative to the stairway (Eling Zhengjie switchbacks; estimated)
 E("e-ez-loop-1", "n-ez-w1", "n-ez-loop", "road", mids=[xy(-190, 2)], name=EZ,
   hint=T("无台阶路线：在岔口不下梯道，沿鹅岭正街向西绕一个弯下到下段。",
-         "Step-free: at the fork skip the stairway and follow Eling Zhengjie round the bend to its lower part."))
+         "Step-free: at the fork skip the stairway and follow Eling Zhengjie round the bend to its lower part."),
+  hint_reverse=T("无台阶路线：沿鹅岭正街绕弯上行，到离印制二厂公交站约50米的岔口。",
+                 "Step-free: follow Eling Zhengjie up round the bend to the fork about 50 m from the Yinzhi Erchang "
+                 "bus stop."),
+  hint_step_free=True)
 E("e-ez-loop-2", "n-ez-loop", "n-st1-foot", "road", mids=[xy(-205, 40)], name=EZ)
 E("e-ez-low-st2-1", "n-st2-top", "n-ez-low-1", "road", name=EZ,
   hint=T("无台阶路线：在第二段梯道口不下台阶，沿鹅岭正街下段向东走，绕到嘉陵新路。",
-         "Step-free: at the head of the second flight stay on lower Eling Zhengjie eastwards; it winds down to Jialing Xinlu."))
+         "Step-free: at the head of the second flight stay on lower Eling Zhengjie eastwards; it winds down to Jialing Xinlu."),
+  hint_reverse=T("无台阶路线：沿鹅岭正街下段往西走，经过第二段梯道口不下台阶，绕弯上到鹅岭正街上段。",
+                 "Step-free: stay on lower Eling Zhengjie westwards past the head of the second flight; it climbs "
+                 "round the bend to the upper street."),
+  hint_step_free=True)
 E("e-ez-low-1-2", "n-ez-low-1", "n-ez-low-2", "road", name=EZ)
 E("e-ez-low-2-3", "n-ez-low-2", "n-ez-low-3", "road", name=EZ)
 E("e-ez-low-3-4", "n-ez-low-3", "n-ez-low-4", "road", name=EZ)
@@ -572,7 +641,10 @@ E("e-ez-low-5-6", "n-ez-low-5", "n-ez-low-6", "road", name=EZ)
 E("e-ez-low-6-jct", "n-ez-low-6", "n-jx-east-jct", "road", mids=[xy(285, 205)], name=EZ,
   hint=T("鹅岭正街下段在此折向西北并入嘉陵新路，沿嘉陵新路向西可到梯道口和李子坝。",
          "Lower Eling Zhengjie turns north-west here and joins Jialing Xinlu; follow Jialing Xinlu west to the "
-         "stair foot and on to Liziba."))
+         "stair foot and on to Liziba."),
+  hint_reverse=T("在嘉陵新路东路口转上鹅岭正街下段，往东南上坡，绕回贰厂下方。",
+                 "At the Jialing Xinlu east junction take lower Eling Zhengjie, which climbs south-east and winds "
+                 "back up below the factory."))
 E("e-jx-east-4", "n-jx-east-jct", "n-jx-e4", "road", name=JX)
 E("e-jx-east-3", "n-jx-e4", "n-jx-e3", "road", name=JX)
 E("e-jx-east-2", "n-jx-e3", "n-jx-e2", "road", name=JX)
@@ -588,20 +660,30 @@ E("e-ez-mid-gate", "n-ez-mid", "n-ep-gate", "road", mids=[xy(-395, -200)], name=
 E("e-ez-gate-west", "n-ep-gate", "n-ez-west-1", "road", mids=[xy(-520, -245)], name=EZ)
 E("e-ez-west-station", "n-ez-west-1", "n-ep-eling-stn", "road", mids=[xy(-660, -310)], name=EZ,
   hint=T("沿鹅岭正街往西约300米到鹅岭站，2A出口在路边。",
-         "Follow Eling Zhengjie west for about 300 m to Eling station; Exit 2A is on the street."))
+         "Follow Eling Zhengjie west for about 300 m to Eling station; Exit 2A is on the street."),
+  hint_reverse=T("从鹅岭站沿鹅岭正街往东约300米到鹅岭公园正门。",
+                 "From Eling station follow Eling Zhengjie east for about 300 m to the Eling Park main gate."))
 E("e-ep-station-fotuguan", "n-ep-eling-stn", "n-ep-fotuguan-gate", "crossing",
   hint=T("出鹅岭站过马路就是佛图关公园南门，门内有“巴渝风”石雕。",
-         "Cross the road from Eling station to Fotuguan Park's south gate, marked by the 'Bayu Feng' stone sculpture."))
+         "Cross the road from Eling station to Fotuguan Park's south gate, marked by the 'Bayu Feng' stone sculpture."),
+  hint_reverse=T("从佛图关公园南门（“巴渝风”石雕处）过马路就是鹅岭站。",
+                 "From Fotuguan Park's south gate (the 'Bayu Feng' stone sculpture) cross the road to Eling station."))
 
 # --- the woodland steps (a hundred-odd steps) from Eling Zhengjie into Eling Park
 E("e-ep-woods-crossing", "n-ez-woods-foot", "n-ep-woods-start", "crossing",
   hint=T("在鹅岭正街这一段过马路，对面树林里的石阶就是上鹅岭公园的近路。",
-         "Cross Eling Zhengjie here: the stone steps in the trees opposite are the short way up into Eling Park."))
+         "Cross Eling Zhengjie here: the stone steps in the trees opposite are the short way up into Eling Park."),
+  hint_reverse=T("林间石阶下来后过鹅岭正街，沿街往东北走一小段就是贰厂西南侧门。",
+                 "At the foot of the woodland steps cross Eling Zhengjie; the factory's south-west gate is a short "
+                 "walk north-east along the street."))
 E("e-ep-woods-1", "n-ep-woods-start", "n-ep-woods-mid", "stairs", mids=[xy(-255, -90), xy(-270, -95)],
-  hint=T("林间台阶共一百多级，中途有一处平台可歇脚。", "About a hundred-odd steps through the woods, with a landing halfway."))
+  hint=T("林间台阶共一百多级，中途有一处平台可歇脚。", "About a hundred-odd steps through the woods, with a landing halfway."),
+  hint_both_ways=True)
 E("e-ep-woods-2", "n-ep-woods-mid", "n-ep-east-gate", "stairs", mids=[xy(-296, -92)],
   hint=T("台阶尽头是鹅岭公园东侧门，进门后沿上坡路可到瞰胜楼。",
-         "The steps end at Eling Park's east side gate; inside, the uphill path leads to Kansheng Tower."))
+         "The steps end at Eling Park's east side gate; inside, the uphill path leads to Kansheng Tower."),
+  hint_reverse=T("从鹅岭公园东侧门沿林间石阶下行，可到鹅岭正街。",
+                 "From Eling Park's east side gate the woodland steps lead down through the trees to Eling Zhengjie."))
 
 # --- Eling Park interior
 E("e-ep-gate-in", "n-ep-gate", "n-ep-gate-in", "walkway")
@@ -632,48 +714,69 @@ E("e-ep-feige-kansheng-foot", "n-ep-feige", "n-ep-kansheng-foot", "walkway", mid
 E("e-ep-kansheng-ramp", "n-ep-kansheng-foot", "n-ep-kansheng", "walkway",
   mids=[xy(-410, -110), xy(-385, -100), xy(-405, -92), xy(-380, -88), xy(-365, -98)],
   hint=T("瞰胜楼下的之字形坡道比台阶平缓，沿塔的方向上坡即可。",
-         "The zig-zag path below Kansheng Tower is gentler than the steps; keep heading uphill towards the tower."))
+         "The zig-zag path below Kansheng Tower is gentler than the steps; keep heading uphill towards the tower."),
+  hint_reverse=T("从瞰胜楼下山走之字形坡道比台阶平缓，一路下坡即可。",
+                 "The zig-zag path down from Kansheng Tower is gentler than the steps; keep heading downhill away "
+                 "from the tower."))
 E("e-ep-kansheng-steps", "n-ep-east-path", "n-ep-kansheng", "stairs", mids=[xy(-352, -104)])
 E("e-ep-east-gate-path", "n-ep-east-gate", "n-ep-east-path", "walkway", mids=[xy(-318, -96)],
   hint=T("从东侧门进园后沿林荫路往西，看到瞰胜楼塔顶就不会走错。",
-         "From the east side gate follow the shaded path west; keep the top of Kansheng Tower in sight."))
+         "From the east side gate follow the shaded path west; keep the top of Kansheng Tower in sight."),
+  hint_reverse=T("沿林荫路往东下坡到公园东侧门，门外林间石阶可下到鹅岭正街。",
+                 "Follow the shaded path east and downhill to the park's east side gate, where the woodland steps "
+                 "lead down to Eling Zhengjie."))
 E("e-ep-east-path-foot", "n-ep-east-path", "n-ep-kansheng-foot", "walkway", mids=[xy(-365, -120)])
 E("e-ep-teahouse-road", "n-ep-teahouse", "n-ez-mid", "walkway", mids=[xy(-360, -175)],
   hint=T("茶馆旁有一条小路通到鹅岭正街，可作东侧出口。",
-         "A path beside the teahouse leads out to Eling Zhengjie, a handy eastern way out."))
+         "A path beside the teahouse leads out to Eling Zhengjie, a handy eastern way out."),
+  hint_reverse=T("从鹅岭正街有一条小路上坡进园，直通茶馆，是东侧的便捷入口。",
+                 "From Eling Zhengjie a path leads up into the park to the teahouse, a handy eastern way in."))
 # the cliff boardwalk to the Fotuguan south gate
 E("e-ep-bw-spiral", "n-ep-west", "n-ep-bw-east", "walkway", step_free=False,
   mids=[xy(-632, -164), xy(-642, -162), xy(-648, -172), xy(-640, -180), xy(-632, -174), xy(-640, -166)], name=BW,
   hint=T("栈道在公园西头以螺旋通道接入，找“鹅岭栈道”指示牌。",
-         "The boardwalk joins the park by a spiral at its west end; follow the 'Eling boardwalk' signs."))
+         "The boardwalk joins the park by a spiral at its west end; follow the 'Eling boardwalk' signs."),
+  hint_reverse=T("栈道在这一头以螺旋通道上到鹅岭公园，上去就是园内道路。",
+                 "At this end the boardwalk climbs into Eling Park by a spiral; the park's paths start at the top."))
 E("e-ep-bw-1", "n-ep-bw-east", "n-ep-bw-mid", "walkway", mids=[xy(-690, -178), xy(-725, -190)], name=BW)
 E("e-ep-bw-2", "n-ep-bw-mid", "n-ep-fotuguan-gate", "walkway", mids=[xy(-775, -230), xy(-785, -265), xy(-765, -292)],
   name=BW,
   hint=T("栈道需提前在“渝中公园”微信预约，排队从佛图关公园南门开始。",
          "The boardwalk needs a booking through the 'Yuzhong Parks' WeChat service; the queue starts at "
-         "Fotuguan Park's south gate."))
+         "Fotuguan Park's south gate."),
+  hint_both_ways=True)
 
 # --- Liziba: station building (indoor/elevator), platform, coach stop, relics park
 E("e-lz-exit1-concourse", "n-lz-exit1", "n-lz-concourse", "indoor")
 E("e-lz-lift", "n-lz-concourse", "n-lz-platform", "elevator",
-  hint=T("站厅（楼内6层）有直梯上到站台层（8层）。", "A lift runs from the concourse (building 6F) to the platform level (8F)."))
+  hint=T("站厅（楼内6层）有直梯上到站台层（8层）。", "A lift runs from the concourse (building 6F) to the platform level (8F)."),
+  hint_reverse=T("站台层（楼内8层）有直梯下到站厅（6层）。",
+                 "A lift runs from the platform level (building 8F) down to the concourse (6F)."))
 E("e-lz-platform-exit2", "n-lz-platform", "n-lz-exit2", "indoor")
 E("e-lz-exit2-lane", "n-lz-exit2", "n-lz-hill-lane", "walkway",
   hint=T("2号口开在站台层，出口外是车站背后的山坡小巷，小黄楼就在旁边。",
-         "Exit 2 opens at platform level onto the hillside lane behind the station, next to the Little Yellow Building."))
+         "Exit 2 opens at platform level onto the hillside lane behind the station, next to the Little Yellow Building."),
+  hint_reverse=T("李子坝站2号口就在小黄楼旁，从这里进站就是站台层。",
+                 "Exit 2 of Liziba station is right next to the Little Yellow Building; it leads in at platform "
+                 "level."))
 E("e-lz-lane-steps-top", "n-lz-hill-lane", "n-lz-hill-steps-top", "walkway")
 E("e-lz-hill-steps", "n-lz-hill-steps-top", "n-lz-street-ne", "stairs", mids=[ll(106.53462, 29.55622)])
 E("e-lz-street-ne", "n-lz-street-station", "n-lz-street-ne", "road", mids=[ll(106.53412, 29.55624)], name=LZ)
 E("e-lz-crossing-platform", "n-lz-station-front", "n-lz-vp-entrance", "crossing",
   hint=T("出1号口在红绿灯处过李子坝正街，对面临江一侧就是观景平台。",
-         "From Exit 1 cross Liziba Zhengjie at the traffic lights; the viewing platform is on the river side opposite."))
+         "From Exit 1 cross Liziba Zhengjie at the traffic lights; the viewing platform is on the river side opposite."),
+  hint_reverse=T("从观景平台在红绿灯处过李子坝正街，对面就是李子坝站1号口。",
+                 "From the viewing platform cross Liziba Zhengjie at the traffic lights; Liziba station's Exit 1 is "
+                 "on the opposite side."))
 E("e-lz-vp-entrance", "n-lz-vp-entrance", "n-lz-vp", "walkway")
 E("e-lz-vp-glass", "n-lz-vp", "n-lz-glass", "walkway")
 E("e-lz-glass-coach", "n-lz-glass", "n-lz-coach", "walkway")
 E("e-lz-coach-crossing", "n-lz-coach", "n-lz-street-ne", "crossing")
 E("e-lz-vp-relics", "n-lz-vp", "n-lz-relics-gate", "stairs", mids=[ll(106.53368, 29.55638)],
   hint=T("抗战遗址公园的入口在观景平台下方，从平台西头的台阶往下走。",
-         "The relics park entrance lies below the viewing platform: take the steps down from the platform's west end."))
+         "The relics park entrance lies below the viewing platform: take the steps down from the platform's west end."),
+  hint_reverse=T("从抗战遗址公园入口沿台阶上到观景平台西头。",
+                 "From the relics park entrance take the steps up to the west end of the viewing platform."))
 E("e-lz-relics-gao", "n-lz-relics-gate", "n-lz-gao", "walkway", mids=[ll(106.53335, 29.55662)])
 E("e-lz-gao-council", "n-lz-gao", "n-lz-council", "walkway")
 E("e-lz-council-ligengu", "n-lz-council", "n-lz-ligengu", "walkway", mids=[ll(106.5322, 29.55638)])
@@ -683,10 +786,14 @@ E("e-lz-bank-west", "n-lz-bank", "n-lz-relics-west", "walkway")
 E("e-lz-west-bus", "n-lz-relics-west", "n-lz-bus-stop", "walkway")
 E("e-lz-bus-enclave", "n-lz-bus-stop", "n-lz-enclave", "crossing",
   hint=T("遗址公园的飞地在公交站马路对面，加油站过去就是。",
-         "The relics-park enclave is across the road from the bus stop, just past the petrol station."))
+         "The relics-park enclave is across the road from the bus stop, just past the petrol station."),
+  hint_reverse=T("李子坝公交站在遗址公园飞地的马路对面。",
+                 "The Liziba bus stop is across the road from the relics-park enclave."))
 E("e-lz-relics-riverside", "n-lz-relics-gate", "n-lz-riverside-e", "stairs", mids=[ll(106.53362, 29.55675)],
   hint=T("遗址公园入口处再往下走台阶就到嘉陵江边的滨江步道。",
-         "From the relics park entrance more steps lead down to the riverside walk along the Jialing."))
+         "From the relics park entrance more steps lead down to the riverside walk along the Jialing."),
+  hint_reverse=T("从滨江步道沿台阶往上就是遗址公园入口。",
+                 "From the riverside walk steps lead up to the relics park entrance."))
 E("e-lz-riverside", "n-lz-riverside-e", "n-lz-riverside-w", "walkway", mids=[ll(106.5328, 29.55688), ll(106.5323, 29.55672)])
 E("e-lz-riverside-ligengu", "n-lz-riverside-w", "n-lz-ligengu", "stairs")
 E("e-lz-west-1", "n-lz-jct", "n-lz-st-liuxiang", "road", mids=[ll(106.5322, 29.55512)], name=LZ)
@@ -694,10 +801,15 @@ E("e-lz-west-2", "n-lz-st-liuxiang", "n-lz-st-bank", "road", name=LZ)
 E("e-lz-west-3", "n-lz-st-bank", "n-lz-bus-stop", "road", name=LZ)
 E("e-lz-liuxiang-side", "n-lz-st-liuxiang", "n-lz-liuxiang", "walkway",
   hint=T("无台阶入口：李子坝正街186号刘湘公馆旁的坡道通进遗址公园。",
-         "Step-free way in: a ramp beside Liu Xiang Residence at 186 Liziba Zhengjie leads into the relics park."))
+         "Step-free way in: a ramp beside Liu Xiang Residence at 186 Liziba Zhengjie leads into the relics park."),
+  hint_reverse=T("无台阶出口：从刘湘公馆沿坡道上到李子坝正街186号。",
+                 "Step-free way out: from Liu Xiang Residence the ramp leads up to Liziba Zhengjie at number 186."),
+  hint_step_free=True)
 E("e-lz-bank-steps", "n-lz-st-bank", "n-lz-bank", "stairs")
 E("e-jx-stilwell-tigers", "n-jx-stilwell", "n-jx-flying-tigers", "crossing",
-  hint=T("飞虎队纪念馆在史迪威博物馆的马路对面。", "The Flying Tigers memorial is across the road from the Stilwell Museum."))
+  hint=T("飞虎队纪念馆在史迪威博物馆的马路对面。", "The Flying Tigers memorial is across the road from the Stilwell Museum."),
+  hint_reverse=T("史迪威博物馆在飞虎队纪念馆的马路对面。",
+                 "The Stilwell Museum is across the road from the Flying Tigers memorial."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -725,8 +837,14 @@ def popularity(tags, kind):
     return 0.3 if tags else 0.2
 
 
+PARK_HOURS_NOTE = {FACTORY_HOURS: "Hours follow the park's (S4).", ELING_HOURS: "Hours follow Eling Park's (S20, S21)."}
+
+
 def P(pid, area, kind, name, desc, pos, node, *, hours, dwell, tags, prov, src, conf, elev=None, level=0, fee=0,
       fee_note=None, notes=None, pop=None):
+    # Places open with their park say where the hours come from, unless their notes already do.
+    if hours in PARK_HOURS_NOTE and kind != "park" and "hours" not in (notes or "").lower():
+        notes = f"{notes} {PARK_HOURS_NOTE[hours]}" if notes else PARK_HOURS_NOTE[hours]
     PLACES.append(dict(id=pid, area=area, kind=kind, name=name, desc=desc, pos=[round(pos[0], 6), round(pos[1], 6)],
                        node=node, hours=hours, dwell=dwell, tags=list(tags), prov=prov, src=list(src), conf=conf,
                        elev=elev, level=level, fee=fee, fee_note=fee_note, notes=notes,
@@ -982,8 +1100,8 @@ P("liziba-viewing-platform", "liziba", "viewpoint",
     "the building — river on one side, train on the other."),
   ll(106.53375, 29.55625), "n-lz-vp", hours=METRO_HOURS, dwell=30,
   tags=["photo_spot", "trendy_landmark", "crowded", "daytime_visit", "combine_liziba_eling"], prov="estimate",
-  src=["S31", "S32", "S33", "S54"], conf=80, pop=1.0,
-  notes="Open-air; trains pass only during service hours. Sizes differ between sources (1,500 m² built vs 1,367 m² "
+  src=["S31", "S32", "S33", "S49", "S54"], conf=80, pop=1.0,
+  notes="Open-air; trains pass only during service hours, so the hours follow Line 2's (S49, unverified). Sizes differ between sources (1,500 m² built vs 1,367 m² "
         "planned). Placed on the river side of Liziba Zhengjie, about 65 m from the station.")
 P("liziba-glass-bridge", "liziba", "viewpoint",
   T("观景平台玻璃桥观景区", "Glass-bridge viewing area"),
@@ -1078,17 +1196,19 @@ P("stilwell-museum", "liziba", "museum",
   T("嘉陵新路63号的史迪威将军旧居，1991年辟为博物馆，讲述抗战时期中美合作的故事。",
     "General Stilwell's wartime home at 63 Jialing Xinlu, a museum since 1991 telling the story of Sino-American "
     "cooperation in the war."),
-  ll(106.533, 29.5542), "n-jx-stilwell", hours="09:00-17:00", dwell=45, fee=5,
+  ll(106.533, 29.5542), "n-jx-stilwell", hours="Jan-Feb off; Mar-Dec 09:00-17:00", dwell=45, fee=5,
   fee_note=T("票价来自较早的资料，以现场为准", "Price from an older source; check on site"),
   tags=["walkable_afternoon"], prov="estimate", src=["S39", "S40"], conf=300,
-  notes="Closed January-February (S39), which the hours syntax cannot express: check before a winter visit. "
+  notes="Open 09:00-17:00, closed in January and February (S39). "
         "Position on Jialing Xinlu between the factory and Liziba, ±300 m.")
 P("flying-tigers-memorial", "liziba", "museum",
   T("飞虎队纪念馆", "Flying Tigers memorial"),
   T("史迪威博物馆马路对面的飞虎队纪念馆，纪念援华作战的美国志愿航空队。",
     "Memorial to the American volunteer airmen of the Flying Tigers, across the road from the Stilwell Museum."),
   ll(106.53296, 29.55398), "n-jx-flying-tigers", hours="09:00-17:00", dwell=30, tags=["walkable_afternoon"],
-  prov="estimate", src=["S40"], conf=300, notes="Hours and fee not found; hours assumed to match the Stilwell Museum.")
+  prov="estimate", src=["S40"], conf=300,
+  notes="Hours and fee not found; the Stilwell Museum's daily hours (S39) are assumed, without its January-February "
+        "closure, which no source states for the memorial.")
 
 # --- Eling Park ---------------------------------------------------------------------------------
 P("eling-park", "eling-park", "park",
@@ -1241,25 +1361,74 @@ def node_feature(n):
 
 
 def edge_feature(e):
+    props = {
+        "feature": "edge",
+        "id": e["id"],
+        "from": e["a"],
+        "to": e["b"],
+        "kind": e["kind"],
+        "steps": e["steps"],
+        "step_free": e["step_free"],
+        "name": e["name"],
+        "hint": e["hint"],
+    }
+    # The hint's direction and profile are written out only for edges with hints.
+    if e["hint"] is not None or e["hint_reverse"] is not None:
+        props["hint_reverse"] = e["hint_reverse"]
+        props["hint_both_ways"] = e["hint_both_ways"]
+        props["hint_step_free"] = e["hint_step_free"]
+    props["provenance"] = e["prov"]
+    props["sources"] = e["src"]
+    props["closed"] = e["closed"]
     return {
         "type": "Feature",
         "id": e["id"],
         "geometry": {"type": "LineString", "coordinates": e["coords"]},
-        "properties": {
-            "feature": "edge",
-            "id": e["id"],
-            "from": e["a"],
-            "to": e["b"],
-            "kind": e["kind"],
-            "steps": e["steps"],
-            "step_free": e["step_free"],
-            "name": e["name"],
-            "hint": e["hint"],
-            "provenance": e["prov"],
-            "sources": e["src"],
-            "closed": e["closed"],
-        },
+        "properties": props,
     }
+
+
+# Visit attributes the planner reads (docs/seed-format.md), with the sources behind them.
+# Highlights: what the study's high-frequency codes point at (the train through the building,
+# the film rooftop, the red footbridge, the graffiti hall, the printing-works museum, the tower).
+HIGHLIGHT = {"liziba-viewing-platform", "city-radio-rooftop", "kansheng-tower", "red-footbridge",
+             "building-h-graffiti-hall", "memory-museum"}
+# A park or area as a whole: a region, never a stop.
+CONTAINER = {"factory-park", "liziba-relics-park", "eling-park"}
+# Expected queue at peak hours (minutes) and its source; estimates from reported queues.
+QUEUE = {"liziba-viewing-platform": (10, "S54"), "city-radio-rooftop": (10, "S47"),
+         "eling-boardwalk": (30, "S28")}
+BOOKING = {"eling-boardwalk": "S28"}
+# Worth seeing after dark (tag night_view), with the source that says so.
+NIGHT_VIEW = {"liziba-viewing-platform": "S49", "kansheng-tower": "S21", "led-steps": "S14",
+              "yangtze-viewing-platform": "S14"}
+
+
+def visit_attributes(p):
+    """The visit attributes of a place, only where they differ from the defaults."""
+    out = {}
+    if p["id"] in HIGHLIGHT:
+        out["highlight"] = True
+    if p["id"] in CONTAINER:
+        out["container"] = True
+    if p["id"] in QUEUE:
+        out["queue_min"] = QUEUE[p["id"]][0]
+    if p["id"] in BOOKING:
+        out["booking"] = True
+    return out
+
+
+def place_tags(p):
+    return p["tags"] + (["night_view"] if p["id"] in NIGHT_VIEW and "night_view" not in p["tags"] else [])
+
+
+def place_sources(p):
+    extra = [QUEUE.get(p["id"], (0, None))[1], BOOKING.get(p["id"]), NIGHT_VIEW.get(p["id"])]
+    out = list(p["src"])
+    for s in extra:
+        if s and s not in out:
+            out.append(s)
+    return out
 
 
 def place_feature(p):
@@ -1279,11 +1448,12 @@ def place_feature(p):
             "fee_note": p["fee_note"],
             "hours": p["hours"],
             "dwell_min": p["dwell"],
-            "tags": p["tags"],
+            "tags": place_tags(p),
             "popularity": p["pop"],
             "node": p["node"],
+            **visit_attributes(p),
             "provenance": p["prov"],
-            "sources": p["src"],
+            "sources": place_sources(p),
             "coord_confidence_m": p["conf"],
             "notes": p["notes"],
         },

@@ -6,6 +6,7 @@
 Exits 0 when every check passes (warnings do not fail), 1 otherwise. Needs PyYAML.
 """
 
+import datetime
 import heapq
 import json
 import math
@@ -50,9 +51,13 @@ RULE_REQUIRED = {
 }
 PLACE_PROPS = ["id", "area", "kind", "name", "description", "elevation_m", "level", "fee_cny", "fee_note", "hours",
                "dwell_min", "tags", "popularity", "node", "provenance", "sources", "coord_confidence_m", "notes"]
+# Optional place properties and their defaults (what the loader assumes when one is absent).
+PLACE_OPTIONAL = {"closed": False, "highlight": False, "container": False, "queue_min": 0, "booking": False}
 NODE_PROPS = ["feature", "id", "elevation_m", "level", "area", "name", "provenance", "sources", "coord_confidence_m"]
 EDGE_PROPS = ["feature", "id", "from", "to", "kind", "steps", "step_free", "name", "hint", "provenance", "sources",
               "closed"]
+# Optional edge properties: which way the hints read and on which routes they are shown.
+EDGE_HINT_PROPS = {"hint_reverse": None, "hint_both_ways": False, "hint_step_free": False}
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CODE_RE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 DAY_NAMES = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
@@ -111,12 +116,19 @@ def parse_time(s, closing):
     return h * 60 + mi
 
 
+MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+
 def parse_days(s):
-    mask = 0
+    """A weekday selector: (mask, ph)."""
+    mask, ph = 0, False
     for part in s.split(","):
         if not part:
             raise ValueError(f"empty day in '{s}'")
-        if "-" in part:
+        if part == "PH":
+            ph = True
+        elif "-" in part:
             a, b = part.split("-", 1)
             if a not in DAY_NAMES or b not in DAY_NAMES:
                 raise ValueError(f"bad day range '{part}'")
@@ -130,34 +142,86 @@ def parse_days(s):
             if part not in DAY_NAMES:
                 raise ValueError(f"bad day '{part}'")
             mask |= 1 << DAY_NAMES.index(part)
-    return mask
+    return mask, ph
+
+
+MONTH_RE = "(" + "|".join(MONTH_NAMES) + ")"
+DATE_PART_RE = re.compile(rf"{MONTH_RE}(?: (\d{{1,2}}))?(?:-(?:{MONTH_RE}(?: (\d{{1,2}}))?|(\d{{1,2}})))?")
+
+
+def check_day(month, day, item):
+    if not 1 <= day <= MONTH_DAYS[month - 1]:
+        raise ValueError(f"day {day} does not exist in {MONTH_NAMES[month - 1]} (in '{item}')")
+
+
+def parse_dates(s):
+    """A date selector (months, dates, ranges, comma lists); returns the parts."""
+    parts = []
+    for item in s.split(","):
+        m = DATE_PART_RE.fullmatch(item)
+        if not m:
+            raise ValueError(f"bad month or date range '{item}'")
+        m1, d1, m2, d2, d2same = m.groups()
+        m1 = MONTH_NAMES.index(m1) + 1
+        if d1 is not None:
+            check_day(m1, int(d1), item)
+        if m2 is None and d2same is None:
+            parts.append(("date", (m1, int(d1)), (m1, int(d1))) if d1 else ("months", m1, m1))
+        elif m2 is not None:
+            m2 = MONTH_NAMES.index(m2) + 1
+            if (d1 is None) != (d2 is None):
+                raise ValueError(f"date range '{item}' needs a day on both ends or on neither")
+            if d1 is None:
+                parts.append(("months", m1, m2))
+            else:
+                check_day(m2, int(d2), item)
+                parts.append(("date", (m1, int(d1)), (m2, int(d2))))
+        else:
+            if d1 is None:
+                raise ValueError(f"bad month or date range '{item}'")
+            check_day(m1, int(d2same), item)
+            if int(d2same) < int(d1):
+                raise ValueError(f"date range '{item}' runs backwards")
+            parts.append(("date", (m1, int(d1)), (m1, int(d2same))))
+    return parts
 
 
 def parse_hours(s):
-    """Returns the weekly spans per day; raises ValueError on bad syntax."""
+    """Returns the rules as (dates, day mask, ph, spans); raises ValueError on bad syntax.
+    Same grammar as crates/planner/src/hours.rs: [dates] [days] (off | HH:MM-HH:MM[,...])."""
     if not isinstance(s, str) or not s.strip():
         raise ValueError("empty")
     if s == "24/7":
-        return [[(0, 1440)] for _ in range(7)]
-    week = [[] for _ in range(7)]
+        return [([], None, False, [(0, 1440)])]
+    rules = []
     for rule in s.split("; "):
         rule = rule.strip()
         if not rule:
             raise ValueError("empty rule")
-        parts = rule.split(" ")
-        if len(parts) == 2:
-            mask = parse_days(parts[0])
-            body = parts[1]
-        elif len(parts) == 1:
-            mask = 0x7F
-            body = parts[0]
-        else:
-            raise ValueError(f"bad rule '{rule}'")
-        if body == "off":
+        rest = rule
+        dates = []
+        m = re.match(rf"{MONTH_RE}[ ,-]|{MONTH_RE}$", rest)
+        if m:
+            # The date selector runs up to the first token that is a weekday list, a time or off.
+            tokens = rest.split(" ")
+            n = 1
+            while n < len(tokens) and re.fullmatch(r"\d{1,2}(-.*)?|\d{1,2},.*|[A-Z][a-z][a-z].*", tokens[n]) \
+                    and not re.match(r"\d\d:", tokens[n]) and tokens[n][:2] not in DAY_NAMES + ["PH"]:
+                n += 1
+            dates = parse_dates(" ".join(tokens[:n]))
+            rest = " ".join(tokens[n:])
+        mask, ph = None, False
+        head = rest.split(" ", 1)[0]
+        if head and not head[0].isdigit() and head not in ("off", "closed"):
+            mask, ph = parse_days(head)
+            rest = rest[len(head):].strip()
+        if not rest:
+            raise ValueError(f"rule '{rule}' names days but no times or 'off'")
+        if rest in ("off", "closed"):
             spans = []
         else:
             spans = []
-            for span in body.split(","):
+            for span in rest.split(","):
                 if "-" not in span:
                     raise ValueError(f"bad span '{span}'")
                 a, b = span.split("-", 1)
@@ -167,10 +231,8 @@ def parse_hours(s):
                 if c < o:
                     c += 1440
                 spans.append((o, c))
-        for d in range(7):
-            if mask & (1 << d):
-                week[d] = list(spans)
-    return week
+        rules.append((dates, mask or None, ph, spans))
+    return rules
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,6 +276,17 @@ def main():
         check_bi(a.get("description"), f"area {a['id']}.description")
     if set(areas) != {"factory", "liziba", "eling-park"}:
         err(f"areas should be factory, liziba, eling-park; got {sorted(areas)}")
+    holidays = site.get("public_holidays") or []
+    if not isinstance(holidays, list):
+        err("site.yaml: public_holidays must be a list of ISO dates")
+        holidays = []
+    for i, d in enumerate(holidays):
+        try:
+            datetime.date.fromisoformat(str(d))
+        except ValueError:
+            err(f"site.yaml: public_holidays[{i}]: '{d}' is not a date of the form YYYY-MM-DD")
+    if len(set(map(str, holidays))) != len(holidays):
+        err("site.yaml: public_holidays lists a date twice")
     site_sources = site["sources"] or {}
     for k, v in site_sources.items():
         if not isinstance(v, str) or not v.strip():
@@ -317,8 +390,11 @@ def main():
                 warn(f"edge {fid}: id does not start with e-")
             if f["geometry"]["type"] != "LineString":
                 err(f"edge {fid}: not a LineString")
-            if sorted(p) != sorted(EDGE_PROPS):
-                err(f"edge {fid}: properties {sorted(set(p) ^ set(EDGE_PROPS))} missing/extra")
+            given = set(p) - set(EDGE_HINT_PROPS)
+            if sorted(given) != sorted(EDGE_PROPS):
+                err(f"edge {fid}: properties {sorted(given ^ set(EDGE_PROPS))} missing/extra")
+            for k, default in EDGE_HINT_PROPS.items():
+                p.setdefault(k, default)
             edges[fid] = f
         else:
             err(f"paths feature {fid}: feature must be node or edge")
@@ -344,6 +420,7 @@ def main():
     adj = defaultdict(list)
     kind_count = Counter()
     hints = 0
+    hints_reverse = 0
     total_len = 0.0
     for eid, f in edges.items():
         p = f["properties"]
@@ -394,8 +471,23 @@ def main():
             err(f"edge {eid}: closed must be a bool")
         check_bi(p["name"], f"edge {eid}.name", nullable=True)
         check_bi(p["hint"], f"edge {eid}.hint", nullable=True)
+        check_bi(p["hint_reverse"], f"edge {eid}.hint_reverse", nullable=True)
+        for flag in ("hint_both_ways", "hint_step_free"):
+            if not isinstance(p[flag], bool):
+                err(f"edge {eid}: {flag} must be a bool")
+        if p["hint_both_ways"] and (not p["hint"] or p["hint_reverse"]):
+            err(f"edge {eid}: hint_both_ways needs a hint and no hint_reverse")
+        if p["hint_step_free"] and not (p["hint"] or p["hint_reverse"]):
+            err(f"edge {eid}: hint_step_free without a hint")
+        if p["hint_step_free"] and p["step_free"] is not True:
+            err(f"edge {eid}: hint_step_free on an edge that is not step_free")
         if p["hint"]:
             hints += 1
+            if not p["hint_reverse"] and not p["hint_both_ways"]:
+                warn(f"edge {eid}: hint has no reverse and is not marked hint_both_ways "
+                     "(nothing is shown walking it the other way)")
+        if p["hint_reverse"]:
+            hints_reverse += 1
         if p["provenance"] not in PROVENANCE:
             err(f"edge {eid}: bad provenance")
         check_sources(p["sources"], f"edge {eid}")
@@ -435,9 +527,19 @@ def main():
             err(f"place {pid}: Feature.id != properties.id")
         if not ID_RE.match(str(pid)):
             err(f"place {pid}: bad id")
-        if sorted(p) != sorted(PLACE_PROPS):
-            err(f"place {pid}: properties {sorted(set(p) ^ set(PLACE_PROPS))} missing/extra")
+        missing = set(PLACE_PROPS) - set(p)
+        extra = set(p) - set(PLACE_PROPS) - set(PLACE_OPTIONAL)
+        if missing or extra:
+            err(f"place {pid}: properties {sorted(missing | extra)} missing/extra")
             continue
+        p = {**PLACE_OPTIONAL, **p}
+        for k in ("closed", "highlight", "container", "booking"):
+            if not isinstance(p[k], bool):
+                err(f"place {pid}: {k} must be true or false")
+        if not is_int(p["queue_min"]) or not 0 <= p["queue_min"] <= 600:
+            err(f"place {pid}: queue_min must be an integer in 0..600")
+        if p["container"] is True and p["highlight"] is True:
+            err(f"place {pid}: a container (a park or area as a whole) cannot be a highlight")
         if f["geometry"]["type"] != "Point":
             err(f"place {pid}: not a Point")
         c = f["geometry"]["coordinates"]
@@ -592,7 +694,7 @@ def main():
     print("  kinds: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
     print(f"  rooftops: free {free_roofs}, paid {paid_roofs}")
     print(f"nodes {len(nodes)}, edges {len(edges)}: " + ", ".join(f"{k} {n}" for k, n in sorted(kind_count.items())))
-    print(f"  hints {hints}, named edges {sum(1 for e in edges.values() if e['properties']['name'])}, "
+    print(f"  hints {hints} (reverse {hints_reverse}), named edges {sum(1 for e in edges.values() if e['properties']['name'])}, "
           f"total edge length {total_len / 1000:.2f} km, "
           f"stairs steps {sum(e['properties']['steps'] for e in edges.values())}")
     if start_node in nodes:

@@ -178,16 +178,24 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
-impl From<planner::model::PlanError> for ApiError {
-    fn from(e: planner::model::PlanError) -> ApiError {
+impl ApiError {
+    /// A planner error as a problem whose `detail` is in `lang` (English when the planner gave no
+    /// Chinese text).
+    pub fn from_plan(e: planner::model::PlanError, lang: planner::types::Lang) -> ApiError {
         let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
         let title = match e.status {
             404 => "Not found",
             422 => "Request cannot be satisfied",
             _ => "Invalid request",
         };
-        let mut err = ApiError::new(status, e.code, title, e.message);
+        let mut err = ApiError::new(status, e.code, title, e.detail(lang));
         err.field = e.field;
         err
+    }
+}
+
+impl From<planner::model::PlanError> for ApiError {
+    fn from(e: planner::model::PlanError) -> ApiError {
+        ApiError::from_plan(e, planner::types::Lang::En)
     }
 }

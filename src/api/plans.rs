@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use super::extract::{conditional_json, lang_of, query_pairs, ApiJson};
+use crate::domain::Lang;
 use crate::state::AppState;
 use crate::store;
 use actix_web::http::header;
@@ -17,11 +18,25 @@ pub async fn create_directions(
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot(&path)?;
     let mut dreq = body.0;
+    let lang = error_lang(dreq.lang.as_deref(), &req);
     if dreq.lang.is_none() {
         dreq.lang = Some(lang_of(&req).as_str().to_string());
     }
-    let leg = web::block(move || snap.planning.directions(&dreq)).await??;
+    let leg = web::block(move || snap.planning.directions(&dreq))
+        .await?
+        .map_err(|e| ApiError::from_plan(e, lang))?;
     Ok(HttpResponse::Ok().json(leg))
+}
+
+/// The language of a planner error's detail: the body's `lang` when it names zh or en, else
+/// `Accept-Language`.
+fn error_lang(body_lang: Option<&str>, req: &HttpRequest) -> planner::types::Lang {
+    body_lang
+        .and_then(planner::types::Lang::parse)
+        .unwrap_or(match lang_of(req) {
+            Lang::Zh => planner::types::Lang::Zh,
+            Lang::En => planner::types::Lang::En,
+        })
 }
 
 pub async fn create_plan(
@@ -33,11 +48,14 @@ pub async fn create_plan(
     let site = path.into_inner();
     let snap = state.snapshot(&site)?;
     let mut preq = body.0;
+    let lang = error_lang(preq.lang.as_deref(), &req);
     if preq.lang.is_none() {
         preq.lang = Some(lang_of(&req).as_str().to_string());
     }
     let version = snap.version;
-    let plan = web::block(move || snap.planning.plan(&preq)).await??;
+    let plan = web::block(move || snap.planning.plan(&preq))
+        .await?
+        .map_err(|e| ApiError::from_plan(e, lang))?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     let mut value = serde_json::to_value(&plan).map_err(|e| ApiError::internal(e.to_string()))?;
     value["id"] = serde_json::json!(id);

@@ -106,6 +106,10 @@ pub fn place_feature(p: &Place) -> Value {
             "coord_confidence_m": p.coord_confidence_m,
             "notes": p.notes,
             "closed": p.closed,
+            "highlight": p.highlight,
+            "container": p.container,
+            "queue_min": p.queue_min,
+            "booking": p.booking,
         },
     })
 }
@@ -144,6 +148,9 @@ pub fn edge_feature(e: &GraphEdge) -> Value {
             "step_free": e.step_free,
             "name": e.name,
             "hint": e.hint,
+            "hint_reverse": e.hint_reverse,
+            "hint_both_ways": e.hint_both_ways,
+            "hint_step_free": e.hint_step_free,
             "provenance": e.provenance,
             "sources": e.sources,
             "closed": e.closed,
@@ -175,8 +182,7 @@ fn collection(features: &[Value]) -> Value {
 
 impl SeedDoc {
     pub fn of(d: &SiteData) -> SeedDoc {
-        SeedDoc {
-            site: json!({
+        let mut site = json!({
                 "id": d.site.id,
                 "name": d.site.name,
                 "description": d.site.description,
@@ -185,7 +191,12 @@ impl SeedDoc {
                 "bounds": d.site.bounds,
                 "areas": d.areas,
                 "sources": d.site.sources,
-            }),
+        });
+        if !d.site.public_holidays.is_empty() {
+            site["public_holidays"] = json!(d.site.public_holidays);
+        }
+        SeedDoc {
+            site,
             places: d.places.iter().map(place_feature).collect(),
             nodes: d.nodes.iter().map(node_feature).collect(),
             edges: d.edges.iter().map(edge_feature).collect(),

@@ -204,6 +204,44 @@ pub fn revert_all(conn: &mut DbConn) -> Result<usize, StoreError> {
     ran.map_err(|e| StoreError::Migration(e.to_string()))
 }
 
+/// Reverts the most recent applied migration; returns its version.
+pub fn revert_last(conn: &mut DbConn) -> Result<String, StoreError> {
+    let ran = match conn {
+        DbConn::Sqlite(c) => c
+            .revert_last_migration(SQLITE_MIGRATIONS)
+            .map(|v| v.to_string()),
+        DbConn::Pg(c) => c
+            .revert_last_migration(POSTGRES_MIGRATIONS)
+            .map(|v| v.to_string()),
+    };
+    ran.map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// Names of a table's columns in their order, for tests of migrations; empty for an unknown
+/// table.
+pub fn column_names(conn: &mut DbConn, table: &str) -> Result<Vec<String>, StoreError> {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    if !table
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(StoreError::Other(format!("not a table name: {table}")));
+    }
+    let sql = match conn {
+        DbConn::Sqlite(_) => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"),
+        DbConn::Pg(_) => format!(
+            "SELECT column_name::TEXT AS name FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = '{table}' ORDER BY ordinal_position"
+        ),
+    };
+    let rows: Vec<Name> = diesel::sql_query(sql).load(conn)?;
+    Ok(rows.into_iter().map(|n| n.name).collect())
+}
+
 /// Names of the tables the migrations created, for tests of up → down → up.
 pub fn table_names(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
     #[derive(QueryableByName)]

@@ -18,6 +18,7 @@ diesel::table! {
         version -> BigInt,
         content_hash -> Text,
         updated_at -> Text,
+        public_holidays_json -> Text,
     }
 }
 
@@ -74,6 +75,10 @@ diesel::table! {
         closed -> Bool,
         deleted_at -> Nullable<Text>,
         revision -> BigInt,
+        hint_reverse_zh -> Nullable<Text>,
+        hint_reverse_en -> Nullable<Text>,
+        hint_both_ways -> Bool,
+        hint_step_free -> Bool,
     }
 }
 
@@ -106,6 +111,10 @@ diesel::table! {
         closed -> Bool,
         deleted_at -> Nullable<Text>,
         revision -> BigInt,
+        highlight -> Bool,
+        container -> Bool,
+        queue_min -> Integer,
+        booking -> Bool,
     }
 }
 

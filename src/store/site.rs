@@ -39,6 +39,7 @@ pub struct SiteRow {
     pub version: i64,
     pub content_hash: String,
     pub updated_at: String,
+    pub public_holidays_json: String,
 }
 
 #[derive(Queryable, Insertable)]
@@ -88,6 +89,10 @@ pub(crate) struct EdgeRow {
     name_en: Option<String>,
     hint_zh: Option<String>,
     hint_en: Option<String>,
+    hint_reverse_zh: Option<String>,
+    hint_reverse_en: Option<String>,
+    hint_both_ways: bool,
+    hint_step_free: bool,
     provenance: String,
     sources_json: String,
     closed: bool,
@@ -121,6 +126,10 @@ pub(crate) struct PlaceRow {
     coord_confidence_m: f64,
     notes: Option<String>,
     closed: bool,
+    highlight: bool,
+    container: bool,
+    queue_min: i32,
+    booking: bool,
 }
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
@@ -229,6 +238,7 @@ pub fn write_site(
             version,
             content_hash: hash.to_string(),
             updated_at: now_text(),
+            public_holidays_json: js(&s.public_holidays),
         };
         if existing.is_some() {
             diesel::update(sites::table.find(&sid))
@@ -399,6 +409,10 @@ pub(crate) fn edge_row(sid: &str, e: &GraphEdge) -> EdgeRow {
         name_en: e.name.as_ref().map(|b| b.en.clone()),
         hint_zh: e.hint.as_ref().map(|b| b.zh.clone()),
         hint_en: e.hint.as_ref().map(|b| b.en.clone()),
+        hint_reverse_zh: e.hint_reverse.as_ref().map(|b| b.zh.clone()),
+        hint_reverse_en: e.hint_reverse.as_ref().map(|b| b.en.clone()),
+        hint_both_ways: e.hint_both_ways,
+        hint_step_free: e.hint_step_free,
         provenance: e.provenance.clone(),
         sources_json: js(&e.sources),
         closed: e.closed,
@@ -432,6 +446,10 @@ pub(crate) fn place_row(sid: &str, p: &Place) -> PlaceRow {
         coord_confidence_m: p.coord_confidence_m,
         notes: p.notes.clone(),
         closed: p.closed,
+        highlight: p.highlight,
+        container: p.container,
+        queue_min: i32::try_from(p.queue_min).unwrap_or(i32::MAX),
+        booking: p.booking,
     }
 }
 
@@ -476,6 +494,9 @@ pub(crate) fn edge_from_row(e: EdgeRow) -> Result<GraphEdge, StoreError> {
         step_free: e.step_free,
         name: bi(e.name_zh, e.name_en),
         hint: bi(e.hint_zh, e.hint_en),
+        hint_reverse: bi(e.hint_reverse_zh, e.hint_reverse_en),
+        hint_both_ways: e.hint_both_ways,
+        hint_step_free: e.hint_step_free,
         provenance: e.provenance,
         sources: jd(&e.sources_json)?,
         closed: e.closed,
@@ -511,6 +532,10 @@ pub(crate) fn place_from_row(p: PlaceRow) -> Result<Place, StoreError> {
         coord_confidence_m: p.coord_confidence_m,
         notes: p.notes,
         closed: p.closed,
+        highlight: p.highlight,
+        container: p.container,
+        queue_min: p.queue_min.max(0) as u32,
+        booking: p.booking,
     })
 }
 
@@ -604,6 +629,7 @@ pub fn load_site(conn: &mut DbConn, sid: &str) -> Result<Option<(SiteData, i64)>
             max_lat: s.max_lat,
         },
         sources: jd(&s.sources_json)?,
+        public_holidays: jd(&s.public_holidays_json)?,
     };
     let areas = area_rows
         .into_iter()

@@ -924,3 +924,127 @@ async fn a_moved_node_takes_its_edges_along() {
         assert_eq!(end, &moved);
     }
 }
+
+#[tokio::test]
+async fn visit_attributes_are_edited_and_validated_like_the_seed() {
+    let app = spawn_app().await;
+    let op = token_for(&app, Role::Operator).await;
+    let path = format!("/v1/sites/{SITE}/places/{PLACE}");
+    let (_, before) = app.get_json(&path).await;
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/places/{place}",
+        200,
+        "application/json",
+        &before,
+    );
+    for (k, v) in [
+        ("highlight", json!(false)),
+        ("container", json!(false)),
+        ("queue_min", json!(0)),
+        ("booking", json!(false)),
+    ] {
+        assert_eq!(before[k], v, "{k} defaults: {before}");
+    }
+
+    let tag = place_etag(&app, PLACE).await;
+    let r = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&op),
+        Some(&tag),
+        Some(&json!({"properties": {"highlight": true, "queue_min": 25, "booking": true}})),
+    )
+    .await;
+    let body = conforming(r, "PATCH", "/v1/sites/{site}/places/{place}", 200).await;
+    assert_eq!(body["item"]["properties"]["highlight"], true, "{body}");
+    assert_eq!(body["item"]["properties"]["queue_min"], 25, "{body}");
+    let version = site_version(&app).await;
+    assert_eq!(version, 2);
+
+    // Every public view shows the new values.
+    let (_, p) = app.get_json(&path).await;
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/places/{place}",
+        200,
+        "application/json",
+        &p,
+    );
+    assert_eq!(p["highlight"], true);
+    assert_eq!(p["queue_min"], 25);
+    assert_eq!(p["booking"], true);
+    assert_eq!(p["container"], false);
+    let r = app
+        .client
+        .get(app.url(&path))
+        .header("Accept", "application/geo+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let feature: Value = r.json().await.unwrap();
+    assert_conforms(
+        "GET",
+        "/v1/sites/{site}/places/{place}",
+        200,
+        "application/geo+json",
+        &feature,
+    );
+    assert_eq!(feature["properties"]["highlight"], true);
+    assert_eq!(feature["properties"]["queue_min"], 25);
+    let (_, list) = app
+        .get_json(&format!("/v1/sites/{SITE}/places?limit=200"))
+        .await;
+    let listed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == PLACE)
+        .unwrap();
+    assert_eq!(listed["highlight"], true);
+    assert_eq!(listed["booking"], true);
+    let (_, bundle) = app.get_json(&format!("/v1/sites/{SITE}/bundle")).await;
+    let in_bundle = bundle["places"]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == PLACE)
+        .unwrap();
+    assert_eq!(in_bundle["properties"]["queue_min"], 25);
+    assert_eq!(in_bundle["properties"]["highlight"], true);
+    // The planner's snapshot has them too.
+    let snap = app
+        .state
+        .snapshot(SITE)
+        .unwrap_or_else(|_| panic!("a snapshot of {SITE}"));
+    let spec = snap.planning.places().find(|p| p.id == PLACE).unwrap();
+    assert!(spec.highlight && spec.booking);
+    assert_eq!(spec.queue_min, 25);
+
+    // Bad values are refused with the field named, and nothing is written.
+    for (patch, field) in [
+        (json!({"properties": {"queue_min": -1}}), "queue_min"),
+        (json!({"properties": {"queue_min": 1.5}}), "queue_min"),
+        (json!({"properties": {"highlight": "yes"}}), "highlight"),
+        (json!({"properties": {"booking": 0}}), "booking"),
+        // A container is never a stop, so never a highlight.
+        (json!({"properties": {"container": true}}), "highlight"),
+    ] {
+        let tag = place_etag(&app, PLACE).await;
+        let r = send(&app, "PATCH", &path, Some(&op), Some(&tag), Some(&patch)).await;
+        let body = assert_problem(r, 400, Some(field)).await;
+        assert_eq!(body["code"], "validation_failed", "{body}");
+        assert_conforms(
+            "PATCH",
+            "/v1/sites/{site}/places/{place}",
+            400,
+            "application/problem+json",
+            &body,
+        );
+    }
+    assert_eq!(site_version(&app).await, version);
+    let (_, after) = app.get_json(&path).await;
+    assert_eq!(after, p, "nothing was written");
+}

@@ -126,13 +126,18 @@ async fn plan(app: &TestApp, req: &Value) -> Value {
     r.json().await.unwrap()
 }
 
+/// The places a plan visits: its stops and the places visited at their spots (`also_here`).
 fn stop_ids(plan: &Value) -> Vec<String> {
-    plan["stops"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["place_id"].as_str().unwrap().to_string())
-        .collect()
+    let mut ids = Vec::new();
+    for s in plan["stops"].as_array().unwrap() {
+        ids.push(s["place_id"].as_str().unwrap().to_string());
+        for a in s["also_here"].as_array().into_iter().flatten() {
+            if a["visited"] == true {
+                ids.push(a["place_id"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    ids
 }
 
 #[tokio::test]
@@ -852,27 +857,47 @@ fn candidate_requests() -> Vec<Value> {
     v
 }
 
-async fn a_request_visiting(app: &TestApp, place: &str) -> (Value, Value) {
-    for req in candidate_requests() {
-        let p = plan(app, &req).await;
-        if stop_ids(&p).iter().any(|s| s == place) {
-            return (req, p);
-        }
-    }
-    panic!("no default plan visits {place}");
+/// Default requests with the paid rooftop asked for by name: the seed already sends default
+/// plans to the free rooftops beside it, so its weighing shows where a visitor wants it.
+fn rooftop_requests() -> Vec<Value> {
+    candidate_requests()
+        .into_iter()
+        .filter(|r| r["budget_min"] == 180 || r["budget_min"] == 240)
+        .map(|mut r| {
+            r["must"] = json!([PAID_ROOFTOP]);
+            r
+        })
+        .collect()
 }
 
-/// How a plan offers a free rooftop instead of the paid one: the stop's citations, or the
-/// free-alternative warning.
-fn free_rooftop_offer(p: &Value) -> Option<String> {
-    let stop = p["stops"].as_array().unwrap().iter().find(|s| {
-        s["kind"] == "rooftop"
-            && s["fee_cny"].as_f64() == Some(0.0)
-            && s["why"]
+/// The paid rooftop's stop in a plan: utility, summary and the text of its reasons.
+fn rooftop_stop(p: &Value) -> Option<(f64, Value, String)> {
+    p["stops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["place_id"] == PAID_ROOFTOP)
+        .map(|s| {
+            let why = s["why"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|c| c["finding_id"] == "free-rooftops-are-fine")
+                .map(|c| c["text"].as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(" | ");
+            (s["utility"].as_f64().unwrap(), s["summary"].clone(), why)
+        })
+}
+
+/// How a plan offers a free rooftop instead of the paid one: the free rooftop's reasons, or
+/// the free-alternative warning.
+fn free_rooftop_offer(p: &Value) -> Option<String> {
+    let stop = p["stops"].as_array().unwrap().iter().find(|s| {
+        s["why"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["finding_id"] == "free-rooftops-are-fine")
     });
     if let Some(s) = stop {
         return Some(
@@ -894,21 +919,50 @@ fn free_rooftop_offer(p: &Value) -> Option<String> {
 }
 
 #[tokio::test]
-async fn poor_value_ratings_turn_default_plans_to_a_free_rooftop_and_say_why() {
+async fn default_plans_offer_free_rooftops_and_poor_value_ratings_weigh_on_the_paid_one() {
     let app = spawn_app().await;
     let op = operator_token(&app).await;
-    // Default plans of every length that visit it.
-    let mut visiting = Vec::new();
-    for req in candidate_requests() {
-        let p = plan(&app, &req).await;
-        if stop_ids(&p).iter().any(|s| s == PAID_ROOFTOP) {
-            visiting.push(req);
+    // Default plans leave the paid rooftop out and say a free one is as good.
+    let defaults = candidate_requests();
+    let mut offered = 0;
+    for req in &defaults {
+        let p = plan(&app, req).await;
+        assert!(
+            !stop_ids(&p).iter().any(|s| s == PAID_ROOFTOP),
+            "{req}: {:?}",
+            stop_ids(&p)
+        );
+        if let Some(offer) = free_rooftop_offer(&p) {
+            assert!(offer.to_lowercase().contains("free"), "{offer}");
+            offered += 1;
         }
     }
-    assert!(
-        !visiting.is_empty(),
-        "some default plans visit the paid rooftop"
-    );
+    assert!(offered > 0, "some default plan offers a free rooftop");
+    // Asked for by name, it is planned and weighed by its fee alone.
+    let asked = rooftop_requests();
+    let mut before = Vec::new();
+    for req in &asked {
+        let p = plan(&app, req).await;
+        let (u, _, why) = rooftop_stop(&p).unwrap_or_else(|| {
+            panic!(
+                "{req}: planned in {}",
+                serde_json::to_string(
+                    &p["stops"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|s| (s["place_id"].clone(), s["also_here"].clone()))
+                        .collect::<Vec<_>>()
+                )
+                .unwrap()
+            )
+        });
+        assert!(
+            why.contains("¥25") && !why.contains("rate its value"),
+            "{why}"
+        );
+        before.push(u);
+    }
     let v0 = app.state.snapshot(SITE).unwrap().version;
     for _ in 0..8 {
         let t = visitor_token(&app);
@@ -921,36 +975,37 @@ async fn poor_value_ratings_turn_default_plans_to_a_free_rooftop_and_say_why() {
         .await;
     }
     // Not yet: plans read the published snapshot.
-    let still = plan(&app, &visiting[0]).await;
-    assert!(stop_ids(&still).iter().any(|s| s == PAID_ROOFTOP));
+    let still = plan(&app, &asked[0]).await;
+    assert_eq!(rooftop_stop(&still).unwrap().0, before[0]);
     let v1 = publish(&app, &op).await;
     assert!(v1 > v0);
-    let mut rating_cited = false;
-    for req in &visiting {
+    for (req, u0) in asked.iter().zip(&before) {
         let after = plan(&app, req).await;
         assert_eq!(
             after["snapshot_version"], v1,
             "the plan records the snapshot it used"
         );
-        let stops = stop_ids(&after);
-        assert!(!stops.iter().any(|s| s == PAID_ROOFTOP), "{req}: {stops:?}");
-        let offer = free_rooftop_offer(&after)
-            .unwrap_or_else(|| panic!("{req}: a free rooftop is offered: {}", after["warnings"]));
-        // Why: the study's finding on paid rooftops, and the visitors' rating when the free
-        // rooftop is a stop.
+        let (u, _, why) = rooftop_stop(&after).expect("still planned: the visitor asked for it");
+        assert!(u < u0 - 0.5, "{req}: utility {u0} -> {u}");
         assert!(
-            offer.contains("paid") && offer.to_lowercase().contains("free"),
-            "{offer}"
+            why.contains("8 visitors rate its value for money 1.0/5"),
+            "{why}"
         );
-        rating_cited |= offer.contains("rate its value 1.0/5");
         let (_, stored) = app
             .get_json(&format!("/v1/plans/{}", after["id"].as_str().unwrap()))
             .await;
         assert_eq!(stored["snapshot_version"], v1);
     }
+    // Default plans that offer a free rooftop now say what visitors think of the paid one.
+    let mut rating_cited = false;
+    for req in &defaults {
+        let p = plan(&app, req).await;
+        assert!(!stop_ids(&p).iter().any(|s| s == PAID_ROOFTOP));
+        rating_cited |= free_rooftop_offer(&p).is_some_and(|o| o.contains("rate its value 1.0/5"));
+    }
     assert!(
         rating_cited,
-        "a plan explains the swap by the visitors' value-for-money rating"
+        "a plan explains the free rooftop by the visitors' value-for-money rating"
     );
 }
 
@@ -958,7 +1013,8 @@ async fn poor_value_ratings_turn_default_plans_to_a_free_rooftop_and_say_why() {
 async fn too_few_ratings_change_nothing() {
     let app = spawn_app().await;
     let op = operator_token(&app).await;
-    let (req, before) = a_request_visiting(&app, PAID_ROOFTOP).await;
+    let req = rooftop_requests().remove(0);
+    let before = plan(&app, &req).await;
     for _ in 0..4 {
         let t = visitor_token(&app);
         rate(
@@ -985,20 +1041,14 @@ async fn too_few_ratings_change_nothing() {
     a.sort();
     b.sort();
     assert_eq!(a, b, "the same places are planned");
-    let rooftop = |p: &Value| {
-        p["stops"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["place_id"] == PAID_ROOFTOP)
-            .map(|s| (s["utility"].clone(), s["summary"].clone()))
-    };
+    assert!(rooftop_stop(&before).is_some());
     assert_eq!(
-        rooftop(&after),
-        rooftop(&before),
+        rooftop_stop(&after),
+        rooftop_stop(&before),
         "the rooftop is weighed as before"
     );
     assert_eq!(after["totals"]["fee_cny"], before["totals"]["fee_cny"]);
+    assert_eq!(after["warnings"], before["warnings"]);
     let (_, page) = app.get_json(&ratings_path(PAID_ROOFTOP)).await;
     assert_eq!(page["summary"]["ratings"], 4);
     assert_eq!(page["summary"]["stats"], Value::Null);

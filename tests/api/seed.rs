@@ -149,6 +149,42 @@ fn refuses_bad_hours_fees_and_positions() {
 }
 
 #[test]
+fn seasonal_hours_and_public_holidays_load_and_bad_ones_are_refused_by_field() {
+    let base = SeedFiles::embedded();
+    let d = seed::parse(&base).unwrap_or_else(|e| panic!("{e:?}"));
+    let stilwell = d.places.iter().find(|p| p.id == "stilwell-museum").unwrap();
+    assert!(
+        stilwell.hours.starts_with("Jan-Feb off"),
+        "{}",
+        stilwell.hours
+    );
+    assert!(d.site.public_holidays.contains(&"2026-10-01".to_string()));
+    let id = first_place_id(&base);
+    for good in [
+        "Nov-Mar 09:00-17:00; Apr-Oct 08:30-18:00",
+        "10:00-18:00; Dec 24-Jan 02 off; PH 10:00-16:00",
+    ] {
+        let mut files = base.clone();
+        files.places = edit_features(&files.places, |f| f[0]["properties"]["hours"] = good.into());
+        seed::parse(&files).unwrap_or_else(|e| panic!("{good}: {e:?}"));
+    }
+    let mut files = base.clone();
+    files.places = edit_features(&files.places, |f| {
+        f[0]["properties"]["hours"] = "Feb 30-Mar 02 off".into()
+    });
+    assert_refused(&files, "places.geojson", &id, "hours");
+    let errs = seed::parse(&files).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|e| e.message.contains("day 30 does not exist in Feb")),
+        "{errs:?}"
+    );
+    let mut files = base;
+    files.site = files.site.replace("  - 2026-10-01\n", "  - 2026-10-32\n");
+    assert_refused(&files, "site.yaml", SITE, "public_holidays");
+}
+
+#[test]
 fn refuses_a_disconnected_graph() {
     let mut files = SeedFiles::embedded();
     // Add an island: two nodes joined to each other only.
@@ -239,4 +275,155 @@ fn refuses_findings_that_reference_unknown_areas() {
     files.findings = files.findings.replacen("then: liziba", "then: atlantis", 1);
     let errs = seed::parse(&files).expect_err("refused");
     assert!(errs.iter().any(|e| e.file == "findings.yaml"), "{errs:?}");
+}
+
+/// Sets properties of the named places in a seed's places.geojson.
+fn set_place_props(text: &str, changes: &[(&str, Value)]) -> String {
+    edit_features(text, |f| {
+        for (id, props) in changes {
+            let place = f
+                .iter_mut()
+                .find(|x| x["properties"]["id"] == *id)
+                .unwrap_or_else(|| panic!("no place {id} in the seed"));
+            for (k, v) in props.as_object().unwrap() {
+                place["properties"][k] = v.clone();
+            }
+        }
+    })
+}
+
+#[test]
+fn visit_attributes_default_and_round_trip_through_the_store_and_the_export() {
+    use heritage_guide::store::edits::SeedDoc;
+    use serde_json::json;
+    let base = SeedFiles::embedded();
+    // Absent, they take their defaults.
+    let plain = seed::parse(&base).unwrap();
+    let square = |d: &heritage_guide::domain::SiteData| {
+        d.places
+            .iter()
+            .find(|p| p.id == "factory-main-square")
+            .unwrap()
+            .clone()
+    };
+    let p = square(&plain);
+    assert!(!p.highlight && !p.container && !p.booking && p.queue_min == 0);
+
+    let mut files = base.clone();
+    files.places = set_place_props(
+        &files.places,
+        &[
+            (
+                "factory-main-square",
+                json!({"highlight": true, "queue_min": 20, "booking": true}),
+            ),
+            ("factory-park", json!({"container": true})),
+        ],
+    );
+    let data = seed::parse(&files).unwrap_or_else(|e| panic!("{e:?}"));
+    let p = square(&data);
+    assert!(p.highlight && p.booking && !p.container);
+    assert_eq!(p.queue_min, 20);
+    let park = data.places.iter().find(|p| p.id == "factory-park").unwrap();
+    assert!(park.container && !park.highlight);
+    // The content hash sees them.
+    assert_ne!(seed::content_hash(&data), seed::content_hash(&plain));
+
+    // Stored and read back unchanged; loading the same files again changes nothing.
+    let mut c = fresh_conn();
+    assert_eq!(
+        load_seed(&mut c, &files).unwrap(),
+        WriteOutcome::Created { version: 1 }
+    );
+    let (stored, _) = store::site::load_site(&mut c, SITE).unwrap().unwrap();
+    assert_eq!(stored, data);
+    assert_eq!(
+        load_seed(&mut c, &files).unwrap(),
+        WriteOutcome::Unchanged { version: 1 }
+    );
+    // The export writes them, and what it writes parses to the same site.
+    let doc = SeedDoc::of(&stored);
+    let exported = doc.find(
+        heritage_guide::store::edits::Entity::Place,
+        "factory-main-square",
+    );
+    let props = &exported.unwrap()["properties"];
+    assert_eq!(props["highlight"], true);
+    assert_eq!(props["queue_min"], 20);
+    assert_eq!(props["booking"], true);
+    assert_eq!(props["container"], false);
+    assert_eq!(seed::parse(&doc.files()).unwrap(), data);
+    // And the planner's model gets them.
+    let snap = heritage_guide::model::build_snapshot(stored, 1, Default::default()).unwrap();
+    let spec = |id: &str| snap.planning.places().find(|p| p.id == id).unwrap().clone();
+    let p = spec("factory-main-square");
+    assert!(p.highlight && p.booking && !p.container);
+    assert_eq!(p.queue_min, 20);
+    assert!(spec("factory-park").container);
+}
+
+#[test]
+fn refuses_bad_visit_attributes() {
+    use serde_json::json;
+    let base = SeedFiles::embedded();
+    for (id, props, field) in [
+        ("factory-main-square", json!({"queue_min": -1}), "queue_min"),
+        (
+            "factory-main-square",
+            json!({"queue_min": 2.5}),
+            "queue_min",
+        ),
+        (
+            "factory-main-square",
+            json!({"queue_min": "10"}),
+            "queue_min",
+        ),
+        (
+            "factory-main-square",
+            json!({"queue_min": 601}),
+            "queue_min",
+        ),
+        (
+            "factory-main-square",
+            json!({"highlight": "yes"}),
+            "highlight",
+        ),
+        ("factory-main-square", json!({"booking": 1}), "booking"),
+        (
+            "factory-main-square",
+            json!({"container": null}),
+            "container",
+        ),
+        (
+            "factory-park",
+            json!({"container": true, "highlight": true}),
+            "highlight",
+        ),
+    ] {
+        let mut files = base.clone();
+        files.places = set_place_props(&files.places, &[(id, props.clone())]);
+        let errs = seed::parse(&files).expect_err("seed must be refused");
+        let e = errs
+            .iter()
+            .find(|e| e.id.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("{props}: no error for {id}: {errs:?}"));
+        assert_eq!(e.file, "places.geojson", "{props}: {e:?}");
+        assert_eq!(e.field.as_deref(), Some(field), "{props}: {e:?}");
+        assert!(
+            !e.message.contains("u32"),
+            "{props}: words, not types: {e:?}"
+        );
+        let shown = e.to_string();
+        assert!(
+            shown.contains("places.geojson") && shown.contains(id) && shown.contains(field),
+            "{shown}"
+        );
+    }
+    // Nothing is written for a refused seed.
+    let mut files = base;
+    files.places = set_place_props(
+        &files.places,
+        &[("factory-main-square", json!({"queue_min": -1}))],
+    );
+    assert_refused(&files, "places.geojson", "factory-main-square", "queue_min");
 }

@@ -28,6 +28,8 @@ fn benches(c: &mut Criterion) {
         must: vec![],
         avoid: vec![],
         lang: None,
+        pace: None,
+        meals: None,
     };
     let dir_req = DirectionsRequest {
         from: Endpoint::Point {

@@ -34,6 +34,8 @@ fn main() {
         must: vec![],
         avoid: vec![],
         lang: Some("en".into()),
+        pace: None,
+        meals: None,
     };
     for _ in 0..3 {
         let t = std::time::Instant::now();

@@ -53,6 +53,8 @@ fn request(r: &mut SplitMix64, site: &synthetic::SyntheticSite) -> PlanRequest {
         must: vec![],
         avoid: vec![],
         lang: Some("en".into()),
+        pace: None,
+        meals: None,
     }
 }
 

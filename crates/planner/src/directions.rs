@@ -19,6 +19,9 @@ pub const MIN_FINDABILITY_RATINGS: u32 = 5;
 pub const LANDMARK_RADIUS_M: f64 = 400.0;
 /// Metres of distance that each metre of height difference counts as when picking a landmark.
 pub const LANDMARK_HEIGHT_WEIGHT: f64 = 2.0;
+/// Metres along a way over which its heading at either end is taken (or the whole way, when it
+/// is shorter): a short kink where a line meets its node does not turn the way round.
+pub const HEADING_SPAN_M: f64 = 15.0;
 
 /// A request endpoint resolved against the model.
 #[derive(Clone, Debug)]
@@ -42,6 +45,9 @@ pub(crate) fn parse_profile(value: Option<&str>) -> Result<Profile, PlanError> {
                 "profile",
                 format!("unknown profile '{s}' (expected standard, step_free or easy)"),
             )
+            .zh(format!(
+                "未知的出行方式“{s}”（可选 standard、step_free 或 easy）"
+            ))
         }),
     }
 }
@@ -55,6 +61,7 @@ pub(crate) fn parse_lang(value: Option<&str>) -> Result<Lang, PlanError> {
                 "lang",
                 format!("unknown language '{s}' (expected zh or en)"),
             )
+            .zh(format!("未知的语言“{s}”（可选 zh 或 en）"))
         }),
     }
 }
@@ -76,6 +83,7 @@ pub(crate) fn resolve(
                     Some(field.to_string()),
                     format!("no place '{id}' in this site"),
                 )
+                .zh(format!("本站点没有地点“{id}”"))
             })?;
             Ok(Resolved {
                 endpoint: ep.clone(),
@@ -86,16 +94,17 @@ pub(crate) fn resolve(
         }
         Endpoint::Point { lat, lon } => {
             if !lat.is_finite() || !(-90.0..=90.0).contains(lat) {
-                return Err(PlanError::invalid(
-                    field,
-                    format!("latitude {lat} is not in -90..90"),
-                ));
+                return Err(
+                    PlanError::invalid(field, format!("latitude {lat} is not in -90..90"))
+                        .zh(format!("纬度 {lat} 不在 -90..90 之内")),
+                );
             }
             if !lon.is_finite() || !(-180.0..=180.0).contains(lon) {
                 return Err(PlanError::invalid(
                     field,
                     format!("longitude {lon} is not in -180..180"),
-                ));
+                )
+                .zh(format!("经度 {lon} 不在 -180..180 之内")));
             }
             let max = model.max_snap_distance_m;
             match model.snapper.snap(&model.graph, [*lon, *lat], profile, max) {
@@ -114,7 +123,12 @@ pub(crate) fn resolve(
                     } else {
                         "the site has no open paths".to_string()
                     },
-                )),
+                )
+                .zh(if d.is_finite() {
+                    format!("该点距站点最近的道路 {d:.0} 米，最多接受 {max:.0} 米")
+                } else {
+                    "站点没有开放的道路".to_string()
+                })),
                 Err(SnapError::NotForProfile) => Err(PlanError::new(
                     422,
                     "unreachable",
@@ -123,7 +137,11 @@ pub(crate) fn resolve(
                         "no path usable with the {} profile lies within {max:.0} m of the point",
                         profile.as_str()
                     ),
-                )),
+                )
+                .zh(format!(
+                    "该点 {max:.0} 米内没有适合{}的道路",
+                    profile_words_zh(profile)
+                ))),
             }
         }
     }
@@ -405,7 +423,7 @@ pub(crate) fn build_leg(
         let p = coords[0];
         coords.push(p);
     }
-    let instructions = instructions(model, from, to, &route.pieces);
+    let instructions = instructions(model, from, to, &route.pieces, profile);
     Leg {
         from: from.endpoint.clone(),
         to: to.endpoint.clone(),
@@ -445,6 +463,12 @@ pub(crate) fn directions(model: &PlanningModel, req: &DirectionsRequest) -> Resu
                 describe(model, &to)
             ),
         )
+        .zh(format!(
+            "从 {} 到 {} 没有{}路线",
+            describe(model, &from),
+            describe(model, &to),
+            profile_words_zh(profile)
+        ))
     })?;
     Ok(build_leg(model, &from, &to, &route, profile))
 }
@@ -454,6 +478,15 @@ pub(crate) fn profile_words(p: Profile) -> &'static str {
         Profile::Standard => "walking",
         Profile::StepFree => "step-free",
         Profile::Easy => "easy walking",
+    }
+}
+
+/// The profile in Chinese words, for messages.
+pub(crate) fn profile_words_zh(p: Profile) -> &'static str {
+    match p {
+        Profile::Standard => "步行",
+        Profile::StepFree => "无台阶",
+        Profile::Easy => "轻松步行",
     }
 }
 
@@ -479,21 +512,65 @@ struct Group {
     length_m: f64,
     rise_m: f64,
     steps: f64,
+    /// Heading when the group starts (`None` for elevators: a vertical ride has none).
     start_heading: Option<f64>,
+    /// Heading when the group ends.
     end_heading: Option<f64>,
+    /// Node the group starts at, if it starts on one.
+    start_node: Option<usize>,
     /// Node reached at the end, if the group ends on one.
     end_node: Option<usize>,
     hints: Vec<Bilingual>,
 }
 
+/// The heading of a line at its start (or, `at_end`, at its end): the bearing of the chord
+/// between the end and the point [`HEADING_SPAN_M`] along the line from it (the far end when
+/// the line is shorter). `None` when the line is shorter than half a metre.
 fn heading_of(points: &[[f64; 2]], at_end: bool) -> Option<f64> {
-    let mut it: Box<dyn Iterator<Item = &[[f64; 2]]>> = if at_end {
-        Box::new(points.windows(2).rev())
+    let pts: Vec<[f64; 2]> = if at_end {
+        points.iter().rev().copied().collect()
     } else {
-        Box::new(points.windows(2))
+        points.to_vec()
     };
-    it.find(|w| haversine_m(w[0], w[1]) > 0.5)
-        .map(|w| bearing_deg(w[0], w[1]))
+    let end = *pts.first()?;
+    let mut walked = 0.0;
+    let mut far = end;
+    for w in pts.windows(2) {
+        let seg = haversine_m(w[0], w[1]);
+        if walked + seg >= HEADING_SPAN_M && seg > 0.0 {
+            let t = (HEADING_SPAN_M - walked) / seg;
+            far = [
+                w[0][0] + t * (w[1][0] - w[0][0]),
+                w[0][1] + t * (w[1][1] - w[0][1]),
+            ];
+            break;
+        }
+        walked += seg;
+        far = w[1];
+    }
+    if haversine_m(end, far) <= 0.5 {
+        return None;
+    }
+    Some(if at_end {
+        bearing_deg(far, end)
+    } else {
+        bearing_deg(end, far)
+    })
+}
+
+/// Kinds that are walked along and described alike ("along Jialing Xinlu"): a named way that
+/// changes between them (a road that becomes a walkway) stays one way.
+fn walked_along(kind: EdgeKind) -> bool {
+    matches!(kind, EdgeKind::Walkway | EdgeKind::Road | EdgeKind::Indoor)
+}
+
+/// Whether a walker at the node has no way to choose: exactly two open edges meet there.
+fn no_choice_at(g: &Graph, node: usize) -> bool {
+    g.adjacent(node)
+        .iter()
+        .filter(|a| !g.edges()[a.edge].closed)
+        .count()
+        == 2
 }
 
 fn round_m(d: f64) -> u32 {
@@ -504,7 +581,12 @@ fn round_m(d: f64) -> u32 {
     }
 }
 
-fn groups(g: &Graph, pieces: &[Piece]) -> Vec<Group> {
+/// Splits the walked pieces into instructions. Consecutive edges join one group when they are
+/// the same way: same kind and name (or one name over kinds that are walked along), named, or
+/// unnamed going on straight or through a node that offers no other way; stairs, elevators and
+/// crossings of one kind always join unless the climb changes direction. Hints are those of
+/// each edge for the direction it is walked and the route's profile.
+fn groups(g: &Graph, pieces: &[Piece], step_free_route: bool) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     for piece in pieces {
         match *piece {
@@ -523,6 +605,7 @@ fn groups(g: &Graph, pieces: &[Piece]) -> Vec<Group> {
                     steps: 0.0,
                     start_heading: Some(h),
                     end_heading: Some(h),
+                    start_node: None,
                     end_node: None,
                     hints: Vec::new(),
                 });
@@ -535,31 +618,45 @@ fn groups(g: &Graph, pieces: &[Piece]) -> Vec<Group> {
                 let e = &g.edges()[edge];
                 let forward = f1 >= f0;
                 let geom = slice_polyline(&e.geometry, f0, f1);
-                let (sh, eh) = (heading_of(&geom, false), heading_of(&geom, true));
+                let (sh, eh) = if e.kind == EdgeKind::Elevator {
+                    (None, None)
+                } else {
+                    (heading_of(&geom, false), heading_of(&geom, true))
+                };
                 let rise = if forward { e.rise_m() } else { -e.rise_m() } * frac;
                 let steps = if e.kind == EdgeKind::Stairs {
                     stair_steps(e) * frac
                 } else {
                     0.0
                 };
-                let end_node = if f1 == 1.0 {
-                    Some(e.to_idx)
-                } else if f1 == 0.0 {
-                    Some(e.from_idx)
-                } else {
-                    None
+                let node_at = |f: f64| {
+                    if f == 1.0 {
+                        Some(e.to_idx)
+                    } else if f == 0.0 {
+                        Some(e.from_idx)
+                    } else {
+                        None
+                    }
                 };
+                let (start_node, end_node) = (node_at(f0), node_at(f1));
+                let hint = e.hint_walking(forward, step_free_route);
                 if let Some(last) = out.last_mut() {
-                    let same = last.kind == Some(e.kind) && last.name == e.name;
+                    let same = last.kind.is_some_and(|k| {
+                        last.name == e.name
+                            && (k == e.kind
+                                || (e.name.is_some() && walked_along(k) && walked_along(e.kind)))
+                    });
                     let turn = match (last.end_heading, sh) {
                         (Some(a), Some(b)) => turn_deg(a, b).abs(),
                         _ => 0.0,
                     };
-                    // Same named way (any turn), or an unnamed one going on straight. Stairs,
-                    // elevators and crossings of one kind always merge.
+                    // Same named way (any turn), or an unnamed one going on straight or through a
+                    // node without a choice. Stairs, elevators and crossings of one kind always
+                    // merge.
                     let mergeable = same
                         && (e.name.is_some()
                             || turn < 40.0
+                            || start_node.is_some_and(|n| no_choice_at(g, n))
                             || matches!(
                                 e.kind,
                                 EdgeKind::Stairs | EdgeKind::Elevator | EdgeKind::Crossing
@@ -575,7 +672,7 @@ fn groups(g: &Graph, pieces: &[Piece]) -> Vec<Group> {
                             last.end_heading = eh;
                         }
                         last.end_node = end_node;
-                        if let Some(h) = &e.hint {
+                        if let Some(h) = hint {
                             if !last.hints.contains(h) {
                                 last.hints.push(h.clone());
                             }
@@ -592,8 +689,9 @@ fn groups(g: &Graph, pieces: &[Piece]) -> Vec<Group> {
                     steps,
                     start_heading: sh,
                     end_heading: eh,
+                    start_node,
                     end_node,
-                    hints: e.hint.iter().cloned().collect(),
+                    hints: hint.into_iter().cloned().collect(),
                 });
             }
         }
@@ -601,6 +699,9 @@ fn groups(g: &Graph, pieces: &[Piece]) -> Vec<Group> {
     out
 }
 
+/// The words for a turn of `turn` degrees (positive: right). A route never walks back the way it
+/// came, so the sharpest turns, onto another way at a junction, are "sharp" turns, never "turn
+/// around".
 fn turn_words(turn: f64) -> (&'static str, &'static str) {
     let a = turn.abs();
     let right = turn > 0.0;
@@ -618,8 +719,10 @@ fn turn_words(turn: f64) -> (&'static str, &'static str) {
         } else {
             ("Turn left", "左转")
         }
+    } else if right {
+        ("Turn sharp right", "向右后方转")
     } else {
-        ("Turn around", "掉头")
+        ("Turn sharp left", "向左后方转")
     }
 }
 
@@ -632,38 +735,60 @@ fn instructions(
     from: &Resolved,
     to: &Resolved,
     pieces: &[Piece],
+    profile: Profile,
 ) -> Vec<Instruction> {
     let g = &model.graph;
-    let groups = groups(g, pieces);
+    let step_free_route = profile == Profile::StepFree;
+    let groups = groups(g, pieces, step_free_route);
     let mut out = Vec::with_capacity(groups.len() + 2);
     let n = groups.len();
     let from_name = place_name(model, from);
     let to_name = place_name(model, to);
+    let node_name = |nidx: Option<usize>| nidx.and_then(|i| g.nodes()[i].name.as_ref());
     for (i, gr) in groups.iter().enumerate() {
         let d = round_m(gr.length_m);
-        // How the instruction starts: a heading for the first, a turn for the others.
-        let (lead_en, lead_zh) = if i == 0 {
-            let h = gr.start_heading.unwrap_or(0.0);
-            let (c_en, c_zh) = compass(h);
-            match &from_name {
-                Some(nm) => (
-                    format!("From {}, head {c_en}", nm.en),
-                    format!("从{}出发，向{c_zh}", nm.zh),
-                ),
-                None => (format!("Head {c_en}"), format!("向{c_zh}出发")),
+        // How the instruction starts: a heading for the first (and after an elevator, which has
+        // no heading to turn from), a turn for the others.
+        let prev_heading = i.checked_sub(1).and_then(|p| groups[p].end_heading);
+        let (lead_en, lead_zh) = match (i, prev_heading, gr.start_heading) {
+            (0, _, _) => {
+                let (c_en, c_zh) = compass(gr.start_heading.unwrap_or(0.0));
+                match &from_name {
+                    Some(nm) => (
+                        format!("From {}, head {c_en}", nm.en),
+                        format!("从{}出发，向{c_zh}", nm.zh),
+                    ),
+                    None => (format!("Head {c_en}"), format!("向{c_zh}出发")),
+                }
             }
-        } else {
-            let turn = match (groups[i - 1].end_heading, gr.start_heading) {
-                (Some(a), Some(b)) => turn_deg(a, b),
-                _ => 0.0,
-            };
-            let (en, zh) = turn_words(turn);
-            (en.to_string(), zh.to_string())
+            (_, None, Some(h)) => {
+                let (c_en, c_zh) = compass(h);
+                (format!("Head {c_en}"), format!("向{c_zh}"))
+            }
+            (_, Some(a), Some(b)) => {
+                let (en, zh) = turn_words(turn_deg(a, b));
+                (en.to_string(), zh.to_string())
+            }
+            _ => {
+                let (en, zh) = turn_words(0.0);
+                (en.to_string(), zh.to_string())
+            }
         };
-        let to_node = gr
-            .end_node
-            .and_then(|nidx| g.nodes()[nidx].name.clone())
-            .filter(|_| i + 1 < n || to_name.is_none());
+        // The landmark the instruction leads to: never the name of where it starts (the node,
+        // or the place it leaves from), nor the destination's name before the arrival.
+        let mut start_names: Vec<&Bilingual> = node_name(gr.start_node).into_iter().collect();
+        if i == 0 {
+            start_names.extend(from_name.as_ref());
+        }
+        let to_node = node_name(gr.end_node)
+            .filter(|_| i + 1 < n || to_name.is_none())
+            .filter(|nm| !start_names.iter().any(|s| s.en == nm.en || s.zh == nm.zh))
+            .filter(|nm| {
+                to_name
+                    .as_ref()
+                    .is_none_or(|t| t.en != nm.en && t.zh != nm.zh)
+            })
+            .cloned();
         let node_en = to_node
             .as_ref()
             .map(|x| format!(" to {}", x.en))
@@ -804,7 +929,7 @@ fn instructions(
         distance_m: 0.0,
     });
     if let Some(p) = to.place {
-        if let Some(extra) = findability_hint(model, p) {
+        if let Some(extra) = findability_hint(model, p, step_free_route) {
             out.push(extra);
         }
     }
@@ -820,9 +945,14 @@ pub(crate) fn hard_to_find(model: &PlanningModel, place: usize) -> bool {
 }
 
 /// Extra landmark hints for a destination that visitors rate hard to find: the nearest named
-/// node, its distance and bearing, the hints of the ways into the place's node, and its Chinese
-/// name to ask for.
-fn findability_hint(model: &PlanningModel, place: usize) -> Option<Instruction> {
+/// node, its distance and bearing, the hints of the open ways into the place's node (for walking
+/// towards it, and step-free-only ones on step-free routes only), and its Chinese name to ask
+/// for.
+fn findability_hint(
+    model: &PlanningModel,
+    place: usize,
+    step_free_route: bool,
+) -> Option<Instruction> {
     if !hard_to_find(model, place) {
         return None;
     }
@@ -877,7 +1007,12 @@ fn findability_hint(model: &PlanningModel, place: usize) -> Option<Instruction> 
     };
     let mut hints: Vec<&Bilingual> = Vec::new();
     for a in g.adjacent(p.node_idx) {
-        if let Some(h) = &g.edges()[a.edge].hint {
+        let e = &g.edges()[a.edge];
+        if e.closed || (step_free_route && !e.step_free) {
+            continue;
+        }
+        // `a.forward` leads away from the place; arriving walks the edge the other way.
+        if let Some(h) = e.hint_walking(!a.forward, step_free_route) {
             if !hints.contains(&h) {
                 hints.push(h);
             }

@@ -110,9 +110,20 @@ pub struct EdgeSpec {
     /// Street or stairway name.
     #[serde(default)]
     pub name: Option<Bilingual>,
-    /// A wayfinding hint naming a landmark, for hard-to-find ways.
+    /// A wayfinding hint naming a landmark, for hard-to-find ways, written for walking from
+    /// `from` to `to`.
     #[serde(default)]
     pub hint: Option<Bilingual>,
+    /// The hint for walking the other way, from `to` to `from`.
+    #[serde(default)]
+    pub hint_reverse: Option<Bilingual>,
+    /// `hint` reads right in both directions and is shown either way (`hint_reverse` is then
+    /// empty).
+    #[serde(default)]
+    pub hint_both_ways: bool,
+    /// The hints describe the step-free way and are shown on step-free routes only.
+    #[serde(default)]
+    pub hint_step_free: bool,
     /// Closed ways are kept in the graph but never routed over.
     #[serde(default)]
     pub closed: bool,
@@ -159,8 +170,14 @@ pub struct Edge {
     pub step_free: bool,
     /// Street or stairway name.
     pub name: Option<Bilingual>,
-    /// Wayfinding hint naming a landmark.
+    /// Wayfinding hint naming a landmark, for walking from `from` to `to`.
     pub hint: Option<Bilingual>,
+    /// Wayfinding hint for walking from `to` to `from`.
+    pub hint_reverse: Option<Bilingual>,
+    /// `hint` is shown in both directions.
+    pub hint_both_ways: bool,
+    /// The hints are shown on step-free routes only.
+    pub hint_step_free: bool,
     /// Closed ways are never routed over.
     pub closed: bool,
     /// Index of the `from` node in [`Graph::nodes`].
@@ -181,6 +198,20 @@ impl Edge {
         self.ascent_m - self.descent_m
     }
 
+    /// The hint to show when walking the edge forward (`from` → `to`) or not, on a step-free
+    /// route or not: `hint` forward, `hint_reverse` backward (or `hint` when it reads both
+    /// ways); none at all on other routes when the hints are step-free only.
+    pub fn hint_walking(&self, forward: bool, step_free_route: bool) -> Option<&Bilingual> {
+        if self.hint_step_free && !step_free_route {
+            return None;
+        }
+        if forward || self.hint_both_ways {
+            self.hint.as_ref()
+        } else {
+            self.hint_reverse.as_ref()
+        }
+    }
+
     /// The node reached when entering the edge at `node_idx`.
     pub fn other(&self, node_idx: usize) -> usize {
         if node_idx == self.from_idx {
@@ -198,7 +229,7 @@ pub struct GraphError {
     /// The node or edge id at fault.
     pub id: String,
     /// The field at fault (`id`, `lon`, `lat`, `elevation_m`, `from`, `to`, `geometry`, `steps`,
-    /// `step_free`).
+    /// `step_free`, `hint_reverse`, `hint_both_ways`, `hint_step_free`).
     pub field: &'static str,
     /// What is wrong, in words.
     pub message: String,
@@ -257,7 +288,9 @@ impl Graph {
     /// Refuses: duplicate node or edge ids, empty ids, non-finite or out-of-range coordinates or
     /// elevations, edges naming unknown nodes or the same node at both ends, geometries with fewer
     /// than two positions or whose ends lie more than [`MAX_ENDPOINT_OFFSET_M`] from their nodes,
-    /// `steps` > 0 on anything but stairs, and stairs marked step-free.
+    /// `steps` > 0 on anything but stairs, stairs marked step-free, `hint_both_ways` without a
+    /// `hint` or together with a `hint_reverse`, and `hint_step_free` without any hint or on an
+    /// edge that is not step-free.
     pub fn build(nodes: Vec<NodeSpec>, edges: Vec<EdgeSpec>) -> Result<Graph, GraphError> {
         let mut node_ids = HashMap::with_capacity(nodes.len());
         let mut out_nodes = Vec::with_capacity(nodes.len());
@@ -364,6 +397,34 @@ impl Graph {
             if e.kind == EdgeKind::Stairs && e.step_free {
                 return Err(gerr(&e.id, "step_free", "stairs cannot be step-free"));
             }
+            if e.hint_both_ways && e.hint.is_none() {
+                return Err(gerr(
+                    &e.id,
+                    "hint_both_ways",
+                    "hint_both_ways is set but there is no hint",
+                ));
+            }
+            if e.hint_both_ways && e.hint_reverse.is_some() {
+                return Err(gerr(
+                    &e.id,
+                    "hint_reverse",
+                    "a hint shown both ways leaves no room for a reverse hint",
+                ));
+            }
+            if e.hint_step_free && e.hint.is_none() && e.hint_reverse.is_none() {
+                return Err(gerr(
+                    &e.id,
+                    "hint_step_free",
+                    "hint_step_free is set but there is no hint",
+                ));
+            }
+            if e.hint_step_free && !e.step_free {
+                return Err(gerr(
+                    &e.id,
+                    "hint_step_free",
+                    "step-free-only hints on an edge that is not step-free would never be shown",
+                ));
+            }
             let rise = to_node.elevation_m - from_node.elevation_m;
             let idx = out_edges.len();
             edge_ids.insert(e.id.clone(), idx);
@@ -390,6 +451,9 @@ impl Graph {
                 step_free: e.step_free,
                 name: e.name,
                 hint: e.hint,
+                hint_reverse: e.hint_reverse,
+                hint_both_ways: e.hint_both_ways,
+                hint_step_free: e.hint_step_free,
                 closed: e.closed,
                 from_idx,
                 to_idx,
@@ -492,6 +556,9 @@ pub(crate) mod tests {
             step_free: kind != EdgeKind::Stairs,
             name: None,
             hint: None,
+            hint_reverse: None,
+            hint_both_ways: false,
+            hint_step_free: false,
             closed: false,
         }
     }
@@ -571,6 +638,24 @@ pub(crate) mod tests {
         });
         assert_eq!(err.field, "step_free");
         assert!(err.to_string().starts_with("bc: step_free: "));
+        let hint = Some(Bilingual::new("提示", "hint"));
+        let err = refused(|_, e| e[1].hint_both_ways = true);
+        assert_eq!((err.id.as_str(), err.field), ("bc", "hint_both_ways"));
+        let err = refused(|_, e| {
+            e[1].hint = hint.clone();
+            e[1].hint_reverse = hint.clone();
+            e[1].hint_both_ways = true;
+        });
+        assert_eq!(err.field, "hint_reverse");
+        let err = refused(|_, e| e[1].hint_step_free = true);
+        assert_eq!(err.field, "hint_step_free");
+        let err = refused(|_, e| {
+            e[1].kind = EdgeKind::Stairs;
+            e[1].step_free = false;
+            e[1].hint_reverse = hint.clone();
+            e[1].hint_step_free = true;
+        });
+        assert_eq!((err.id.as_str(), err.field), ("bc", "hint_step_free"));
     }
 
     #[test]

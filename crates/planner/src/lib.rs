@@ -32,4 +32,5 @@ mod directions;
 mod plan;
 mod solver;
 
+pub use plan::{pace_params, PaceParams};
 pub use types::Bilingual;

@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::cost::{CostTable, Profile};
 use crate::graph::{EdgeKind, Graph};
-use crate::hours::OpeningHours;
+use crate::hours::{Holidays, OpeningHours};
 use crate::paths::Matrix;
 use crate::snap::{Snapper, DEFAULT_MAX_SNAP_DISTANCE_M};
-use crate::types::Bilingual;
+use crate::types::{Bilingual, Lang};
 
 // ---------------------------------------------------------------------------------------------
 // Site data
@@ -32,6 +32,13 @@ pub struct SiteInfo {
     pub center_lat: f64,
     /// Area ids, e.g. `factory`, `liziba`, `eling-park`.
     pub areas: Vec<String>,
+    /// Area names in both languages, in the order of `areas` (ids are used where missing).
+    #[serde(default)]
+    pub area_names: Vec<Bilingual>,
+    /// Public holidays (local dates, ISO `YYYY-MM-DD` in JSON): the dates `PH` opening-hours
+    /// rules apply to.
+    #[serde(default)]
+    pub public_holidays: Vec<chrono::NaiveDate>,
 }
 
 /// A place as the seed gives it.
@@ -61,6 +68,23 @@ pub struct PlaceSpec {
     /// Closed places are never planned.
     #[serde(default)]
     pub closed: bool,
+    /// One of the site's highlights (what the study's high-frequency codes point at): a plan
+    /// includes every highlight its budget can reach unless the visitor avoids it.
+    #[serde(default)]
+    pub highlight: bool,
+    /// A park or area as a whole: a region that holds stops, never a stop itself.
+    #[serde(default)]
+    pub container: bool,
+    /// Expected queue in minutes at the crowding rules' peak hours (at weekends and on public
+    /// holidays; half of it on other days), added to the visit.
+    #[serde(default)]
+    pub queue_min: u32,
+    /// Entry needs a booking or a timed ticket.
+    #[serde(default)]
+    pub booking: bool,
+    /// The place's description, quoted in plan explanations.
+    #[serde(default)]
+    pub description: Option<Bilingual>,
 }
 
 /// One of the study's visitor findings as a structured, citable rule.
@@ -245,12 +269,16 @@ pub struct PlanError {
     /// infeasible).
     pub status: u16,
     /// Stable machine-readable code: `invalid_field`, `unknown_interest`, `unknown_area`,
-    /// `conflict`, `too_far_from_site`, `unknown_place`, `unreachable`, `infeasible`.
+    /// `conflict`, `too_far_from_site`, `unknown_place`, `unreachable`, `infeasible`,
+    /// `place_closed`.
     pub code: &'static str,
     /// The request field at fault, e.g. `budget_min`, `start`, `must[2]`.
     pub field: Option<String>,
-    /// What is wrong, in words.
+    /// What is wrong, in English.
     pub message: String,
+    /// What is wrong, in Chinese (`None`: only English is available).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_zh: Option<String>,
 }
 
 impl PlanError {
@@ -271,6 +299,21 @@ impl PlanError {
             code,
             field,
             message: message.into(),
+            message_zh: None,
+        }
+    }
+
+    /// Adds the message in Chinese.
+    pub fn zh(mut self, message: impl Into<String>) -> PlanError {
+        self.message_zh = Some(message.into());
+        self
+    }
+
+    /// The message in `lang`, falling back to English when there is no Chinese text.
+    pub fn detail(&self, lang: Lang) -> &str {
+        match (lang, &self.message_zh) {
+            (Lang::Zh, Some(zh)) => zh,
+            _ => &self.message,
         }
     }
 }
@@ -347,6 +390,13 @@ pub struct PlanRequest {
     /// `zh` or `en` (default `en`): the language of explanations and warnings.
     #[serde(default)]
     pub lang: Option<String>,
+    /// `relaxed`, `normal` (default) or `packed`: how long visits last and how many stops an
+    /// hour the plan aims at (see `docs/planner.md`).
+    #[serde(default)]
+    pub pace: Option<String>,
+    /// Plan a meal when the plan is long enough and spans a meal time (default `true`).
+    #[serde(default)]
+    pub meals: Option<bool>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,8 +472,9 @@ pub struct Leg {
 /// A finding cited by a plan, with the plan-specific reason.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Citation {
-    /// The finding's id.
-    pub finding_id: String,
+    /// The finding's id; `None` for a reason that comes from the place itself (its
+    /// description, a highlight, a visitor's own request).
+    pub finding_id: Option<String>,
     /// Why it applies here, in the request's language, ending with the finding's own words.
     pub text: String,
 }
@@ -445,6 +496,14 @@ pub struct Stop {
     pub depart: String,
     /// Minutes waited for opening after arrival.
     pub wait_min: f64,
+    /// Minutes at the stop from the start of the visit to departure (queue included).
+    pub dwell_min: f64,
+    /// Minutes of that spent queueing (expected, at peak hours).
+    pub queue_min: f64,
+    /// One of the site's highlights.
+    pub highlight: bool,
+    /// The stop serves as a meal.
+    pub meal: bool,
     /// Entry fee in CNY.
     pub fee_cny: f64,
     /// The stop's utility in points at its visit time.
@@ -453,6 +512,22 @@ pub struct Stop {
     pub why: Vec<Citation>,
     /// Why the stop was chosen, in words (the request's language).
     pub summary: String,
+    /// Other places at the same spot (same node or within 25 m): visited as part of this stop
+    /// (`visited`) or simply there (a restroom, a shop next door).
+    pub also_here: Vec<AlsoHere>,
+}
+
+/// A place at the same spot as a stop.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlsoHere {
+    /// Place id.
+    pub place_id: String,
+    /// Place name.
+    pub name: Bilingual,
+    /// Place kind.
+    pub kind: String,
+    /// Visited during the stop (its time is part of the stop's).
+    pub visited: bool,
 }
 
 /// Plan totals.
@@ -473,10 +548,53 @@ pub struct Totals {
 /// A warning for the visitor.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Warning {
-    /// Stable code, e.g. `crowded`, `free_alternative`, `no_stops`.
+    /// Stable code: `crowded`, `dark_soon`, `closed`, `booking`, `queue`, `hard_to_find`,
+    /// `free_alternative`, `no_meal`, `highlight_missed`, `no_stops`.
     pub code: String,
+    /// `info` (good to know) or `warning` (changes what the visitor should do).
+    pub severity: Severity,
     /// In words, in the request's language.
     pub message: String,
+    /// Ids of the plan's stops it concerns.
+    pub stops: Vec<String>,
+    /// Ids of places outside the plan it is about (the closed or missed highlights, the free
+    /// alternative).
+    pub places: Vec<String>,
+}
+
+/// How much a warning matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Good to know.
+    Info,
+    /// Changes what the visitor should do.
+    Warning,
+}
+
+/// How long visits last and how many stops an hour a plan aims at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pace {
+    /// Longer visits, fewer stops.
+    Relaxed,
+    /// The seed's visit lengths.
+    #[default]
+    Normal,
+    /// Shorter visits, more stops.
+    Packed,
+}
+
+impl Pace {
+    /// Parses `relaxed`, `normal` or `packed`.
+    pub fn parse(s: &str) -> Option<Pace> {
+        match s {
+            "relaxed" => Some(Pace::Relaxed),
+            "normal" => Some(Pace::Normal),
+            "packed" => Some(Pace::Packed),
+            _ => None,
+        }
+    }
 }
 
 /// A visit plan.
@@ -492,6 +610,8 @@ pub struct Plan {
     pub request: PlanRequest,
     /// The profile used.
     pub profile: Profile,
+    /// The pace used.
+    pub pace: Pace,
     /// Start, RFC 3339 in the site's offset.
     pub start_time: String,
     /// End of the plan, RFC 3339 in the site's offset.
@@ -526,11 +646,18 @@ pub(crate) struct Place {
     pub area_idx: usize,
 }
 
+/// Places whose nodes are at most this far apart (metres) are at the same spot: one stop.
+pub const SAME_SPOT_M: f64 = 25.0;
+
 /// Tuning of the plan solver.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SolverOptions {
     /// Candidate sets up to this size are solved exactly.
     pub exact_max_candidates: usize,
+    /// Labels kept per state of the exact solver (0: no cap, provably optimal but exponential
+    /// in the worst case). The visitor-value model's time-dependent values weaken dominance, so
+    /// a plan's dynamic programme keeps the best few labels per `(visited set, last stop)`.
+    pub exact_label_cap: usize,
     /// Iterations of the local-search heuristic for larger sets (deterministic).
     pub heuristic_iterations: u32,
     /// Wall-clock cap in milliseconds on the heuristic: a safety net against a starved CPU only.
@@ -546,6 +673,7 @@ impl Default for SolverOptions {
     fn default() -> Self {
         SolverOptions {
             exact_max_candidates: 12,
+            exact_label_cap: 12,
             heuristic_iterations: 80,
             heuristic_time_cap_ms: 2_000,
             seed: 0x5EED_2026,
@@ -571,6 +699,8 @@ pub struct PlanningModel {
     pub(crate) area_ids: Vec<String>,
     pub(crate) max_snap_distance_m: f64,
     pub(crate) solver: SolverOptions,
+    /// The site's public holidays, for `PH` rules.
+    pub(crate) holidays: Holidays,
 }
 
 fn finite(id: &str, field: &'static str, v: f64) -> Result<f64, ModelError> {
@@ -788,6 +918,7 @@ impl PlanningModel {
             .map(|&p| Matrix::build(&graph, &costs[p.index()], &costs[0], matrix_nodes.clone()))
             .collect();
         let snapper = Snapper::new(&graph, site.center_lon, site.center_lat);
+        let holidays = Holidays::new(site.public_holidays.iter().copied());
         Ok(PlanningModel {
             site,
             graph,
@@ -803,7 +934,22 @@ impl PlanningModel {
             area_ids,
             max_snap_distance_m: DEFAULT_MAX_SNAP_DISTANCE_M,
             solver: SolverOptions::default(),
+            holidays,
         })
+    }
+
+    /// Whether two places are at the same spot: the same node, or nodes at most
+    /// [`SAME_SPOT_M`] apart (a container is at no spot).
+    pub(crate) fn same_spot(&self, a: usize, b: usize) -> bool {
+        let (pa, pb) = (&self.places[a], &self.places[b]);
+        if pa.spec.container || pb.spec.container {
+            return false;
+        }
+        let pos = |p: &Place| {
+            let n = &self.graph.nodes()[p.node_idx];
+            [n.lon, n.lat]
+        };
+        pa.node_idx == pb.node_idx || crate::geodesy::haversine_m(pos(pa), pos(pb)) <= SAME_SPOT_M
     }
 
     /// The snapshot version given at build time.
@@ -824,6 +970,11 @@ impl PlanningModel {
     /// The places, in input order.
     pub fn places(&self) -> impl Iterator<Item = &PlaceSpec> {
         self.places.iter().map(|p| &p.spec)
+    }
+
+    /// The site's public holidays.
+    pub fn holidays(&self) -> &Holidays {
+        &self.holidays
     }
 
     /// The findings, in input order.

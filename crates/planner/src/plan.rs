@@ -4,7 +4,7 @@
 //! Utility is counted in points: a place of popularity 1.0 with no rule, interest or rating is
 //! worth 1 point. See `docs/planner.md` for every term.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{
@@ -15,15 +15,20 @@ use chrono::{
 use crate::cost::Profile;
 use crate::directions::{
     accesses, build_leg, hard_to_find, parse_lang, parse_profile, path_pieces, profile_words,
-    resolve, route_between, seeds, Access, Piece, Resolved, Route,
+    profile_words_zh, resolve, route_between, seeds, Access, Piece, Resolved, Route,
 };
+use crate::hours::{weekday_name, MIN_PER_DAY};
 use crate::model::{
-    Citation, Endpoint, Finding, Leg, Plan, PlanError, PlanRequest, PlanningModel, Rule, Stop,
-    Totals, Warning,
+    AlsoHere, Citation, Endpoint, Finding, Leg, Pace, PlaceSpec, Plan, PlanError, PlanRequest,
+    PlanningModel, Rule, Severity, Stop, Totals, Warning,
 };
 use crate::paths::Routes;
 use crate::solar::{sunrise_local_min, sunset_local_min};
-use crate::solver::{solve_exact, solve_heuristic, Cand, HeuristicLimits, Problem, Schedule};
+use crate::solver::{
+    must_route, solve_exact_with, solve_heuristic, Cand, HeuristicLimits, Problem, Schedule,
+    MAX_GROUPS,
+};
+use crate::types::Bilingual;
 use crate::types::Lang;
 
 /// Points per requested interest that a place matches (by tag or kind).
@@ -58,8 +63,96 @@ pub fn vfm_factor(rating: f64) -> f64 {
 pub const CROWD_PRIOR_COUNT: f64 = 10.0;
 /// Penalty in points at a reported crowding of 4/5 when no crowding rule gives one.
 pub const DEFAULT_CROWD_PENALTY: f64 = 0.3;
-/// A stop whose crowding penalty at its visit time reaches this many points gets a warning.
-pub const CROWD_WARN_POINTS: f64 = 0.1;
+/// Share of a stop's value that a reported crowding of 4/5 costs (at least; a crowding rule's
+/// larger penalty wins): visitors' reports weigh more than the seed's general rule.
+pub const REPORTED_CROWD_SHARE: f64 = 0.5;
+/// Places less popular than this are not expected to be crowded at peak hours.
+pub const CROWD_MIN_POPULARITY: f64 = 0.5;
+/// Crowding costs at most this share of a stop's value.
+pub const CROWD_SHARE_MAX: f64 = 0.8;
+/// Mean reported crowding (1..5) at which an hour counts as busy by the visitors' own account:
+/// a stop then is not made to lead the route at that hour, and a plan visiting it then warns.
+pub const REPORTED_BUSY_LEVEL: f64 = 4.0;
+/// A stop visited at a peak hour whose crowding costs at least this share of its value is
+/// named in the plan's `crowded` warning.
+pub const CROWD_WARN_SHARE: f64 = 0.35;
+/// Points a highlight is worth on top of its other utility: more than any ordinary stop, so a
+/// plan holds every highlight it can reach.
+pub const HIGHLIGHT_POINTS: f64 = 3.0;
+/// Points a place tagged [`NIGHT_VIEW_TAG`] gains in hours after sunset.
+pub const NIGHT_VIEW_POINTS: f64 = 1.0;
+/// Tag of places worth visiting after dark (exempt from the daylight rules).
+pub const NIGHT_VIEW_TAG: &str = "night_view";
+/// Tag of cafés that serve meals.
+pub const MEAL_TAG: &str = "restaurants";
+/// Points interest matches count when only a tag (not the kind) matches.
+pub const INTEREST_TAG_POINTS: f64 = 0.5;
+/// Variety: the factor on a stop's value for each earlier stop of the same kind.
+pub const VARIETY_DECAY: f64 = 0.6;
+/// The factor for each earlier stop sharing an experience code (a tag some interest names).
+pub const VARIETY_DECAY_TAG: f64 = 0.75;
+/// The gentler factor for kinds and codes the visitor asked for (by interest).
+pub const VARIETY_DECAY_WANTED: f64 = 0.85;
+/// Points for the plan's meal (once per meal window): more than a highlight, so a long plan
+/// spanning a meal time holds one when a meal place is open and reachable.
+pub const MEAL_POINTS: f64 = 6.0;
+/// Plans shorter than this (minutes) plan no meal.
+pub const MEAL_MIN_BUDGET_MIN: u32 = 240;
+/// A meal lasts at least this many minutes.
+pub const MEAL_MIN_DWELL_MIN: u32 = 40;
+/// Meal windows in minutes after midnight: lunch 11:30–13:30, dinner 17:30–19:30.
+pub const MEAL_WINDOWS_MIN: [(f64, f64); 2] = [(690.0, 810.0), (1050.0, 1170.0)];
+/// A meal starts at least this many minutes before its window closes.
+pub const MEAL_LAST_START_BEFORE_END_MIN: f64 = 30.0;
+/// A plan must overlap a meal window by this many minutes to plan a meal in it.
+pub const MEAL_MIN_OVERLAP_MIN: f64 = 60.0;
+/// Queues on ordinary weekdays are this share of the weekend queue.
+pub const QUEUE_WEEKDAY_FACTOR: f64 = 0.5;
+/// No visit is shorter than this (minutes), whatever the pace.
+pub const MIN_DWELL_MIN: f64 = 5.0;
+/// Points each stop beyond the pace's stops-per-hour target costs.
+pub const EXCESS_STOP_POINTS: f64 = 1.5;
+/// Points lost per minute of walking: a visitor would rather look than walk, so a plan does
+/// not climb half an hour for what it could see next door (the climb itself is in the time).
+pub const WALK_POINTS_PER_MIN: f64 = 0.08;
+/// Popularity rules beyond the strongest that a place matches count this share of their weight
+/// (a place popular for several reasons is not several times as popular).
+pub const EXTRA_POPULARITY_SHARE: f64 = 0.25;
+/// Daylight is mentioned for a stop only when it ends this close (minutes) to sunset.
+pub const DAYLIGHT_NEAR_MIN: f64 = 90.0;
+
+/// What a pace means.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PaceParams {
+    /// Factor on the seed's visit lengths.
+    pub dwell_factor: f64,
+    /// Stops per hour of budget the plan aims at (beyond it each stop costs
+    /// [`EXCESS_STOP_POINTS`]).
+    pub stops_per_hour: f64,
+    /// Points every stop costs (finding it, getting oriented): favours fewer, fuller stops.
+    pub stop_cost: f64,
+}
+
+/// The parameters of a pace.
+pub fn pace_params(pace: Pace) -> PaceParams {
+    match pace {
+        Pace::Relaxed => PaceParams {
+            dwell_factor: 1.4,
+            stops_per_hour: 1.5,
+            stop_cost: 0.6,
+        },
+        Pace::Normal => PaceParams {
+            dwell_factor: 1.0,
+            stops_per_hour: 2.5,
+            stop_cost: 0.35,
+        },
+        Pace::Packed => PaceParams {
+            dwell_factor: 0.75,
+            stops_per_hour: 4.0,
+            stop_cost: 0.1,
+        },
+    }
+}
 /// Points lost per second of plan duration: a tie-breaker that prefers shorter plans
 /// (0.036 points per hour).
 pub const TIME_WEIGHT_PER_S: f64 = 1e-5;
@@ -69,20 +162,13 @@ pub const NON_DESTINATION_KINDS: [&str; 3] = ["transit", "gate", "restroom"];
 /// Hour slots of utility per candidate (the start date and the next day).
 const HOURS: usize = 48;
 
-fn lang_text(lang: Lang, en: String, zh: String) -> String {
-    match lang {
-        Lang::En => en,
-        Lang::Zh => zh,
-    }
-}
-
 fn cite(f: &Finding, lang: Lang, reason_en: String, reason_zh: String) -> Citation {
     let text = match lang {
-        Lang::En => format!("{reason_en}. {}", f.text.en),
-        Lang::Zh => format!("{reason_zh}。{}", f.text.zh),
+        Lang::En => join_reason(lang, &reason_en, &f.text.en),
+        Lang::Zh => join_reason(lang, &reason_zh, &f.text.zh),
     };
     Citation {
-        finding_id: f.id.clone(),
+        finding_id: Some(f.id.clone()),
         text,
     }
 }
@@ -102,6 +188,12 @@ struct Ctx<'a> {
     req: &'a PlanRequest,
     profile: Profile,
     lang: Lang,
+    pace: Pace,
+    /// Whether the plan should hold a meal (asked for, long enough, spanning a meal time).
+    wants_meal: bool,
+    /// Meal windows `(first start, last start)` in minutes after the start date's midnight
+    /// that the plan's span covers enough of.
+    meal_windows: Vec<(f64, f64)>,
     interests: Vec<usize>,
     areas: Option<HashSet<&'a str>>,
     must: Vec<usize>,
@@ -120,24 +212,48 @@ struct Ctx<'a> {
 /// Place-by-place scoring inputs.
 struct Scored {
     place: usize,
-    /// Utility before crowding.
+    /// Utility before crowding and the time of day (highlight included, fees deducted).
     base: f64,
-    /// Penalty for crowding per hour slot.
+    /// Share of the value lost to crowding per hour slot.
     crowd: Vec<f64>,
+    /// Whether each hour slot is a peak hour for the place.
+    peak: Vec<bool>,
+    /// Hour slots in which enough visitors report the place crowded (mean crowding of
+    /// [`REPORTED_BUSY_LEVEL`] or more on that weekday and hour).
+    reported_busy: Vec<bool>,
+    /// Utility per hour slot: crowding, night views.
+    util_by_hour: Vec<f64>,
+    /// A highlight's own worth per hour slot (crowding applied, no variety decay).
+    fixed_by_hour: Vec<f64>,
     interest_hits: Vec<usize>,
     vfm_factor: f64,
     fee_penalty: f64,
+    /// Must be visited in daylight.
     daylight: bool,
+    /// Worth it after dark.
+    night_view: bool,
+    /// Can serve the plan's meal.
+    meal: bool,
 }
 
 fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a>, PlanError> {
     let profile = parse_profile(req.profile.as_deref())?;
     let lang = parse_lang(req.lang.as_deref())?;
+    let pace = match req.pace.as_deref() {
+        None => Pace::Normal,
+        Some(s) => Pace::parse(s).ok_or_else(|| {
+            PlanError::invalid(
+                "pace",
+                format!("unknown pace '{s}' (expected relaxed, normal or packed)"),
+            )
+        })?,
+    };
     if !(1..=1440).contains(&req.budget_min) {
         return Err(PlanError::invalid(
             "budget_min",
             format!("budget of {} min is not in 1..=1440", req.budget_min),
-        ));
+        )
+        .zh(format!("预算 {} 分钟不在 1..=1440 之内", req.budget_min)));
     }
     let start_time = DateTime::parse_from_rfc3339(&req.start_time).map_err(|e| {
         PlanError::invalid(
@@ -147,9 +263,15 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
                 req.start_time
             ),
         )
+        .zh(format!(
+            "“{}”不是带时区偏移的 RFC 3339 时间（{e}）",
+            req.start_time
+        ))
     })?;
-    let offset = FixedOffset::east_opt(model.site.utc_offset_min * 60)
-        .ok_or_else(|| PlanError::invalid("start_time", "the site's UTC offset is invalid"))?;
+    let offset = FixedOffset::east_opt(model.site.utc_offset_min * 60).ok_or_else(|| {
+        PlanError::invalid("start_time", "the site's UTC offset is invalid")
+            .zh("站点的 UTC 偏移无效")
+    })?;
     let start_local = start_time.with_timezone(&offset);
     let start_local = start_local.with_nanosecond(0).unwrap_or(start_local);
     let mut interests = Vec::new();
@@ -169,6 +291,10 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
                         known.join(", ")
                     ),
                 )
+                .zh(format!(
+                    "interests[{i}]：未知的兴趣“{id}”（可选：{}）",
+                    known.join("、")
+                ))
             })?;
         if !interests.contains(&idx) {
             interests.push(idx);
@@ -176,10 +302,10 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
     }
     if let Some(cap) = req.max_fee_cny {
         if !cap.is_finite() || cap < 0.0 {
-            return Err(PlanError::invalid(
-                "max_fee_cny",
-                format!("{cap} is not a number ≥ 0"),
-            ));
+            return Err(
+                PlanError::invalid("max_fee_cny", format!("{cap} is not a number ≥ 0"))
+                    .zh(format!("{cap} 不是 ≥ 0 的数")),
+            );
         }
     }
     let areas = match &req.areas {
@@ -196,7 +322,11 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
                             "areas[{i}]: unknown area '{a}' (known: {})",
                             model.area_ids.join(", ")
                         ),
-                    ));
+                    )
+                    .zh(format!(
+                        "areas[{i}]：未知的区域“{a}”（可选：{}）",
+                        model.area_ids.join("、")
+                    )));
                 }
                 set.insert(a.as_str());
             }
@@ -211,6 +341,7 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
                 Some(field),
                 format!("no place '{id}' in this site"),
             )
+            .zh(format!("本站点没有地点“{id}”"))
         })
     };
     let mut avoid = HashSet::new();
@@ -227,34 +358,67 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
                 "conflict",
                 Some(field),
                 format!("'{id}' is both a must-visit and to be avoided"),
-            ));
+            )
+            .zh(format!("“{id}”既是必去地点又是要避开的地点")));
         }
         let spec = &model.places[p].spec;
-        let infeasible = |msg: String| PlanError::new(422, "infeasible", Some(field.clone()), msg);
+        if spec.container {
+            return Err(PlanError::new(
+                422,
+                "not_a_stop",
+                Some(field),
+                format!(
+                    "'{id}' is {} as a whole, not a stop: name a place inside it, or use `areas`",
+                    spec.name.en
+                ),
+            )
+            .zh(format!(
+                "“{id}”指{}整体，不是一个停留点：请指定其中的地点，或使用 areas",
+                spec.name.zh
+            )));
+        }
+        let infeasible = |msg: String, zh: String| {
+            PlanError::new(422, "infeasible", Some(field.clone()), msg).zh(zh)
+        };
         if spec.closed {
-            return Err(infeasible(format!("'{id}' is closed")));
+            return Err(infeasible(
+                format!("'{id}' is closed"),
+                format!("“{id}”已关闭"),
+            ));
         }
         if req.avoid_paid && spec.fee_cny > 0.0 {
-            return Err(infeasible(format!(
-                "'{id}' charges ¥{} but only free places were asked for",
-                spec.fee_cny
-            )));
+            return Err(infeasible(
+                format!(
+                    "'{id}' charges ¥{} but only free places were asked for",
+                    spec.fee_cny
+                ),
+                format!("“{id}”收费 ¥{}，但只要求免费地点", spec.fee_cny),
+            ));
         }
         if let Some(cap) = req.max_fee_cny {
             if spec.fee_cny > cap {
-                return Err(infeasible(format!(
-                    "'{id}' charges ¥{}, above the fee cap of ¥{cap}",
-                    spec.fee_cny
-                )));
+                return Err(infeasible(
+                    format!(
+                        "'{id}' charges ¥{}, above the fee cap of ¥{cap}",
+                        spec.fee_cny
+                    ),
+                    format!("“{id}”收费 ¥{}，超过费用上限 ¥{cap}", spec.fee_cny),
+                ));
             }
         }
         if let Some(a) = &areas {
             if !a.contains(spec.area.as_str()) {
-                return Err(infeasible(format!(
-                    "'{id}' is in area '{}', outside the requested areas",
-                    spec.area
-                )));
+                return Err(infeasible(
+                    format!(
+                        "'{id}' is in area '{}', outside the requested areas",
+                        spec.area
+                    ),
+                    format!("“{id}”位于区域“{}”，不在所选区域内", spec.area),
+                ));
             }
+        }
+        if let Some(e) = closed_on_plan_days(model, p, start_local, req.budget_min, &field) {
+            return Err(e);
         }
         if !must.contains(&p) {
             must.push(p);
@@ -268,7 +432,8 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
                 "infeasible",
                 Some("must".into()),
                 format!("the must-visits charge ¥{total} together, above the fee cap of ¥{cap}"),
-            ));
+            )
+            .zh(format!("必去地点合计收费 ¥{total}，超过费用上限 ¥{cap}")));
         }
     }
     let start = resolve(model, &req.start, profile, "start")?;
@@ -288,11 +453,26 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
         ))
     };
     let daylight = [day(date0, 0.0), date0.succ_opt().and_then(|d| day(d, 1.0))];
+    let span = (t0_min, t0_min + f64::from(req.budget_min));
+    let mut meal_windows = Vec::new();
+    if req.meals != Some(false) && req.budget_min >= MEAL_MIN_BUDGET_MIN {
+        for d in [0.0, 1440.0] {
+            for (a, b) in MEAL_WINDOWS_MIN {
+                let (a, b) = (a + d, b + d);
+                if span.1.min(b) - span.0.max(a) >= MEAL_MIN_OVERLAP_MIN {
+                    meal_windows.push((a.max(span.0), b - MEAL_LAST_START_BEFORE_END_MIN));
+                }
+            }
+        }
+    }
     Ok(Ctx {
         model,
         req,
         profile,
         lang,
+        pace,
+        wants_meal: !meal_windows.is_empty(),
+        meal_windows,
         interests,
         areas,
         must,
@@ -304,6 +484,65 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
         weekday0: start_local.weekday(),
         daylight,
     })
+}
+
+/// A 422 `place_closed` error when a must-visit has no opening window on the plan's date, nor on
+/// the next date when the budget runs past midnight; the message names the place, the dates with
+/// their weekdays and the hours on each.
+fn closed_on_plan_days(
+    model: &PlanningModel,
+    place: usize,
+    start_local: DateTime<FixedOffset>,
+    budget_min: u32,
+    field: &str,
+) -> Option<PlanError> {
+    let p = &model.places[place];
+    let hol = &model.holidays;
+    let date0 = start_local.date_naive();
+    let t0_min = start_local.num_seconds_from_midnight() / 60;
+    let days = if t0_min + budget_min > MIN_PER_DAY {
+        2
+    } else {
+        1
+    };
+    if !p.hours.windows_on(date0, days, hol).is_empty() {
+        return None;
+    }
+    let dates: Vec<NaiveDate> = date0.iter_days().take(days as usize).collect();
+    let en: Vec<String> = dates
+        .iter()
+        .map(|&d| {
+            let wd = weekday_name(d.weekday(), Lang::En);
+            format!("{wd} {d} ({})", p.hours.describe_day(d, hol, Lang::En))
+        })
+        .collect();
+    let zh: Vec<String> = dates
+        .iter()
+        .map(|&d| {
+            let wd = weekday_name(d.weekday(), Lang::Zh);
+            format!("{d}（{wd}，{}）", p.hours.describe_day(d, hol, Lang::Zh))
+        })
+        .collect();
+    let error = PlanError::new(
+        422,
+        "place_closed",
+        Some(field.to_string()),
+        format!(
+            "{} ({}) is not open on {}; its opening hours are '{}'",
+            p.spec.name.en,
+            p.spec.id,
+            en.join(" or "),
+            p.spec.hours
+        ),
+    )
+    .zh(format!(
+        "{}（{}）在{}不开放；开放时间为“{}”",
+        p.spec.name.zh,
+        p.spec.id,
+        zh.join("和"),
+        p.spec.hours
+    ));
+    Some(error)
 }
 
 /// How the plan's start or end reaches the graph.
@@ -381,20 +620,64 @@ impl Terminal {
     }
 }
 
+/// The crowding rules that match a place: `(peak hours, weekend factor, penalty)`.
+fn crowd_rules_of<'m>(
+    m: &'m PlanningModel,
+    spec: &PlaceSpec,
+) -> Vec<(&'m Vec<[u32; 2]>, f64, f64)> {
+    let mut out = Vec::new();
+    for f in &m.findings {
+        if let Rule::Crowding {
+            peak_hours,
+            weekend_factor,
+            penalty,
+            kinds,
+            tags,
+        } = &f.rule
+        {
+            if (kinds.is_empty() && tags.is_empty()) || matches(kinds, tags, &spec.kind, &spec.tags)
+            {
+                out.push((peak_hours, *weekend_factor, *penalty));
+            }
+        }
+    }
+    out
+}
+
+/// Whether hour slot `h` (0 = the start date's 00h) is a weekend or public-holiday hour.
+fn busy_day(ctx: &Ctx, h: usize) -> bool {
+    let wd = (ctx.weekday0.num_days_from_monday() as usize + h / 24) % 7;
+    wd >= 5
+}
+
+/// Whether hour slot `h` is dark (before sunrise or after sunset of its day).
+fn dark_hour(ctx: &Ctx, h: usize) -> bool {
+    let mid = h as f64 * 60.0 + 30.0;
+    match ctx.daylight[(h / 24).min(1)] {
+        Some((rise, set)) => mid < rise || mid >= set,
+        None => false,
+    }
+}
+
+/// Whether the place is a meal place (a restaurant, or a café that serves meals).
+fn is_meal_place(spec: &PlaceSpec) -> bool {
+    spec.kind == "restaurant" || (spec.kind == "cafe" && spec.tags.iter().any(|t| t == MEAL_TAG))
+}
+
 fn score_place(ctx: &Ctx, place: usize) -> Scored {
     let m = ctx.model;
     let spec = &m.places[place].spec;
     let stats = m.stats.get(&spec.id).filter(|s| s.count >= MIN_RATINGS);
-    let mut pop_weight = 1.0;
+    let (mut pop_sum, mut pop_max): (f64, f64) = (0.0, 0.0);
     let mut fee_penalty = 0.0;
     let mut vfm_factor: f64 = 1.0;
     let mut daylight = false;
-    let mut crowd_rules: Vec<(&Vec<[u32; 2]>, f64, f64)> = Vec::new();
     let mut max_any_crowd_penalty: f64 = 0.0;
     for f in &m.findings {
         match &f.rule {
             Rule::Popularity { tags, weight } if matches(&[], tags, &spec.kind, &spec.tags) => {
-                pop_weight += weight;
+                pop_sum += weight;
+                pop_max = pop_max.max(*weight);
             }
             Rule::ValueForMoney {
                 kinds,
@@ -408,37 +691,37 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
             Rule::Daylight { kinds, tags } if matches(kinds, tags, &spec.kind, &spec.tags) => {
                 daylight = true;
             }
-            Rule::Crowding {
-                peak_hours,
-                weekend_factor,
-                penalty,
-                kinds,
-                tags,
-            } => {
+            Rule::Crowding { penalty, .. } => {
                 max_any_crowd_penalty = max_any_crowd_penalty.max(*penalty);
-                if (kinds.is_empty() && tags.is_empty())
-                    || matches(kinds, tags, &spec.kind, &spec.tags)
-                {
-                    crowd_rules.push((peak_hours, *weekend_factor, *penalty));
-                }
             }
             _ => {}
         }
     }
+    let pop_weight = 1.0 + pop_max + EXTRA_POPULARITY_SHARE * (pop_sum - pop_max);
+    let night_view = spec.tags.iter().any(|t| t == NIGHT_VIEW_TAG);
     let mut interest_hits = Vec::new();
+    let mut interest_points = 0.0;
     for &i in &ctx.interests {
         let it = &m.interests[i];
-        if matches(&it.kinds, &it.tags, &spec.kind, &spec.tags) {
+        if it.kinds.contains(&spec.kind) {
             interest_hits.push(i);
+            interest_points += INTEREST_MATCH_POINTS;
+        } else if it.tags.iter().any(|t| spec.tags.contains(t)) {
+            interest_hits.push(i);
+            interest_points += INTEREST_TAG_POINTS;
         }
     }
     let rating = stats
         .and_then(|s| s.score)
         .map_or(0.0, |sc| RATING_POINTS_PER_STAR * (sc - 3.0));
-    let base =
-        spec.popularity * pop_weight + INTEREST_MATCH_POINTS * interest_hits.len() as f64 + rating
-            - fee_penalty;
-    // Crowding per hour slot.
+    let highlight = if spec.highlight {
+        HIGHLIGHT_POINTS
+    } else {
+        0.0
+    };
+    let base = spec.popularity * pop_weight + interest_points + rating - fee_penalty;
+    // Crowding per hour slot, as the share of the stop's value it costs.
+    let crowd_rules = crowd_rules_of(m, spec);
     let slots = stats.and_then(|s| s.crowding_by_hour.as_ref().map(|c| (s.count, c)));
     let rule_scale = crowd_rules
         .iter()
@@ -452,34 +735,71 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
         DEFAULT_CROWD_PENALTY
     };
     let wd0 = ctx.weekday0.num_days_from_monday() as usize;
-    let crowd = (0..HOURS)
+    let mut peak = vec![false; HOURS];
+    let mut reported_busy = vec![false; HOURS];
+    let crowd: Vec<f64> = (0..HOURS)
         .map(|h| {
             let wd = (wd0 + h / 24) % 7;
             let hour = (h % 24) as u32;
-            let weekend = wd >= 5;
+            let weekend = busy_day(ctx, h);
             let rule_pen = crowd_rules
                 .iter()
                 .filter(|(peaks, _, _)| peaks.iter().any(|pk| pk[0] <= hour && hour < pk[1]))
                 .map(|&(_, wf, pen)| pen * if weekend { wf } else { 1.0 })
-                .fold(0.0, f64::max);
-            match slots {
+                .fold(0.0, f64::max)
+                * if spec.popularity >= CROWD_MIN_POPULARITY {
+                    1.0
+                } else {
+                    0.0
+                };
+            peak[h] = rule_pen > 0.0;
+            let share = match slots {
                 Some((count, c)) => {
                     let w = f64::from(count) / (f64::from(count) + CROWD_PRIOR_COUNT);
                     let level = ((c[wd * 24 + hour as usize] - 1.0) / 3.0).clamp(0.0, 4.0 / 3.0);
-                    (1.0 - w) * rule_pen + w * scale * level
+                    if level >= 1.0 {
+                        peak[h] = true;
+                    }
+                    reported_busy[h] = c[wd * 24 + hour as usize] >= REPORTED_BUSY_LEVEL;
+                    (1.0 - w) * rule_pen + w * scale.max(REPORTED_CROWD_SHARE) * level
                 }
                 None => rule_pen,
+            };
+            share.clamp(0.0, CROWD_SHARE_MAX)
+        })
+        .collect();
+    let fixed_by_hour = if highlight > 0.0 {
+        (0..HOURS).map(|h| highlight * (1.0 - crowd[h])).collect()
+    } else {
+        Vec::new()
+    };
+    let util_by_hour = (0..HOURS)
+        .map(|h| {
+            let mut u = base;
+            if night_view && dark_hour(ctx, h) {
+                u += NIGHT_VIEW_POINTS;
+            }
+            if u > 0.0 {
+                u * (1.0 - crowd[h])
+            } else {
+                u
             }
         })
         .collect();
     Scored {
         place,
-        base,
+        base: base + highlight,
+        fixed_by_hour,
         crowd,
+        peak,
+        reported_busy,
+        util_by_hour,
         interest_hits,
         vfm_factor,
         fee_penalty,
-        daylight,
+        daylight: daylight && !night_view,
+        night_view,
+        meal: ctx.wants_meal && is_meal_place(spec),
     }
 }
 
@@ -489,7 +809,7 @@ fn admissible(ctx: &Ctx, place: usize) -> bool {
     if ctx.must.contains(&place) {
         return true;
     }
-    if spec.closed || ctx.avoid.contains(&place) {
+    if spec.closed || spec.container || ctx.avoid.contains(&place) {
         return false;
     }
     if ctx.req.avoid_paid && spec.fee_cny > 0.0 {
@@ -517,33 +837,141 @@ fn is_destination(ctx: &Ctx, place: usize) -> bool {
             .any(|&i| ctx.model.interests[i].kinds.iter().any(|k| k == kind))
 }
 
-/// Time windows in seconds after the start in which a whole visit to the place may lie.
-fn windows_s(ctx: &Ctx, place: usize, daylight: bool) -> Vec<(f64, f64)> {
-    let p = &ctx.model.places[place];
-    let mut w: Vec<(f64, f64)> = p
+/// Opening windows in minutes after the start date's midnight (start date and the next).
+fn open_windows_min(ctx: &Ctx, place: usize) -> Vec<(f64, f64)> {
+    ctx.model.places[place]
         .hours
-        .windows(ctx.weekday0, 2)
+        .windows_on(ctx.start_local.date_naive(), 2, &ctx.model.holidays)
         .into_iter()
         .map(|(a, b)| (f64::from(a), f64::from(b)))
-        .collect();
-    if daylight {
-        let mut cut = Vec::new();
-        for &(a, b) in &w {
-            for d in ctx.daylight.iter().flatten() {
-                let (lo, hi) = (a.max(d.0), b.min(d.1));
-                if lo < hi {
-                    cut.push((lo, hi));
-                }
-            }
-        }
-        if ctx.daylight.iter().any(Option::is_some) {
-            w = cut;
-        }
+        .collect()
+}
+
+/// Time windows in seconds after the start in which a whole visit to the place may lie.
+fn windows_s(ctx: &Ctx, place: usize, daylight: bool) -> Vec<(f64, f64)> {
+    let mut w = open_windows_min(ctx, place);
+    if daylight && ctx.daylight.iter().any(Option::is_some) {
+        w = cut_windows(&w, ctx.daylight.iter().flatten().copied());
     }
     w.into_iter()
         .map(|(a, b)| ((a - ctx.t0_min) * 60.0, (b - ctx.t0_min) * 60.0))
         .filter(|&(_, b)| b > 0.0)
         .collect()
+}
+
+/// The parts of `windows` inside any of `cuts` (all `(from, to)` in the same unit).
+fn cut_windows(
+    windows: &[(f64, f64)],
+    cuts: impl Iterator<Item = (f64, f64)> + Clone,
+) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    for &(a, b) in windows {
+        for (c, d) in cuts.clone() {
+            let (lo, hi) = (a.max(c), b.min(d));
+            if lo < hi {
+                out.push((lo, hi));
+            }
+        }
+    }
+    out.sort_by(|x, y| x.0.total_cmp(&y.0));
+    out
+}
+
+/// Intervals in seconds after the start in which the place's peak-hour queue applies, and its
+/// length in seconds on each day (full at weekends, [`QUEUE_WEEKDAY_FACTOR`] otherwise). A
+/// place gets one queue length: that of the plan's first day.
+fn queue_of(ctx: &Ctx, sc: &Scored) -> (f64, Vec<(f64, f64)>) {
+    let spec = &ctx.model.places[sc.place].spec;
+    if spec.queue_min == 0 {
+        return (0.0, Vec::new());
+    }
+    let factor = if busy_day(ctx, 0) {
+        1.0
+    } else {
+        QUEUE_WEEKDAY_FACTOR
+    };
+    let mut at = Vec::new();
+    let mut h = 0;
+    while h < HOURS {
+        if sc.peak[h] {
+            let a = h;
+            while h < HOURS && sc.peak[h] {
+                h += 1;
+            }
+            at.push((
+                (a as f64 * 60.0 - ctx.t0_min) * 60.0,
+                (h as f64 * 60.0 - ctx.t0_min) * 60.0,
+            ));
+        } else {
+            h += 1;
+        }
+    }
+    (f64::from(spec.queue_min) * 60.0 * factor, at)
+}
+
+/// Variety groups: each candidate's kind and its experience codes (the tags that some
+/// interest names), keeping the groups that at least two candidates share, the most shared
+/// first, at most [`MAX_GROUPS`]. Returns each candidate's group bits and each group's decay.
+fn variety_groups(ctx: &Ctx, scored: &[Scored]) -> (Vec<u16>, Vec<f64>) {
+    let m = ctx.model;
+    let experience: HashSet<&str> = m
+        .interests
+        .iter()
+        .flat_map(|i| i.tags.iter().map(String::as_str))
+        .collect();
+    let keys_of = |p: usize| -> Vec<String> {
+        let spec = &m.places[p].spec;
+        let mut k = vec![format!("kind:{}", spec.kind)];
+        k.extend(
+            spec.tags
+                .iter()
+                .filter(|t| experience.contains(t.as_str()))
+                .map(|t| format!("tag:{t}")),
+        );
+        k
+    };
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for sc in scored {
+        for k in keys_of(sc.place) {
+            *count.entry(k).or_default() += 1;
+        }
+    }
+    let mut keys: Vec<(String, usize)> = count.into_iter().filter(|(_, c)| *c >= 2).collect();
+    keys.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    keys.truncate(MAX_GROUPS);
+    let wanted = |key: &str| -> bool {
+        ctx.interests.iter().any(|&i| {
+            let it = &m.interests[i];
+            match key.split_once(':') {
+                Some(("kind", k)) => it.kinds.iter().any(|x| x == k),
+                Some(("tag", t)) => it.tags.iter().any(|x| x == t),
+                _ => false,
+            }
+        })
+    };
+    let decay = keys
+        .iter()
+        .map(|(k, _)| {
+            if wanted(k) {
+                VARIETY_DECAY_WANTED
+            } else if k.starts_with("tag:") {
+                VARIETY_DECAY_TAG
+            } else {
+                VARIETY_DECAY
+            }
+        })
+        .collect();
+    let bits = scored
+        .iter()
+        .map(|sc| {
+            let mine = keys_of(sc.place);
+            keys.iter()
+                .enumerate()
+                .filter(|(_, (k, _))| mine.contains(k))
+                .fold(0u16, |b, (g, _)| b | (1 << g))
+        })
+        .collect();
+    (bits, decay)
 }
 
 pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, PlanError> {
@@ -567,7 +995,11 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
                         "there is no {} route from the start to the end",
                         profile_words(ctx.profile)
                     ),
-                ));
+                )
+                .zh(format!(
+                    "从起点到终点没有{}路线",
+                    profile_words_zh(ctx.profile)
+                )));
             }
             if t > budget_s {
                 return Err(PlanError::new(
@@ -579,25 +1011,34 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
                         (t / 60.0).ceil(),
                         req.budget_min
                     ),
-                ));
+                )
+                .zh(format!(
+                    "到终点需要 {:.0} 分钟，超过 {} 分钟的预算",
+                    (t / 60.0).ceil(),
+                    req.budget_min
+                )));
             }
             t
         }
     };
 
+    let pace = pace_params(ctx.pace);
     // Candidates.
     let mut scored: Vec<Scored> = Vec::new();
     let mut cands: Vec<Cand> = Vec::new();
+    let mut from_start_by_place: Vec<f64> = vec![f64::INFINITY; model.places.len()];
+    #[allow(clippy::needless_range_loop)] // `place` indexes several per-place tables
     for place in 0..model.places.len() {
         if !admissible(&ctx, place) {
             continue;
         }
         let must = ctx.must.contains(&place);
+        let from_start_s = start_t.time_s(&ctx, place, true);
+        from_start_by_place[place] = from_start_s;
         let sc = score_place(&ctx, place);
         if !must && (!is_destination(&ctx, place) || sc.base <= 0.0) {
             continue;
         }
-        let from_start_s = start_t.time_s(&ctx, place, true);
         let to_end_s = end_t.as_ref().map_or(0.0, |t| t.time_s(&ctx, place, false));
         if !from_start_s.is_finite() || !to_end_s.is_finite() {
             if must {
@@ -620,41 +1061,89 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
                             ""
                         }
                     ),
-                ));
+                )
+                .zh(format!(
+                    "无法以{}方式从起点到达“{}”{}",
+                    profile_words_zh(ctx.profile),
+                    model.places[place].spec.id,
+                    if ctx.end.is_some() {
+                        "再前往终点"
+                    } else {
+                        ""
+                    }
+                )));
             }
             continue;
         }
         let spec = &model.places[place].spec;
-        let windows = windows_s(&ctx, place, sc.daylight);
-        let dwell_s = f64::from(spec.dwell_min) * 60.0;
+        let mut windows = windows_s(&ctx, place, sc.daylight);
+        let dwell_min = if sc.meal {
+            f64::from(spec.dwell_min.max(MEAL_MIN_DWELL_MIN))
+        } else {
+            (f64::from(spec.dwell_min) * pace.dwell_factor).max(MIN_DWELL_MIN)
+        };
+        let dwell_s = dwell_min * 60.0;
+        if sc.meal {
+            // A meal place is visited for a meal: its visit starts inside a meal window.
+            windows = cut_windows(
+                &windows,
+                ctx.meal_windows
+                    .iter()
+                    .map(|&(a, b)| ((a - ctx.t0_min) * 60.0, (b - ctx.t0_min) * 60.0 + dwell_s)),
+            );
+        }
         if !must && (windows.is_empty() || from_start_s + dwell_s + to_end_s > budget_s) {
             continue;
         }
-        let util_by_hour = sc.crowd.iter().map(|c| sc.base - c).collect();
+        let (queue_s, queue_at) = queue_of(&ctx, &sc);
         cands.push(Cand {
             from_start_s,
             to_end_s,
             dwell_s,
             windows,
-            util_by_hour,
+            util_by_hour: sc.util_by_hour.clone(),
+            fixed_by_hour: sc.fixed_by_hour.clone(),
             fee: spec.fee_cny,
             area: model.places[place].area_idx,
             cap_bits: 0,
             must,
+            groups: 0,
+            meal: sc.meal,
+            queue_s,
+            queue_at,
+            early_points: 0.0,
         });
         scored.push(sc);
+    }
+    let (groups, group_decay) = variety_groups(&ctx, &scored);
+    for (c, g) in cands.iter_mut().zip(groups) {
+        c.groups = g;
     }
 
     // Rules that shape the problem.
     let area_idx = |a: &str| model.area_ids.iter().position(|x| x == a);
+    // The time from the start to the nearest admissible place of an area.
+    let nearest_in_area = |a: usize| -> f64 {
+        (0..model.places.len())
+            .filter(|&p| model.places[p].area_idx == a && !model.places[p].spec.container)
+            .map(|p| from_start_by_place[p])
+            .fold(f64::INFINITY, f64::min)
+    };
     let mut precedence = Vec::new();
+    let mut order_waived = Vec::new();
     let mut caps = Vec::new();
     let mut combine = Vec::new();
     for f in &model.findings {
         match &f.rule {
             Rule::AreaOrder { first, then } => {
                 if let (Some(a), Some(b)) = (area_idx(first), area_idx(then)) {
-                    precedence.push((a, b));
+                    // The order suits visitors who start nearer the first area; one who starts
+                    // in (or nearer) the second area sees it first.
+                    if nearest_in_area(b) < nearest_in_area(a) {
+                        order_waived.push(f);
+                    } else {
+                        precedence.push((a, b));
+                    }
                 }
             }
             Rule::CommercialSameness {
@@ -695,7 +1184,20 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
             travel_s[i * n + j] = mx.time_s(a.matrix_idx, b.matrix_idx);
         }
     }
-    let problem = Problem {
+    let budget_h = f64::from(req.budget_min) / 60.0;
+    // The start's area: that of the nearest place the visitor may visit. Its highlights are
+    // worth seeing first.
+    let start_area = (0..model.places.len())
+        .filter(|&p| !model.places[p].spec.container && from_start_by_place[p].is_finite())
+        .min_by(|&a, &b| from_start_by_place[a].total_cmp(&from_start_by_place[b]))
+        .map(|p| model.places[p].area_idx);
+    for (c, sc) in cands.iter_mut().zip(&scored) {
+        let place = &model.places[sc.place];
+        if place.spec.highlight && Some(place.area_idx) == start_area {
+            c.early_points = START_HIGHLIGHT_POINTS;
+        }
+    }
+    let mut problem = Problem {
         cands,
         travel_s,
         budget_s,
@@ -706,20 +1208,49 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
         combine,
         time_weight_per_s: TIME_WEIGHT_PER_S,
         t0_s: ctx.t0_min * 60.0,
+        group_decay,
+        stop_cost: pace.stop_cost,
+        stop_soft_cap: (pace.stops_per_hour * budget_h).ceil().max(1.0) as u32,
+        excess_stop_cost: EXCESS_STOP_POINTS,
+        meal_windows: ctx
+            .meal_windows
+            .iter()
+            .map(|&(a, b)| ((a - ctx.t0_min) * 60.0, (b - ctx.t0_min) * 60.0))
+            .collect(),
+        meal_bonus: MEAL_POINTS,
+        early_horizon_s: START_HIGHLIGHT_HORIZON_MIN * 60.0,
+        lead: None,
+        walk_weight_per_s: WALK_POINTS_PER_MIN / 60.0,
     };
+    let soft_musts = hold_highlights(model, &mut problem, &scored, start_area, ctx.t0_min);
     let opts = model.solver;
-    let route = if n <= opts.exact_max_candidates {
-        solve_exact(&problem)
-    } else {
-        solve_heuristic(
-            &problem,
-            HeuristicLimits {
-                iterations: opts.heuristic_iterations,
-                time_cap: Duration::from_millis(opts.heuristic_time_cap_ms),
-                seed: opts.seed,
-            },
-        )
+    let solve = |problem: &Problem| {
+        if n <= opts.exact_max_candidates {
+            solve_exact_with(
+                problem,
+                (opts.exact_label_cap > 0).then_some(opts.exact_label_cap),
+            )
+        } else {
+            solve_heuristic(
+                problem,
+                HeuristicLimits {
+                    iterations: opts.heuristic_iterations,
+                    time_cap: Duration::from_millis(opts.heuristic_time_cap_ms),
+                    seed: opts.seed,
+                },
+            )
+        }
     };
+    let mut route = solve(&problem);
+    if route.is_none() && !soft_musts.is_empty() {
+        // Held highlights fit on their own; should the search still fail with them, plan
+        // without holding them.
+        for &i in &soft_musts {
+            problem.cands[i].must = false;
+        }
+        problem.lead = None;
+        route = solve(&problem);
+    }
     let Some(route) = route else {
         return Err(PlanError::new(
             422,
@@ -734,8 +1265,19 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
                     ""
                 }
             ),
-        ));
+        )
+        .zh(format!(
+            "必去地点无法在 {} 分钟内按开放时间{}全部安排",
+            req.budget_min,
+            if ctx.end.is_some() {
+                "并留出去终点的时间"
+            } else {
+                ""
+            }
+        )));
     };
+    let route = gather_spots(model, &problem, &scored, route);
+    let route = lead_first(model, &problem, &scored, &ctx.must, route);
     let schedule = problem
         .schedule(&route)
         .expect("solver routes are feasible");
@@ -746,7 +1288,254 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
         &schedule,
         &start_t,
         end_t.as_ref(),
+        &order_waived,
     ))
+}
+
+/// Points a highlight of the start's area earns on top when seen at the start, falling
+/// linearly to none [`START_HIGHLIGHT_HORIZON_MIN`] later: a visitor sees what is next to them
+/// first (the Liziba platform for one who arrives by monorail).
+pub const START_HIGHLIGHT_POINTS: f64 = 4.0;
+/// Minutes over which [`START_HIGHLIGHT_POINTS`] fall to nothing.
+pub const START_HIGHLIGHT_HORIZON_MIN: f64 = 60.0;
+/// Highlights are held in a plan (as if asked for) while the held ones, with the visitor's
+/// must-visits, take at most this share of the budget on their own.
+pub const HIGHLIGHT_HOLD_SHARE: f64 = 0.9;
+
+/// A highlight of the start's area at most this many minutes' walk from the start, open on
+/// arrival (or within [`LEAD_MAX_WAIT_MIN`]), is the plan's first stop.
+pub const LEAD_MAX_WALK_MIN: f64 = 5.0;
+/// See [`LEAD_MAX_WALK_MIN`].
+pub const LEAD_MAX_WAIT_MIN: f64 = 10.0;
+
+/// Holds what a plan should contain (as if the visitor had asked for it), in this order: the
+/// highlights of the start's area (most valued first), a meal place per meal window the plan
+/// spans (most valued first), then the other highlights (most valued, then nearest first).
+/// Each is held when a route through all held places and the visitor's must-visits still exists
+/// and finishes within [`HIGHLIGHT_HOLD_SHARE`] of the budget. The nearest held highlight of
+/// the start's area within [`LEAD_MAX_WALK_MIN`], open on arrival and not reported busy at that
+/// hour ([`REPORTED_BUSY_LEVEL`]), becomes the route's first stop. Returns the
+/// candidates held.
+fn hold_highlights(
+    model: &PlanningModel,
+    problem: &mut Problem,
+    scored: &[Scored],
+    start_area: Option<usize>,
+    t0_min: f64,
+) -> Vec<usize> {
+    let highlight = |i: usize| model.places[scored[i].place].spec.highlight;
+    let home = |i: usize| Some(model.places[scored[i].place].area_idx) == start_area;
+    let by_value = |list: &mut Vec<usize>, p: &Problem| {
+        list.sort_by(|&a, &b| {
+            scored[b]
+                .base
+                .total_cmp(&scored[a].base)
+                .then(p.cands[a].from_start_s.total_cmp(&p.cands[b].from_start_s))
+        })
+    };
+    let free: Vec<usize> = (0..problem.cands.len())
+        .filter(|&i| !problem.cands[i].must)
+        .collect();
+    let mut home_hl: Vec<usize> = free
+        .iter()
+        .copied()
+        .filter(|&i| highlight(i) && home(i))
+        .collect();
+    let mut meals: Vec<usize> = free
+        .iter()
+        .copied()
+        .filter(|&i| problem.cands[i].meal)
+        .collect();
+    let mut other_hl: Vec<usize> = free
+        .iter()
+        .copied()
+        .filter(|&i| highlight(i) && !home(i))
+        .collect();
+    by_value(&mut home_hl, problem);
+    by_value(&mut meals, problem);
+    by_value(&mut other_hl, problem);
+
+    let limit = HIGHLIGHT_HOLD_SHARE * problem.budget_s;
+    let fits = |p: &Problem| {
+        must_route(p)
+            .and_then(|r| p.schedule(&r))
+            .is_some_and(|sch| sch.finish_s <= limit)
+    };
+    let mut held = Vec::new();
+    let try_hold = |p: &mut Problem, i: usize, held: &mut Vec<usize>| {
+        p.cands[i].must = true;
+        if fits(p) {
+            held.push(i);
+            true
+        } else {
+            p.cands[i].must = false;
+            false
+        }
+    };
+    for &i in &home_hl {
+        try_hold(problem, i, &mut held);
+    }
+    // The visitor's own musts and the home highlights fixed, the nearest home highlight that
+    // is open on arrival leads.
+    let lead = held
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let c = &problem.cands[i];
+            c.from_start_s <= LEAD_MAX_WALK_MIN * 60.0
+                && problem.service_start(c, c.from_start_s).is_some_and(|s| {
+                    let slot =
+                        (((t0_min + s / 60.0) / 60.0).floor().max(0.0) as usize).min(HOURS - 1);
+                    s - c.from_start_s <= LEAD_MAX_WAIT_MIN * 60.0 && !scored[i].reported_busy[slot]
+                })
+        })
+        .min_by(|&a, &b| {
+            problem.cands[a]
+                .from_start_s
+                .total_cmp(&problem.cands[b].from_start_s)
+        });
+    if let Some(l) = lead {
+        problem.lead = Some(l);
+        if !fits(problem) {
+            problem.lead = None;
+        }
+    }
+    let windows = problem.meal_windows.len();
+    let mut meals_held = 0;
+    for &i in &meals {
+        if meals_held == windows {
+            break;
+        }
+        if try_hold(problem, i, &mut held) {
+            meals_held += 1;
+        }
+    }
+    for &i in &other_hl {
+        try_hold(problem, i, &mut held);
+    }
+    held
+}
+
+/// Points a route may lose (by [`Problem::evaluate_rank_decay`]) when a visit is moved next to
+/// an earlier or later visit at the same spot.
+const GATHER_TOLERANCE: f64 = 1.0;
+
+/// The route with visits to one spot brought together: a stop at a spot the route had already
+/// left is moved right after the earlier visit there, or the earlier visit is moved right before
+/// it, whichever keeps the route feasible and loses at most [`GATHER_TOLERANCE`] points with the
+/// variety decay taken by value. (Search by order places a low-valued place of a kind last, so
+/// that its decay falls on nothing, even when that means walking back to where the visitor stood
+/// an hour before.)
+fn gather_spots(
+    model: &PlanningModel,
+    problem: &Problem,
+    scored: &[Scored],
+    mut route: Vec<usize>,
+) -> Vec<usize> {
+    let same = |a: usize, b: usize| model.same_spot(scored[a].place, scored[b].place);
+    // Stops at a spot the route had left before; every accepted move lowers it, so the pass ends.
+    let returns = |r: &[usize]| {
+        (1..r.len())
+            .filter(|&k| !same(r[k - 1], r[k]) && (0..k - 1).any(|j| same(r[j], r[k])))
+            .count()
+    };
+    let mut k = 1;
+    while k < route.len() {
+        let x = route[k];
+        if same(route[k - 1], x) {
+            k += 1;
+            continue;
+        }
+        let Some(j) = (0..k - 1).rev().find(|&j| same(route[j], x)) else {
+            k += 1;
+            continue;
+        };
+        let Some(old) = problem.evaluate_rank_decay(&route) else {
+            return route;
+        };
+        let mut back = route.clone();
+        let moved = back.remove(k);
+        back.insert(j + 1, moved);
+        let mut ahead = route.clone();
+        let moved = ahead.remove(j);
+        ahead.insert(k - 1, moved);
+        let best = [back, ahead]
+            .into_iter()
+            .filter_map(|t| problem.evaluate_rank_decay(&t).map(|v| (v, t)))
+            .filter(|(v, t)| *v >= old - GATHER_TOLERANCE && returns(t) < returns(&route))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        match best {
+            Some((_, t)) => {
+                route = t;
+                // Look again from the start: a move may bring other visits together or apart.
+                k = 1;
+            }
+            None => k += 1,
+        }
+    }
+    route
+}
+
+/// Points a route may lose (timing shifts of a few seconds) when a spot's lead place is moved
+/// to the front of its run.
+const LEAD_FIRST_TOLERANCE: f64 = 0.25;
+
+/// The route with each run of consecutive places at one spot led by its most telling place (a
+/// must-visit first, then a highlight, then the higher base value), so that the stop is named after it and the rest
+/// are listed as `also_here`. A run is reordered only when the route stays feasible and loses at
+/// most [`LEAD_FIRST_TOLERANCE`] points.
+fn lead_first(
+    model: &PlanningModel,
+    problem: &Problem,
+    scored: &[Scored],
+    asked: &[usize],
+    mut route: Vec<usize>,
+) -> Vec<usize> {
+    // A place the visitor asked for leads its spot, then a highlight, then the higher base value.
+    let rank = |c: usize| {
+        let sc = &scored[c];
+        (
+            (
+                asked.contains(&sc.place),
+                model.places[sc.place].spec.highlight,
+            ),
+            sc.base,
+        )
+    };
+    let mut k = 0;
+    while k < route.len() {
+        let mut end = k + 1;
+        while end < route.len() && model.same_spot(scored[route[k]].place, scored[route[end]].place)
+        {
+            end += 1;
+        }
+        let best = (k..end)
+            .max_by(|&a, &b| {
+                let (x, y) = (rank(route[a]), rank(route[b]));
+                x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)).then(b.cmp(&a))
+            })
+            .unwrap_or(k);
+        if best != k {
+            let mut t = route.clone();
+            let lead = t.remove(best);
+            t.insert(k, lead);
+            if let (Some(old), Some(new)) = (
+                problem.evaluate_rank_decay(&route),
+                problem.evaluate_rank_decay(&t),
+            ) {
+                if new >= old - LEAD_FIRST_TOLERANCE {
+                    route = t;
+                }
+            }
+        }
+        k = end;
+    }
+    route
+}
+
+/// Rounded to a tenth (minutes as a visitor reads them).
+fn tenth(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }
 
 fn fmt_time(ctx: &Ctx, offset_s: f64) -> String {
@@ -754,6 +1543,139 @@ fn fmt_time(ctx: &Ctx, offset_s: f64) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
+/// Texts in the request's language.
+fn say(lang: Lang, en: impl Into<String>, zh: impl Into<String>) -> String {
+    match lang {
+        Lang::En => en.into(),
+        Lang::Zh => zh.into(),
+    }
+}
+
+/// A place's first sentence of description, in the request's language (at most ~140 chars).
+fn first_sentence(text: &Bilingual, lang: Lang) -> Option<String> {
+    let t = match lang {
+        Lang::En => text.en.trim(),
+        Lang::Zh => text.zh.trim(),
+    };
+    if t.is_empty() {
+        return None;
+    }
+    let cut = match lang {
+        Lang::Zh => t.find('。').map(|i| i + '。'.len_utf8()),
+        Lang::En => {
+            // A full stop followed by a space and a capital ends a sentence ("No.2" does not).
+            let b = t.as_bytes();
+            (0..b.len().saturating_sub(2))
+                .find(|&i| b[i] == b'.' && b[i + 1] == b' ' && b[i + 2].is_ascii_uppercase())
+                .map(|i| i + 1)
+        }
+    };
+    let s = &t[..cut.unwrap_or(t.len())];
+    if s.chars().count() <= FIRST_SENTENCE_MAX_CHARS {
+        return Some(s.to_string());
+    }
+    // Too long: cut at the last clause break (else the last word break) that keeps it short.
+    let head: String = s.chars().take(FIRST_SENTENCE_MAX_CHARS).collect();
+    let at = ["; ", ", ", " — ", "；", "，", "："]
+        .iter()
+        .filter_map(|b| head.rfind(b))
+        .max()
+        .filter(|&i| i > head.len() / 2)
+        .or_else(|| head.rfind(' ').filter(|&i| i > head.len() / 2))
+        .unwrap_or(head.len());
+    Some(format!("{}…", head[..at].trim_end()))
+}
+
+/// Characters of a description's first sentence shown in a stop's `why`; a longer sentence
+/// ends at a clause break with an ellipsis.
+const FIRST_SENTENCE_MAX_CHARS: usize = 200;
+
+/// A sentence ending once: trailing punctuation of `reason` is dropped before the joiner.
+fn join_reason(lang: Lang, reason: &str, rest: &str) -> String {
+    let r = reason.trim_end_matches(['。', '.', '；', ';', '，', ',', ' ']);
+    match lang {
+        Lang::En => format!("{r}. {rest}"),
+        Lang::Zh => format!("{r}。{rest}"),
+    }
+}
+
+fn own(lang: Lang, en: String, zh: String) -> Citation {
+    Citation {
+        finding_id: None,
+        text: end_sentence(lang, &say(lang, en, zh)),
+    }
+}
+
+/// Ends a sentence with one full stop.
+fn end_sentence(lang: Lang, s: &str) -> String {
+    if s.ends_with('…') {
+        return s.to_string();
+    }
+    let t = s.trim_end_matches(['。', '.', '；', ';', '，', ',', ' ']);
+    match lang {
+        Lang::En => format!("{t}."),
+        Lang::Zh => format!("{t}。"),
+    }
+}
+
+/// The kind of a place in words.
+fn kind_words(kind: &str) -> (&'static str, &'static str) {
+    match kind {
+        "photo_spot" => ("photo spot", "拍照点"),
+        "film_location" => ("film location", "电影取景地"),
+        "fan_spot" => ("fan spot", "粉丝打卡点"),
+        "architecture" => ("old building", "老建筑"),
+        "graffiti" => ("graffiti wall", "涂鸦墙"),
+        "footbridge" => ("footbridge", "天桥"),
+        "rooftop" => ("rooftop", "天台"),
+        "viewpoint" => ("viewpoint", "观景点"),
+        "cafe" => ("café", "咖啡馆"),
+        "restaurant" => ("restaurant", "餐馆"),
+        "shop" => ("shop", "小店"),
+        "market" => ("market", "市集"),
+        "museum" => ("museum", "展馆"),
+        "transit" => ("station", "车站"),
+        "park" => ("park", "公园"),
+        _ => ("sight", "景点"),
+    }
+}
+
+fn area_name(ctx: &Ctx, area: &str) -> (String, String) {
+    let s = &ctx.model.site;
+    match s.areas.iter().position(|a| a == area) {
+        Some(i) if i < s.area_names.len() => {
+            (s.area_names[i].en.clone(), s.area_names[i].zh.clone())
+        }
+        _ => (area.replace('-', " "), area.replace('-', " ")),
+    }
+}
+
+fn list_words(lang: Lang, items: &[String]) -> String {
+    match lang {
+        Lang::En => items.join(", "),
+        Lang::Zh => items.join("、"),
+    }
+}
+
+fn warn(code: &str, severity: Severity, message: String, stops: Vec<String>) -> Warning {
+    Warning {
+        code: code.into(),
+        severity,
+        message,
+        stops,
+        places: Vec::new(),
+    }
+}
+
+/// A warning about places outside the plan.
+fn warn_about(code: &str, severity: Severity, message: String, places: Vec<String>) -> Warning {
+    Warning {
+        places,
+        ..warn(code, severity, message, Vec::new())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn compose(
     ctx: &Ctx,
     problem: &Problem,
@@ -761,117 +1683,336 @@ fn compose(
     sch: &Schedule,
     start_t: &Terminal,
     end_t: Option<&Terminal>,
+    order_waived: &[&Finding],
 ) -> Plan {
     let m = ctx.model;
     let lang = ctx.lang;
     let places: Vec<usize> = sch.route.iter().map(|&c| scored[c].place).collect();
+    let in_plan: HashSet<usize> = places.iter().copied().collect();
 
-    // Legs.
-    let mut legs: Vec<Leg> = Vec::new();
-    let mut hinted = false;
+    // Schedule positions grouped into stops: consecutive places at the same spot. A place the
+    // visitor asked for is a stop of its own unless it leads its spot.
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (k, &p) in places.iter().enumerate() {
+        match groups.last_mut() {
+            Some(g) if m.same_spot(places[g[0]], p) && !ctx.must.contains(&p) => g.push(k),
+            _ => groups.push(vec![k]),
+        }
+    }
+
+    // Routes between consecutive positions (route[k] leads to position k; a last one to end).
     let as_resolved = |p: usize| Resolved {
         endpoint: Endpoint::Place(m.places[p].spec.id.clone()),
         place: Some(p),
         snap: None,
         node: Some(m.places[p].node_idx),
     };
-    let mut prev: Option<usize> = None;
-    for &p in &places {
-        let to = as_resolved(p);
-        let (from, route) = match prev {
-            None => (ctx.start.clone(), start_t.route(ctx, p, true)),
-            Some(q) => {
-                let from = as_resolved(q);
-                let r = route_between(m, &from, &to, ctx.profile);
-                (from, r)
-            }
+    let mut routes: Vec<Route> = Vec::new();
+    for (k, &p) in places.iter().enumerate() {
+        let r = if k == 0 {
+            start_t.route(ctx, p, true)
+        } else {
+            route_between(m, &as_resolved(places[k - 1]), &as_resolved(p), ctx.profile)
         };
-        let route = route.unwrap_or_default();
-        legs.push(build_leg(m, &from, &to, &route, ctx.profile));
-        prev = Some(p);
+        routes.push(r.unwrap_or_default());
     }
-    if let (Some(end), Some(et)) = (&ctx.end, end_t) {
-        let (from, route) = match prev {
-            None => (
-                ctx.start.clone(),
-                route_between(m, &ctx.start, end, ctx.profile),
-            ),
-            Some(q) => (as_resolved(q), et.route(ctx, q, false)),
+    let end_route = match (&ctx.end, end_t) {
+        (Some(end), Some(et)) => Some(match places.last() {
+            None => route_between(m, &ctx.start, end, ctx.profile).unwrap_or_default(),
+            Some(&q) => et.route(ctx, q, false).unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    // Legs: the walks inside a stop's spot are carried into the leg that leaves it.
+    let mut legs: Vec<Leg> = Vec::new();
+    let mut carried: Vec<f64> = Vec::new();
+    for (g, grp) in groups.iter().enumerate() {
+        let k0 = grp[0];
+        let mut route = if g == 0 {
+            routes[0].clone()
+        } else {
+            let prev = &groups[g - 1];
+            let mut r = Route::default();
+            for &k in &prev[1..] {
+                r.pieces.extend(routes[k].pieces.iter().copied());
+                r.time_s += routes[k].time_s;
+            }
+            r.pieces.extend(routes[k0].pieces.iter().copied());
+            r.time_s += routes[k0].time_s;
+            r
+        };
+        if route.pieces.is_empty() {
+            route.time_s = routes[k0].time_s;
+        }
+        let from = if g == 0 {
+            ctx.start.clone()
+        } else {
+            as_resolved(places[groups[g - 1][0]])
         };
         legs.push(build_leg(
             m,
             &from,
-            end,
-            &route.unwrap_or_default(),
+            &as_resolved(places[k0]),
+            &route,
             ctx.profile,
         ));
+        carried.push(grp[1..].iter().map(|&k| routes[k].time_s).sum());
     }
-    for leg in &legs {
-        for e in &leg.edges {
-            if let Some(i) = m.graph.edge_index(&e.id) {
-                hinted |= m.graph.edges()[i].hint.is_some();
+    if let Some(er) = end_route {
+        let end = ctx.end.as_ref().expect("end route only with an end");
+        let (from, route) = match groups.last() {
+            None => (ctx.start.clone(), er),
+            Some(last) => {
+                let mut r = Route::default();
+                for &k in &last[1..] {
+                    r.pieces.extend(routes[k].pieces.iter().copied());
+                    r.time_s += routes[k].time_s;
+                }
+                r.pieces.extend(er.pieces.iter().copied());
+                r.time_s += er.time_s;
+                (as_resolved(places[last[0]]), r)
             }
+        };
+        legs.push(build_leg(m, &from, end, &route, ctx.profile));
+    }
+    // A last stop without a leg after it keeps its inner walks in its visit.
+    if ctx.end.is_none() {
+        if let Some(c) = carried.last_mut() {
+            *c = 0.0;
         }
     }
+    let hinted = legs.iter().any(|leg| {
+        leg.edges.iter().any(|e| {
+            m.graph
+                .edge_index(&e.id)
+                .is_some_and(|i| m.graph.edges()[i].hint.is_some())
+        })
+    });
 
     let sunset0 = ctx.daylight[0].map(|d| d.1);
+    let sunset_of = |min: f64| -> Option<f64> {
+        ctx.daylight[((min / 1440.0).floor().max(0.0) as usize).min(1)].map(|d| d.1)
+    };
     let mut warnings: Vec<Warning> = Vec::new();
     let mut explanations: Vec<Citation> = Vec::new();
-    let in_plan: HashSet<usize> = places.iter().copied().collect();
+    let plan_end_min = ctx.t0_min + sch.finish_s / 60.0;
+    // Whether the plan's span has peak hours for crowd-prone places.
+    let span_has_peak = scored.iter().any(|sc| {
+        let h0 = (ctx.t0_min / 60.0).floor() as usize;
+        let h1 = ((plan_end_min / 60.0).floor() as usize).min(HOURS - 1);
+        (h0..=h1).any(|h| sc.peak[h])
+    });
 
     // Stops.
-    let mut stops = Vec::with_capacity(places.len());
-    for (k, &ci) in sch.route.iter().enumerate() {
+    let mut stops: Vec<Stop> = Vec::with_capacity(groups.len());
+    let mut crowded: Vec<(String, String)> = Vec::new();
+    let mut queued: Vec<(String, String, f64)> = Vec::new();
+    let mut booked: Vec<(String, String)> = Vec::new();
+    let mut hard: Vec<(String, String)> = Vec::new();
+    let mut after_dark: Vec<(String, String)> = Vec::new();
+    let mut meal_stops = 0;
+    // Findings cited at an earlier stop: a later stop does not repeat their text.
+    let mut cited_before: HashSet<String> = HashSet::new();
+    let (span_h0, span_h1) = (
+        (ctx.t0_min / 60.0).floor().max(0.0) as usize,
+        ((plan_end_min / 60.0).floor().max(0.0) as usize).min(HOURS - 1),
+    );
+    for (g, grp) in groups.iter().enumerate() {
+        let k0 = grp[0];
+        let k1 = *grp.last().expect("non-empty");
+        let ci = sch.route[k0];
         let sc = &scored[ci];
         let place = &m.places[sc.place];
         let spec = &place.spec;
+        let start_min = ctx.t0_min + sch.start_s[k0] / 60.0;
+        let hour_slot = ((start_min / 60.0).floor().max(0.0) as usize).min(HOURS - 1);
+        let name = |s: &PlaceSpec| say(lang, s.name.en.clone(), s.name.zh.clone());
         let mut why: Vec<Citation> = Vec::new();
         let mut summary: Vec<String> = Vec::new();
-        if problem.cands[ci].must {
-            summary.push(lang_text(
-                lang,
-                "you asked for it".into(),
-                "你指定要去".into(),
-            ));
+        let push = |why: &mut Vec<Citation>, c: Citation| {
+            let dup = why.iter().any(|x| {
+                x.text == c.text || (c.finding_id.is_some() && x.finding_id == c.finding_id)
+            });
+            if !dup {
+                why.push(c);
+            }
+        };
+        if ctx.must.contains(&sc.place) {
+            summary.push(say(lang, "you asked for it", "你指定要去"));
+            push(
+                &mut why,
+                own(
+                    lang,
+                    "You asked to visit it".into(),
+                    "你指定要去这里".into(),
+                ),
+            );
         }
-        let start_min = ctx.t0_min + sch.start_s[k] / 60.0;
-        let hour_slot = (start_min / 60.0).floor().max(0.0) as usize;
-        let crowd_now = sc.crowd[hour_slot.min(HOURS - 1)];
+        let (area_en, area_zh) = area_name(ctx, &spec.area);
+        let desc = spec
+            .description
+            .as_ref()
+            .and_then(|d| first_sentence(d, lang));
+        if spec.highlight {
+            summary.push(say(lang, "a highlight", "必看"));
+            let lead = say(
+                lang,
+                format!("A highlight of {area_en}"),
+                format!("{area_zh}的必看之处"),
+            );
+            let text = match &desc {
+                Some(d) => match lang {
+                    Lang::En => format!("{lead}: {d}"),
+                    Lang::Zh => format!("{lead}：{d}"),
+                },
+                None => lead,
+            };
+            push(
+                &mut why,
+                Citation {
+                    finding_id: None,
+                    text: end_sentence(lang, &text),
+                },
+            );
+        } else if let Some(d) = &desc {
+            push(
+                &mut why,
+                Citation {
+                    finding_id: None,
+                    text: end_sentence(lang, d),
+                },
+            );
+        }
+        if sch.meal[k0..=k1].iter().any(|&x| x) {
+            meal_stops += 1;
+            let k = (k0..=k1).find(|&k| sch.meal[k]).unwrap_or(k0);
+            let at = ctx.t0_min + sch.start_s[k] / 60.0;
+            let lunch = (at.rem_euclid(1440.0)) < 15.0 * 60.0;
+            let mp = &m.places[places[k]].spec;
+            let mins = ((sch.depart_s[k] - sch.start_s[k]) / 60.0).round();
+            summary.push(say(
+                lang,
+                if lunch { "lunch" } else { "dinner" },
+                if lunch { "午饭" } else { "晚饭" },
+            ));
+            push(
+                &mut why,
+                own(
+                    lang,
+                    format!(
+                        "{} here at {} (about {mins:.0} min): {} is open then",
+                        if lunch { "Lunch" } else { "Dinner" },
+                        hhmm(at),
+                        mp.name.en
+                    ),
+                    format!(
+                        "{}在这里吃{}（约{mins:.0}分钟），{}此时营业",
+                        hhmm(at),
+                        if lunch { "午饭" } else { "晚饭" },
+                        mp.name.zh
+                    ),
+                ),
+            );
+        }
         for &i in &sc.interest_hits {
             let it = &m.interests[i];
-            let en = format!("Matches your interest: {}", it.name.en);
-            let zh = format!("符合你的兴趣：{}", it.name.zh);
-            summary.push(lang_text(lang, en.clone(), zh.clone()));
+            summary.push(say(
+                lang,
+                format!("for your interest in {}", it.name.en.to_lowercase()),
+                format!("符合你的兴趣：{}", it.name.zh),
+            ));
             let shared: Vec<&String> = spec.tags.iter().filter(|t| it.tags.contains(t)).collect();
             let finding = m
                 .findings
                 .iter()
                 .find(|f| matches!(&f.rule, Rule::Popularity { tags, .. } if tags.iter().any(|t| shared.contains(&t))))
                 .or_else(|| m.findings.iter().find(|f| shared.contains(&&f.code)));
-            if let Some(f) = finding {
-                if !why.iter().any(|c| c.finding_id == f.id) {
-                    why.push(cite(f, lang, en, zh));
+            let en = format!("For your interest in {}", it.name.en.to_lowercase());
+            let zh = format!("符合你对{}的兴趣", it.name.zh);
+            match finding {
+                // Said at an earlier stop: the summary names the interest.
+                Some(f) if cited_before.contains(&f.id) => {}
+                Some(f)
+                    if !why
+                        .iter()
+                        .any(|c| c.finding_id.as_deref() == Some(f.id.as_str())) =>
+                {
+                    push(&mut why, cite(f, lang, en, zh))
                 }
+                _ => push(&mut why, own(lang, en, zh)),
             }
         }
+        // The most specific popularity finding the place answers (the rarest of its tags).
+        let pop = m
+            .findings
+            .iter()
+            .filter(|f| {
+                matches!(&f.rule, Rule::Popularity { tags, .. } if matches(&[], tags, &spec.kind, &spec.tags))
+            })
+            .min_by_key(|f| {
+                let tags: &[String] = match &f.rule {
+                    Rule::Popularity { tags, .. } => tags,
+                    _ => &[],
+                };
+                m.places
+                    .iter()
+                    .filter(|p| p.spec.tags.iter().any(|t| tags.contains(t)))
+                    .count()
+            });
+        if let Some(f) = pop.filter(|f| !cited_before.contains(&f.id)) {
+            if !why
+                .iter()
+                .any(|c| c.finding_id.as_deref() == Some(f.id.as_str()))
+            {
+                // The finding says in its own words how often visitors mention it.
+                let text = match lang {
+                    Lang::En => &f.text.en,
+                    Lang::Zh => &f.text.zh,
+                };
+                push(
+                    &mut why,
+                    Citation {
+                        finding_id: Some(f.id.clone()),
+                        text: end_sentence(lang, text),
+                    },
+                );
+            }
+        }
+        let dark_now = dark_hour(ctx, hour_slot);
+        if sc.night_view && dark_now {
+            summary.push(say(lang, "a view after dark", "夜景"));
+            push(
+                &mut why,
+                own(
+                    lang,
+                    format!(
+                        "After dark at {}: a view that is worth it at night",
+                        hhmm(start_min)
+                    ),
+                    format!("{}天已黑，这里的夜景值得一看", hhmm(start_min)),
+                ),
+            );
+        }
+        let depart_min = ctx.t0_min + sch.depart_s[k1] / 60.0;
         for f in &m.findings {
             match &f.rule {
-                Rule::Popularity { tags, .. }
-                    if matches(&[], tags, &spec.kind, &spec.tags)
-                        && !why.iter().any(|c| c.finding_id == f.id) =>
+                Rule::Daylight { kinds, tags }
+                    if sc.daylight && matches(kinds, tags, &spec.kind, &spec.tags) =>
                 {
-                    let en = format!("Popular with visitors (popularity {:.2})", spec.popularity);
-                    let zh = format!("深受游客喜爱（热度{:.2}）", spec.popularity);
-                    why.push(cite(f, lang, en, zh));
-                }
-                Rule::Daylight { kinds, tags } if matches(kinds, tags, &spec.kind, &spec.tags) => {
-                    let when = sunset0.map(hhmm).unwrap_or_else(|| "-".into());
-                    why.push(cite(
-                        f,
-                        lang,
-                        format!("Visited in daylight, before sunset at {when}"),
-                        format!("安排在日落（{when}）前游览"),
-                    ));
+                    // Only worth saying when sunset is near.
+                    if let Some(set) = sunset_of(depart_min) {
+                        if set - depart_min <= DAYLIGHT_NEAR_MIN {
+                            push(
+                                &mut why,
+                                cite(
+                                    f,
+                                    lang,
+                                    format!("Seen before sunset at {}", hhmm(set)),
+                                    format!("赶在{}日落前看", hhmm(set)),
+                                ),
+                            );
+                        }
+                    }
                 }
                 Rule::ValueForMoney { kinds, .. }
                     if spec.fee_cny > 0.0 && (kinds.is_empty() || kinds.contains(&spec.kind)) =>
@@ -884,187 +2025,224 @@ fn compose(
                     let (en, zh) = match rated {
                         Some((v, c)) => (
                             format!(
-                                "Fee of ¥{} weighed against it (value for money rated {v:.1}/5 by {c} visitors)",
+                                "Entry is ¥{}; {c} visitors rate its value for money {v:.1}/5",
                                 spec.fee_cny
                             ),
-                            format!("门票¥{}已计入取舍（{c}位游客评价性价比{v:.1}/5）", spec.fee_cny),
+                            format!("门票¥{}，{c}位游客评价性价比{v:.1}/5", spec.fee_cny),
                         ),
                         None => (
-                            format!("Fee of ¥{} weighed against it", spec.fee_cny),
-                            format!("门票¥{}已计入取舍", spec.fee_cny),
+                            format!("Entry is ¥{}, weighed against what it offers", spec.fee_cny),
+                            format!("门票¥{}，已与它的看点一并权衡", spec.fee_cny),
                         ),
                     };
-                    why.push(cite(f, lang, en, zh));
+                    push(&mut why, cite(f, lang, en, zh));
                 }
                 Rule::FreeAlternative { kinds }
                     if spec.fee_cny == 0.0 && kinds.contains(&spec.kind) =>
                 {
-                    // A paid place of the same kind left out of the plan.
-                    let paid = m
-                        .places
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, p)| {
-                            p.spec.kind == spec.kind
-                                && p.spec.fee_cny > 0.0
-                                && !p.spec.closed
-                                && !in_plan.contains(i)
+                    // A paid place of the same kind that could have been planned and was not.
+                    let paid = (0..m.places.len())
+                        .filter(|&i| {
+                            let p = &m.places[i].spec;
+                            p.kind == spec.kind
+                                && p.fee_cny > 0.0
+                                && !in_plan.contains(&i)
+                                && admissible(ctx, i)
                         })
-                        .max_by(|a, b| a.1.spec.popularity.total_cmp(&b.1.spec.popularity));
-                    if let Some((_, pp)) = paid {
-                        let en = format!(
-                            "Free {} chosen instead of {} (¥{})",
-                            spec.kind.replace('_', " "),
-                            pp.spec.name.en,
-                            pp.spec.fee_cny
-                        );
-                        let zh = format!(
-                            "选择免费的{}，而非{}（¥{}）",
-                            spec.name.zh, pp.spec.name.zh, pp.spec.fee_cny
-                        );
-                        summary.push(lang_text(lang, en.clone(), zh.clone()));
-                        why.push(cite(f, lang, en, zh));
+                        .max_by(|&a, &b| {
+                            m.places[a]
+                                .spec
+                                .popularity
+                                .total_cmp(&m.places[b].spec.popularity)
+                        });
+                    if let Some(pp) = paid.map(|i| &m.places[i].spec) {
+                        let (kw_en, kw_zh) = kind_words(&spec.kind);
+                        let en =
+                            format!("A free {kw_en} instead of {} (¥{})", pp.name.en, pp.fee_cny);
+                        let zh =
+                            format!("免费的{kw_zh}，代替收费的{}（¥{}）", pp.name.zh, pp.fee_cny);
+                        summary.push(say(lang, en.clone(), zh.clone()));
+                        push(&mut why, cite(f, lang, en, zh));
                         // The value-for-money finding that weighed against the paid one.
-                        if let Some(vf) = m.findings.iter().find(|x| {
-                            matches!(&x.rule, Rule::ValueForMoney { kinds, .. } if kinds.is_empty() || kinds.contains(&pp.spec.kind))
-                        }) {
-                            if !why.iter().any(|c| c.finding_id == vf.id) {
-                                let rated = m
-                                    .stats
-                                    .get(&pp.spec.id)
-                                    .filter(|s| s.count >= MIN_RATINGS)
-                                    .and_then(|s| s.value_for_money.map(|v| (v, s.count)));
-                                let (en, zh) = match rated {
-                                    Some((v, c)) => (
-                                        format!(
-                                            "{} charges ¥{} and {c} visitors rate its value {v:.1}/5",
-                                            pp.spec.name.en, pp.spec.fee_cny
-                                        ),
-                                        format!(
-                                            "{}收费¥{}，{c}位游客评价性价比{v:.1}/5",
-                                            pp.spec.name.zh, pp.spec.fee_cny
-                                        ),
+                        let vf = m.findings.iter().find(|x| {
+                            matches!(&x.rule, Rule::ValueForMoney { kinds, .. } if kinds.is_empty() || kinds.contains(&pp.kind))
+                        });
+                        if let Some(vf) = vf {
+                            let rated = m
+                                .stats
+                                .get(&pp.id)
+                                .filter(|s| s.count >= MIN_RATINGS)
+                                .and_then(|s| s.value_for_money.map(|v| (v, s.count)));
+                            let (en, zh) = match rated {
+                                Some((v, c)) => (
+                                    format!(
+                                        "{} charges ¥{} and {c} visitors rate its value {v:.1}/5",
+                                        pp.name.en, pp.fee_cny
                                     ),
-                                    None => (
-                                        format!("{} charges ¥{}", pp.spec.name.en, pp.spec.fee_cny),
-                                        format!("{}收费¥{}", pp.spec.name.zh, pp.spec.fee_cny),
+                                    format!(
+                                        "{}收费¥{}，{c}位游客评价性价比{v:.1}/5",
+                                        pp.name.zh, pp.fee_cny
                                     ),
-                                };
-                                why.push(cite(vf, lang, en, zh));
-                            }
+                                ),
+                                None => (
+                                    format!("{} charges ¥{}", pp.name.en, pp.fee_cny),
+                                    format!("{}收费¥{}", pp.name.zh, pp.fee_cny),
+                                ),
+                            };
+                            push(&mut why, cite(vf, lang, en, zh));
                         }
                     }
                 }
-                Rule::Crowding {
-                    kinds,
-                    tags,
-                    peak_hours,
-                    ..
-                } if (kinds.is_empty() && tags.is_empty())
-                    || matches(kinds, tags, &spec.kind, &spec.tags) =>
+                // The place is busy at some hour of the plan and the plan visits it at
+                // another: its timing was a choice worth naming.
+                Rule::Crowding { .. }
+                    if span_has_peak
+                        && !sc.peak[hour_slot]
+                        && (span_h0..=span_h1).any(|h| sc.peak[h]) =>
                 {
-                    let hour = (start_min / 60.0).floor() as u32 % 24;
-                    let peak = peak_hours.iter().any(|pk| pk[0] <= hour && hour < pk[1]);
-                    if crowd_now <= 1e-9 || !peak {
-                        why.push(cite(
-                            f,
-                            lang,
-                            format!("Visited at {} to miss the usual crowds", hhmm(start_min)),
-                            format!("{}到访，避开高峰人流", hhmm(start_min)),
-                        ));
-                    }
-                }
-                Rule::CommercialSameness {
-                    kinds,
-                    max_per_plan,
-                } if kinds.contains(&spec.kind) => {
-                    why.push(cite(
-                        f,
-                        lang,
-                        format!("One of at most {max_per_plan} commercial stops of this sort in the plan"),
-                        format!("本行程此类商业点最多{max_per_plan}个"),
-                    ));
+                    let (en, zh) = (
+                        format!("Timed for {}, outside the busy hours", hhmm(start_min)),
+                        format!("安排在{}，避开人多的时段", hhmm(start_min)),
+                    );
+                    let c = if cited_before.contains(&f.id) {
+                        Citation {
+                            finding_id: Some(f.id.clone()),
+                            text: end_sentence(lang, &say(lang, en, zh)),
+                        }
+                    } else {
+                        cite(f, lang, en, zh)
+                    };
+                    push(&mut why, c);
                 }
                 _ => {}
             }
         }
-        if why.is_empty() {
-            // No rule shaped the choice: cite the findings coded like the place's tags.
-            for f in m.findings.iter().filter(|f| spec.tags.contains(&f.code)) {
-                why.push(cite(
-                    f,
-                    lang,
-                    format!(
-                        "Part of what visitors come for ({})",
-                        f.code.replace('_', " ")
-                    ),
-                    "游客慕名而来".into(),
-                ));
-            }
+        if sc.fee_penalty > 0.0 && sc.vfm_factor > 1.0 {
+            summary.push(say(
+                lang,
+                format!("fee ¥{} rated poor value", spec.fee_cny),
+                format!("门票¥{}性价比偏低", spec.fee_cny),
+            ));
         }
         if let Some(s) = m.stats.get(&spec.id).filter(|s| s.count >= MIN_RATINGS) {
             if let Some(score) = s.score {
-                summary.push(lang_text(
+                summary.push(say(
                     lang,
                     format!("rated {score:.1}/5 by {} visitors", s.count),
                     format!("{}位游客评分{score:.1}/5", s.count),
                 ));
             }
         }
-        if crowd_now >= CROWD_WARN_POINTS {
-            warnings.push(Warning {
-                code: "crowded".into(),
-                message: lang_text(
-                    lang,
-                    format!(
-                        "Expect crowds at {} around {}",
-                        spec.name.en,
-                        hhmm(start_min)
-                    ),
-                    format!("{}在{}前后人多", spec.name.zh, hhmm(start_min)),
-                ),
+        // Also here: the places visited with it, then what else is at the spot.
+        let mut also_here: Vec<AlsoHere> = Vec::new();
+        for &k in &grp[1..] {
+            let p = &m.places[places[k]].spec;
+            also_here.push(AlsoHere {
+                place_id: p.id.clone(),
+                name: p.name.clone(),
+                kind: p.kind.clone(),
+                visited: true,
             });
         }
-        if hard_to_find(m, sc.place) {
-            warnings.push(Warning {
-                code: "hard_to_find".into(),
-                message: lang_text(
+        for (i, p) in m.places.iter().enumerate() {
+            if m.same_spot(sc.place, i)
+                && !p.spec.container
+                && !p.spec.closed
+                && !in_plan.contains(&i)
+            {
+                also_here.push(AlsoHere {
+                    place_id: p.spec.id.clone(),
+                    name: p.spec.name.clone(),
+                    kind: p.spec.kind.clone(),
+                    visited: false,
+                });
+            }
+        }
+        if grp.len() > 1 {
+            let names: Vec<String> = grp[1..]
+                .iter()
+                .map(|&k| name(&m.places[places[k]].spec))
+                .collect();
+            push(
+                &mut why,
+                own(
                     lang,
                     format!(
-                        "Visitors find {} hard to find: follow the landmark hints",
-                        spec.name.en
+                        "Right next to it, and part of this stop: {}",
+                        names.join(", ")
                     ),
-                    format!("游客反映{}不好找，请留意路标提示", spec.name.zh),
+                    format!("紧挨着的{}也在这一站", names.join("、")),
                 ),
-            });
-        }
-        if sc.fee_penalty > 0.0 && sc.vfm_factor > 1.0 {
-            summary.push(lang_text(
-                lang,
-                format!("fee ¥{} counted as poor value", spec.fee_cny),
-                format!("门票¥{}性价比偏低", spec.fee_cny),
-            ));
+            );
         }
         if summary.is_empty() {
-            summary.push(lang_text(
+            let (kw_en, kw_zh) = kind_words(&spec.kind);
+            summary.push(say(
                 lang,
-                "worth a stop on the way".into(),
-                "顺路值得一看".into(),
+                format!("a {kw_en} in {area_en}"),
+                format!("{area_zh}的{kw_zh}"),
             ));
         }
+        if why.is_empty() {
+            let (kw_en, kw_zh) = kind_words(&spec.kind);
+            push(
+                &mut why,
+                own(
+                    lang,
+                    format!("A {kw_en} of {area_en} on the way"),
+                    format!("顺路经过的{area_zh}{kw_zh}"),
+                ),
+            );
+        }
+        // Notes for the plan's warnings.
+        let at = hhmm(start_min);
+        let label = format!("{} ({at})", name(spec));
+        if (sc.peak[hour_slot] && sc.crowd[hour_slot] >= CROWD_WARN_SHARE)
+            || sc.reported_busy[hour_slot]
+        {
+            crowded.push((spec.id.clone(), label.clone()));
+        }
+        let queue_s: f64 = (k0..=k1)
+            .map(|k| {
+                let c = &problem.cands[sch.route[k]];
+                (sch.depart_s[k] - sch.start_s[k] - c.dwell_s).max(0.0)
+            })
+            .sum();
+        if queue_s >= 60.0 {
+            queued.push((spec.id.clone(), name(spec), queue_s / 60.0));
+        }
+        for &k in grp {
+            let p = &m.places[places[k]].spec;
+            if p.booking {
+                booked.push((p.id.clone(), name(p)));
+            }
+            if hard_to_find(m, places[k]) {
+                hard.push((p.id.clone(), name(p)));
+            }
+        }
+        if dark_now {
+            after_dark.push((spec.id.clone(), label.clone()));
+        }
+        cited_before.extend(why.iter().filter_map(|c| c.finding_id.clone()));
         let sep = if lang == Lang::Zh { "；" } else { "; " };
+        let depart_s = sch.depart_s[k1] - carried[g];
         stops.push(Stop {
             place_id: spec.id.clone(),
             name: spec.name.clone(),
             kind: spec.kind.clone(),
             area: spec.area.clone(),
-            arrive: fmt_time(ctx, sch.arrive_s[k]),
-            depart: fmt_time(ctx, sch.depart_s[k]),
-            wait_min: (sch.start_s[k] - sch.arrive_s[k]) / 60.0,
-            fee_cny: spec.fee_cny,
-            utility: sch.utility[k],
+            arrive: fmt_time(ctx, sch.arrive_s[k0]),
+            depart: fmt_time(ctx, depart_s),
+            wait_min: tenth((sch.start_s[k0] - sch.arrive_s[k0]) / 60.0),
+            dwell_min: tenth((depart_s - sch.start_s[k0]) / 60.0),
+            queue_min: tenth(queue_s / 60.0),
+            highlight: spec.highlight,
+            meal: sch.meal[k0..=k1].iter().any(|&x| x),
+            fee_cny: grp.iter().map(|&k| m.places[places[k]].spec.fee_cny).sum(),
+            utility: grp.iter().map(|&k| sch.utility[k]).sum(),
             why,
             summary: summary.join(sep),
+            also_here,
         });
     }
 
@@ -1079,17 +2257,32 @@ fn compose(
         }
         v
     };
+    for f in order_waived {
+        if let Rule::AreaOrder { first, then } = &f.rule {
+            let (fe, fz) = area_name(ctx, first);
+            let (te, tz) = area_name(ctx, then);
+            explanations.push(cite(
+                f,
+                lang,
+                format!("Starting near {te}, the plan sees it first instead of climbing to {fe} and back down"),
+                format!("从{tz}附近出发，先看{tz}，不必先爬上{fz}再下来"),
+            ));
+        }
+    }
     for f in &m.findings {
         match &f.rule {
             Rule::AreaOrder { first, then }
-                if areas_in_plan.contains(&first.as_str())
+                if !order_waived.iter().any(|w| w.id == f.id)
+                    && areas_in_plan.contains(&first.as_str())
                     && areas_in_plan.contains(&then.as_str()) =>
             {
+                let (fe, fz) = area_name(ctx, first);
+                let (te, tz) = area_name(ctx, then);
                 explanations.push(cite(
                     f,
                     lang,
-                    format!("Every {first} stop comes before the {then} stops"),
-                    format!("先游览{first}，再去{then}"),
+                    format!("{fe} first, then {te}"),
+                    format!("先逛{fz}，再去{tz}"),
                 ));
             }
             Rule::CombineAreas { areas, .. } => {
@@ -1099,119 +2292,298 @@ fn compose(
                     .filter(|a| areas.is_empty() || areas.iter().any(|x| x == a))
                     .collect();
                 if hit.len() >= 2 {
+                    let names: Vec<String> = hit
+                        .iter()
+                        .map(|a| {
+                            let (en, zh) = area_name(ctx, a);
+                            say(lang, en, zh)
+                        })
+                        .collect();
                     explanations.push(cite(
                         f,
                         lang,
-                        format!("The plan combines {} areas: {}", hit.len(), hit.join(", ")),
-                        format!("行程串联{}个片区：{}", hit.len(), hit.join("、")),
+                        format!("The plan links {}", names.join(" and ")),
+                        format!("行程串联{}", names.join("和")),
                     ));
                 }
             }
-            Rule::Daylight { kinds, tags }
-                if places.iter().any(|&p| {
-                    matches(kinds, tags, &m.places[p].spec.kind, &m.places[p].spec.tags)
-                }) =>
+            Rule::Daylight { .. }
+                if sunset0.is_some_and(|s| plan_end_min >= s - DAYLIGHT_NEAR_MIN)
+                    && stops
+                        .iter()
+                        .zip(&groups)
+                        .any(|(_, g)| scored[sch.route[g[0]]].daylight) =>
             {
-                let when = sunset0.map(hhmm).unwrap_or_else(|| "-".into());
+                let when = sunset0.map(hhmm).unwrap_or_default();
                 explanations.push(cite(
                     f,
                     lang,
-                    format!("Outdoor spots are scheduled before sunset ({when})"),
-                    format!("户外景点安排在日落（{when}）前"),
+                    format!("Outdoor photo spots come before sunset at {when}"),
+                    format!("户外拍照点安排在{when}日落前"),
                 ));
             }
             Rule::Wayfinding if hinted => {
                 explanations.push(cite(
                     f,
                     lang,
-                    "Directions carry landmark hints for hard-to-find ways".into(),
-                    "路线说明附有难找路段的地标提示".into(),
-                ));
-            }
-            Rule::Crowding { kinds, tags, .. }
-                if places.iter().any(|&p| {
-                    (kinds.is_empty() && tags.is_empty())
-                        || matches(kinds, tags, &m.places[p].spec.kind, &m.places[p].spec.tags)
-                }) =>
-            {
-                explanations.push(cite(
-                    f,
-                    lang,
-                    "Visit times weigh the expected crowds".into(),
-                    "到访时间已考虑人流高峰".into(),
+                    "Directions carry landmark hints for the ways that are easy to miss".into(),
+                    "路线说明在容易走错的地方附有地标提示".into(),
                 ));
             }
             Rule::FreeAlternative { kinds } => {
-                // Paid places of these kinds left out with no free one of the kind in the plan:
-                // offer a free one.
+                // A paid place of these kinds that could have been planned was left out and no
+                // free one of the kind is in the plan: offer the best free one.
                 for kind in kinds {
                     let free_in_plan = places.iter().any(|&p| {
                         &m.places[p].spec.kind == kind && m.places[p].spec.fee_cny == 0.0
                     });
-                    let paid_left_out = m.places.iter().enumerate().any(|(i, p)| {
-                        &p.spec.kind == kind
-                            && p.spec.fee_cny > 0.0
-                            && !p.spec.closed
-                            && !in_plan.contains(&i)
-                    });
-                    if free_in_plan || !paid_left_out {
+                    let paid_left_out: Vec<usize> = (0..m.places.len())
+                        .filter(|&i| {
+                            &m.places[i].spec.kind == kind
+                                && m.places[i].spec.fee_cny > 0.0
+                                && !in_plan.contains(&i)
+                                && admissible(ctx, i)
+                        })
+                        .collect();
+                    if free_in_plan || paid_left_out.is_empty() {
                         continue;
                     }
-                    let offer = m
-                        .places
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, p)| {
-                            &p.spec.kind == kind
-                                && p.spec.fee_cny == 0.0
-                                && !p.spec.closed
-                                && !ctx.avoid.contains(i)
+                    let offer = (0..m.places.len())
+                        .filter(|&i| {
+                            let p = &m.places[i].spec;
+                            &p.kind == kind && p.fee_cny == 0.0 && admissible(ctx, i)
                         })
-                        .max_by(|a, b| a.1.spec.popularity.total_cmp(&b.1.spec.popularity));
-                    if let Some((_, fp)) = offer {
-                        let wants_kind = ctx
-                            .interests
-                            .iter()
-                            .any(|&i| m.interests[i].kinds.contains(kind));
-                        let popular_paid = m.places.iter().enumerate().any(|(i, p)| {
-                            &p.spec.kind == kind
-                                && p.spec.fee_cny > 0.0
-                                && !in_plan.contains(&i)
-                                && p.spec.popularity >= 0.5
+                        .max_by(|&a, &b| {
+                            m.places[a]
+                                .spec
+                                .popularity
+                                .total_cmp(&m.places[b].spec.popularity)
                         });
-                        if wants_kind || popular_paid {
-                            warnings.push(Warning {
-                                code: "free_alternative".into(),
-                                message: lang_text(
-                                    lang,
-                                    format!(
-                                        "{} is free and an alternative to the paid {}s. {}",
-                                        fp.spec.name.en,
-                                        kind.replace('_', " "),
-                                        f.text.en
-                                    ),
-                                    format!(
-                                        "{}免费，可替代收费的同类地点。{}",
-                                        fp.spec.name.zh, f.text.zh
-                                    ),
+                    if let Some(i) = offer {
+                        let fp = &m.places[i].spec;
+                        let pp = &m.places[paid_left_out[0]].spec;
+                        warnings.push(warn_about(
+                            "free_alternative",
+                            Severity::Info,
+                            say(
+                                lang,
+                                format!(
+                                    "{} (¥{}) is not in the plan; {} is free and visitors find its view as good",
+                                    pp.name.en, pp.fee_cny, fp.name.en
                                 ),
-                            });
-                        }
+                                format!(
+                                    "行程没有安排收费的{}（¥{}）；{}免费，游客觉得视野一样好",
+                                    pp.name.zh, pp.fee_cny, fp.name.zh
+                                ),
+                            ),
+                            vec![fp.id.clone()],
+                        ));
                     }
                 }
             }
             _ => {}
         }
     }
-    if stops.is_empty() {
-        warnings.push(Warning {
-            code: "no_stops".into(),
-            message: lang_text(
+
+    // Warnings.
+    let ids = |v: &[(String, String)]| v.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+    let labels = |v: &[(String, String)]| v.iter().map(|x| x.1.clone()).collect::<Vec<_>>();
+    if !crowded.is_empty() {
+        let weekend = busy_day(ctx, 0);
+        warnings.push(warn(
+            "crowded",
+            Severity::Info,
+            say(
                 lang,
-                "No place fits this budget, its opening hours and the filters".into(),
-                "在此时间预算、开放时间和筛选条件下没有合适的地点".into(),
+                format!(
+                    "Busy hours{}: expect crowds and a wait for photos at {}",
+                    if weekend { " (weekend)" } else { "" },
+                    list_words(lang, &labels(&crowded))
+                ),
+                format!(
+                    "{}高峰时段：{}人多，拍照可能要排队",
+                    if weekend { "周末" } else { "" },
+                    list_words(lang, &labels(&crowded))
+                ),
             ),
-        });
+            ids(&crowded),
+        ));
+    }
+    if !queued.is_empty() {
+        let items: Vec<String> = queued
+            .iter()
+            .map(|(_, n, q)| {
+                say(
+                    lang,
+                    format!("{n} (about {q:.0} min)"),
+                    format!("{n}（约{q:.0}分钟）"),
+                )
+            })
+            .collect();
+        warnings.push(warn(
+            "queue",
+            Severity::Info,
+            say(
+                lang,
+                format!(
+                    "Expect to queue at {}; the plan allows for it",
+                    list_words(lang, &items)
+                ),
+                format!("{}可能要排队，行程已留出时间", list_words(lang, &items)),
+            ),
+            queued.iter().map(|x| x.0.clone()).collect(),
+        ));
+    }
+    if !booked.is_empty() {
+        warnings.push(warn(
+            "booking",
+            Severity::Warning,
+            say(
+                lang,
+                format!(
+                    "Book ahead: {} takes bookings or timed tickets",
+                    list_words(lang, &labels(&booked))
+                ),
+                format!(
+                    "请提前预约：{}需要预约或分时段入场",
+                    list_words(lang, &labels(&booked))
+                ),
+            ),
+            ids(&booked),
+        ));
+    }
+    if !hard.is_empty() {
+        warnings.push(warn(
+            "hard_to_find",
+            Severity::Info,
+            say(
+                lang,
+                format!(
+                    "Visitors find {} hard to find: follow the landmark hints",
+                    list_words(lang, &labels(&hard))
+                ),
+                format!(
+                    "游客反映{}不好找，请留意路线里的地标提示",
+                    list_words(lang, &labels(&hard))
+                ),
+            ),
+            ids(&hard),
+        ));
+    }
+    if let Some(set) = sunset_of(plan_end_min) {
+        if plan_end_min > set || !after_dark.is_empty() {
+            let msg = if after_dark.is_empty() {
+                say(
+                    lang,
+                    format!(
+                        "Sunset is at {}: the walk after the last stop is in the dark",
+                        hhmm(set)
+                    ),
+                    format!("{}日落，最后一段路天已黑", hhmm(set)),
+                )
+            } else {
+                say(
+                    lang,
+                    format!(
+                        "Sunset is at {}: {} come after dark; stairs and lanes are dim, so take care",
+                        hhmm(set),
+                        list_words(lang, &labels(&after_dark))
+                    ),
+                    format!(
+                        "{}日落，{}时天已黑，梯坎和小巷光线暗，注意脚下",
+                        hhmm(set),
+                        list_words(lang, &labels(&after_dark))
+                    ),
+                )
+            };
+            warnings.push(warn("dark_soon", Severity::Warning, msg, ids(&after_dark)));
+        }
+    }
+    // Highlights: closed today, or left out.
+    let mut closed_hl: Vec<(String, String)> = Vec::new();
+    let mut missed_hl: Vec<(String, String)> = Vec::new();
+    for (i, p) in m.places.iter().enumerate() {
+        if !p.spec.highlight || in_plan.contains(&i) || ctx.avoid.contains(&i) {
+            continue;
+        }
+        if ctx
+            .areas
+            .as_ref()
+            .is_some_and(|a| !a.contains(p.spec.area.as_str()))
+        {
+            continue;
+        }
+        let label = say(lang, p.spec.name.en.clone(), p.spec.name.zh.clone());
+        let today = open_windows_min(ctx, i)
+            .iter()
+            .any(|&(a, b)| b > ctx.t0_min && a < plan_end_min.max(ctx.t0_min + 1.0));
+        if p.spec.closed || !today {
+            closed_hl.push((p.spec.id.clone(), label));
+        } else if scored.iter().any(|s| s.place == i)
+            && places.iter().any(|&q| m.places[q].spec.area == p.spec.area)
+        {
+            missed_hl.push((p.spec.id.clone(), label));
+        }
+    }
+    if !closed_hl.is_empty() {
+        warnings.push(warn_about(
+            "closed",
+            Severity::Info,
+            say(
+                lang,
+                format!(
+                    "Closed during this plan: {}",
+                    list_words(lang, &labels(&closed_hl))
+                ),
+                format!(
+                    "行程时段内不开放：{}",
+                    list_words(lang, &labels(&closed_hl))
+                ),
+            ),
+            ids(&closed_hl),
+        ));
+    }
+    if !missed_hl.is_empty() && !stops.is_empty() {
+        warnings.push(warn_about(
+            "highlight_missed",
+            Severity::Info,
+            say(
+                lang,
+                format!(
+                    "Also worth seeing nearby, not in this plan: {}",
+                    list_words(lang, &labels(&missed_hl))
+                ),
+                format!(
+                    "附近还有值得一看的地方，这次没有安排：{}",
+                    list_words(lang, &labels(&missed_hl))
+                ),
+            ),
+            ids(&missed_hl),
+        ));
+    }
+    if ctx.wants_meal && meal_stops == 0 && !stops.is_empty() {
+        warnings.push(warn(
+            "no_meal",
+            Severity::Warning,
+            say(
+                lang,
+                "No place to eat fits this plan at meal time: bring something or eat before you start",
+                "这个行程在饭点找不到合适的餐馆，请自备食物或出发前吃饭",
+            ),
+            vec![],
+        ));
+    }
+    if stops.is_empty() {
+        warnings.push(warn(
+            "no_stops",
+            Severity::Warning,
+            say(
+                lang,
+                "No place fits this budget, its opening hours and the filters",
+                "在此时间预算、开放时间和筛选条件下没有合适的地点",
+            ),
+            vec![],
+        ));
     }
 
     let walk_s: f64 = legs.iter().map(|l| l.duration_s).sum();
@@ -1223,6 +2595,7 @@ fn compose(
         snapshot_version: m.version,
         request: ctx.req.clone(),
         profile: ctx.profile,
+        pace: ctx.pace,
         start_time: fmt_time(ctx, 0.0),
         end_time: fmt_time(ctx, sch.finish_s),
         sunset: sunset0.map(|s| fmt_time(ctx, (s - ctx.t0_min) * 60.0)),

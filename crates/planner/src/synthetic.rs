@@ -315,6 +315,9 @@ pub fn site(seed: u64, n_places: usize) -> SyntheticSite {
             name: (r.unit() < 0.3).then(|| b(&format!("{k}号路"), &format!("Lane {k}"))),
             hint: (r.unit() < 0.08)
                 .then(|| b("看到红色铁门后左转", "turn left after the red iron gate")),
+            hint_reverse: None,
+            hint_both_ways: false,
+            hint_step_free: false,
             closed: r.unit() < 0.02,
         });
     };
@@ -419,6 +422,11 @@ pub fn site(seed: u64, n_places: usize) -> SyntheticSite {
             popularity: (r.unit() * 100.0).round() / 100.0,
             node: format!("n{x}-{y}"),
             closed: r.unit() < 0.03,
+            highlight: false,
+            container: false,
+            queue_min: 0,
+            booking: false,
+            description: None,
         });
     }
     let center = position(cols as f64 * spacing / 2.0, rows as f64 * spacing / 2.0);
@@ -429,6 +437,8 @@ pub fn site(seed: u64, n_places: usize) -> SyntheticSite {
             center_lon: center[0],
             center_lat: center[1],
             areas: vec!["factory".into(), "liziba".into(), "eling-park".into()],
+            area_names: vec![],
+            public_holidays: vec![],
         },
         nodes,
         edges,

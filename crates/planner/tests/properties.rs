@@ -102,6 +102,8 @@ fn case() -> impl Strategy<Value = Case> {
                     must: must_ids,
                     avoid: avoid_ids,
                     lang: Some(if zh { "zh" } else { "en" }.into()),
+                    pace: None,
+                    meals: None,
                 };
                 Case { site, req }
             },
@@ -155,12 +157,28 @@ fn check(
         }
         let service = arrive + Duration::milliseconds((s.wait_min * 60_000.0).round() as i64);
         let dwell = (depart - service).num_seconds();
-        if (dwell - i64::from(p.dwell_min) * 60).abs() > 1 || s.wait_min < -1e-9 {
+        // The stop's own visit at the pace's length (at least 5 min), plus what was visited at
+        // the same spot; a reported dwell that matches the times.
+        // Meal places last at least 40 min in plans that plan a meal.
+        let meal_place = p.kind == "restaurant"
+            || (p.kind == "cafe" && p.tags.iter().any(|t| t == "restaurants"));
+        let own_s = if s.meal || (meal_place && req.budget_min >= 240 && dwell >= 2400) {
+            f64::from(p.dwell_min.max(40)) * 60.0
+        } else {
+            (f64::from(p.dwell_min) * 60.0).max(300.0)
+        };
+        // Reported minutes are rounded to a tenth (3 s), the times to the second.
+        if (dwell as f64 - s.dwell_min * 60.0).abs() > 7.0
+            || (s.also_here.iter().all(|a| !a.visited)
+                && (dwell as f64 - own_s).abs() > 7.0 + s.queue_min * 60.0)
+            || s.wait_min < -1e-9
+        {
             return Err(format!("stop {i}: dwell {dwell} s, wait {}", s.wait_min));
         }
-        // Open through the whole visit.
+        // Open through the whole visit (from 4 s in: the wait is rounded to a tenth of a
+        // minute).
         let hours = OpeningHours::parse(&p.hours).unwrap();
-        let mut m = service + Duration::seconds(1);
+        let mut m = service + Duration::seconds(4);
         while m < depart {
             if !hours.is_open_at(m.weekday(), m.hour() * 60 + m.minute()) {
                 return Err(format!("stop {i} ({}) closed at {m}", p.id));
@@ -199,7 +217,12 @@ fn check(
         // Area order: no `first` stop after a `then` stop.
         for f in &site.findings {
             if let Rule::AreaOrder { first, then } = &f.rule {
-                if &p.area == first && seen_areas.contains(&then.as_str()) {
+                // The order is waived (and the waiver explained) for a start nearer `then`.
+                let waived = plan.explanations.iter().any(|c| {
+                    c.finding_id.as_deref() == Some(f.id.as_str())
+                        && (c.text.starts_with("Starting near") || c.text.starts_with("从"))
+                });
+                if &p.area == first && seen_areas.contains(&then.as_str()) && !waived {
                     return Err(format!("{} after a {then} stop", p.id));
                 }
             }
@@ -333,7 +356,13 @@ proptest! {
             (Ok(a), Ok(b)) => {
                 let (x, y) = (a.totals.score, b.totals.score);
                 prop_assert!(y <= x + 1e-9, "heuristic {y} beats exact {x}");
-                prop_assert!(y >= x - 0.01 * x.abs().max(1.0), "exact {x} vs heuristic {y}");
+                // With variety decay, stop and walking costs the objective is no longer a sum
+                // of independent values: the local search may miss a two-step exchange (a
+                // low-value stop that opens the way to a better one). On these low-value
+                // synthetic sites (stops worth 0.1–1.7 points) that is at most about two stops'
+                // cost; on the real site sets this small are solved exactly.
+                let slack = 0.01 * x.abs().max(1.0) + 2.0 * planner::pace_params(Default::default()).stop_cost;
+                prop_assert!(y >= x - slack, "exact {x} vs heuristic {y}");
             }
             (Err(a), Err(b)) => prop_assert_eq!(a, b),
             (a, b) => prop_assert!(false, "{:?} vs {:?}", a.map(|p| p.totals.score), b.map(|p| p.totals.score)),

@@ -51,6 +51,9 @@ fn edge(id: &str, nodes: &[NodeSpec], a: &str, b: &str, kind: EdgeKind) -> EdgeS
         step_free: kind != EdgeKind::Stairs,
         name: None,
         hint: None,
+        hint_reverse: None,
+        hint_both_ways: false,
+        hint_step_free: false,
         closed: false,
     }
 }
@@ -180,6 +183,11 @@ fn place(
         popularity: pop,
         node: node.into(),
         closed: false,
+        highlight: false,
+        container: false,
+        queue_min: 0,
+        booking: false,
+        description: None,
     }
 }
 
@@ -273,6 +281,8 @@ pub fn site() -> SiteInfo {
         center_lon: c[0],
         center_lat: c[1],
         areas: vec!["factory".into(), "liziba".into(), "eling-park".into()],
+        area_names: vec![],
+        public_holidays: vec![],
     }
 }
 
@@ -309,6 +319,8 @@ pub fn request(start: Endpoint, time: &str, budget: u32) -> PlanRequest {
         must: vec![],
         avoid: vec![],
         lang: None,
+        pace: None,
+        meals: None,
     }
 }
 
