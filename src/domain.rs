@@ -1,6 +1,7 @@
 //! The site model as the API, the seed files and the store see it. Units: metres, CNY, minutes;
 //! coordinates WGS84 in degrees.
 
+pub use planner::types::Lang;
 pub use planner::Bilingual;
 use serde::{Deserialize, Serialize};
 
@@ -232,69 +233,4 @@ pub struct SiteData {
     pub places: Vec<Place>,
     pub findings: Vec<FindingRec>,
     pub codebook: Codebook,
-}
-
-/// Language of names and descriptions in responses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    Zh,
-    En,
-}
-
-impl Lang {
-    pub fn pick<'a>(&self, b: &'a Bilingual) -> &'a str {
-        match self {
-            Lang::Zh => &b.zh,
-            Lang::En => &b.en,
-        }
-    }
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-    /// Picks zh or en from an `Accept-Language` header by q-value; English when neither is named.
-    pub fn from_accept_language(header: Option<&str>) -> Lang {
-        let Some(h) = header else { return Lang::En };
-        let mut best: Option<(f32, Lang)> = None;
-        for part in h.split(',') {
-            let mut it = part.trim().split(';');
-            let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
-            let mut q = 1.0f32;
-            for p in it {
-                if let Some(v) = p.trim().strip_prefix("q=") {
-                    q = v.trim().parse().unwrap_or(0.0);
-                }
-            }
-            let lang = if tag == "zh" || tag.starts_with("zh-") {
-                Lang::Zh
-            } else if tag == "en" || tag.starts_with("en-") {
-                Lang::En
-            } else {
-                continue;
-            };
-            if q > 0.0 && best.map(|(bq, _)| q > bq).unwrap_or(true) {
-                best = Some((q, lang));
-            }
-        }
-        best.map(|(_, l)| l).unwrap_or(Lang::En)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accept_language_picks_by_quality() {
-        assert_eq!(Lang::from_accept_language(None), Lang::En);
-        assert_eq!(
-            Lang::from_accept_language(Some("zh-CN,zh;q=0.9,en;q=0.8")),
-            Lang::Zh
-        );
-        assert_eq!(Lang::from_accept_language(Some("en-US,zh;q=0.5")), Lang::En);
-        assert_eq!(Lang::from_accept_language(Some("fr, zh;q=0.3")), Lang::Zh);
-        assert_eq!(Lang::from_accept_language(Some("de")), Lang::En);
-    }
 }

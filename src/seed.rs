@@ -73,6 +73,9 @@ pub struct SeedError {
     pub id: Option<String>,
     pub field: Option<String>,
     pub message: String,
+    /// A place cut off from the site by closed paths (an edit may close it instead).
+    #[serde(skip)]
+    pub stranded: bool,
 }
 
 impl SeedError {
@@ -82,6 +85,7 @@ impl SeedError {
             id: None,
             field: None,
             message: message.into(),
+            stranded: false,
         }
     }
     fn at(file: &str, id: &str, field: &str, message: impl Into<String>) -> SeedError {
@@ -90,6 +94,7 @@ impl SeedError {
             id: Some(id.to_string()),
             field: Some(field.to_string()),
             message: message.into(),
+            stranded: false,
         }
     }
 }
@@ -778,7 +783,10 @@ pub fn parse(files: &SeedFiles) -> Result<SiteData, Vec<SeedError>> {
                 // Closed edges may cut the graph (a stairway under repair), but no open place may
                 // be stranded by them.
                 for id in stranded_places(&graph, &places) {
-                    errors.push(SeedError::at(PLACES_FILE, &id, "node", STRANDED_MESSAGE));
+                    errors.push(SeedError {
+                        stranded: true,
+                        ..SeedError::at(PLACES_FILE, &id, "node", STRANDED_MESSAGE)
+                    });
                 }
                 let comps = structural_components(&graph);
                 if comps.len() > 1 {

@@ -1,12 +1,13 @@
-//! Building and running the application: pool, migrations, first seed, snapshots, HTTP server.
+//! Building and running the application: pool, migrations, first seed, snapshots, the
+//! background tasks and the HTTP server (built by `api::server`).
 
 use crate::api;
 use crate::config::Settings;
 use crate::seed::{self, SeedFiles};
 use crate::state::AppState;
 use crate::store::{self, site::WriteOutcome, Pool};
-use actix_web::{middleware, web, App, HttpServer};
 use std::net::TcpListener;
+use std::sync::Arc;
 
 /// Connects, migrates and (on an empty database) loads the seed. Blocking.
 pub fn prepare_database(settings: &Settings) -> Result<(Pool, store::Backend), String> {
@@ -55,7 +56,7 @@ pub const RECONCILE_INTERVAL: std::time::Duration = std::time::Duration::from_se
 
 /// Keeps the snapshots current: reloads a site when another instance announces a newer version,
 /// compares every version after missed notifications, and polls every [`RECONCILE_INTERVAL`].
-async fn follow_changes(state: web::Data<AppState>) {
+async fn follow_changes(state: Arc<AppState>) {
     use crate::cache::Notice;
     use tokio::sync::broadcast::error::RecvError;
     let mut rx = state.cache.subscribe();
@@ -91,8 +92,8 @@ async fn follow_changes(state: web::Data<AppState>) {
 
 pub struct Application {
     port: u16,
-    server: actix_web::dev::Server,
-    pub state: web::Data<AppState>,
+    server: api::server::Server,
+    pub state: Arc<AppState>,
 }
 
 impl Application {
@@ -107,7 +108,7 @@ impl Application {
             Some(url) => crate::cache::Cache::with_redis(url, &settings.redis_namespace).await?,
             None => crate::cache::Cache::in_process(&settings.redis_namespace),
         };
-        let state = web::Data::new(AppState::with_services(
+        let state = Arc::new(AppState::with_services(
             pool,
             backend,
             settings.clone(),
@@ -123,23 +124,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let st = state.clone();
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(st.clone())
-                .wrap(middleware::from_fn(crate::cache::http::response_cache))
-                .wrap(middleware::Compress::default())
-                .wrap(middleware::from_fn(crate::cache::http::rate_limit))
-                .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("http"))
-                .configure(api::configure)
-                .default_service(web::to(api::not_found))
-        })
-        .listen(listener)
-        .map_err(|e| e.to_string())?;
-        if let Some(w) = settings.workers {
-            server = server.workers(w);
-        }
-        let server = server.run();
+        let server = api::server::serve(listener, state.clone(), settings.workers)?;
         Ok(Application {
             port,
             server,
@@ -151,7 +136,7 @@ impl Application {
         self.port
     }
 
-    pub fn server(self) -> actix_web::dev::Server {
+    pub fn server(self) -> api::server::Server {
         self.server
     }
 }

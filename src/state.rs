@@ -1,11 +1,15 @@
 //! Shared application state: the database pool and the current snapshot of every site.
 
-use crate::api::error::ApiError;
 use crate::config::Settings;
 use crate::model::{build_snapshot, Snapshot};
 use crate::store::{self, Backend, Pool};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
+
+/// No site with this id is loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("no site with id `{0}`")]
+pub struct UnknownSite(pub String);
 
 pub struct AppState {
     pub pool: Pool,
@@ -53,14 +57,14 @@ impl AppState {
         }
     }
 
-    /// The current snapshot of a site, or a 404 problem.
-    pub fn snapshot(&self, site: &str) -> Result<Arc<Snapshot>, ApiError> {
+    /// The current snapshot of a site.
+    pub fn snapshot(&self, site: &str) -> Result<Arc<Snapshot>, UnknownSite> {
         self.snapshots
             .read()
             .expect("snapshot lock")
             .get(site)
             .cloned()
-            .ok_or_else(|| ApiError::not_found("site", site))
+            .ok_or_else(|| UnknownSite(site.to_string()))
     }
 
     pub fn all_snapshots(&self) -> Vec<Arc<Snapshot>> {
@@ -104,8 +108,8 @@ impl AppState {
     ) -> Result<Option<i64>, String> {
         match store::site::load_site(conn, id).map_err(|e| e.to_string())? {
             Some((data, version)) => {
-                let stats = crate::feedback::publisher::load_stats(conn, &data)
-                    .map_err(|e| e.to_string())?;
+                let stats =
+                    crate::feedback::stats::load_stats(conn, &data).map_err(|e| e.to_string())?;
                 let snap = build_snapshot(data, version, stats)?;
                 self.install(snap);
                 Ok(Some(version))

@@ -3,9 +3,10 @@
 
 use super::error::ApiError;
 use super::extract::{parse_json, ApiJson, MAX_BODY_BYTES};
+use super::middleware::{client_ip, digest};
+use super::roles::{Admin, Authenticated};
 use crate::auth::accounts::{self, AccountChange, AccountError};
-use crate::auth::{password, Admin, Authenticated, Role};
-use crate::cache::http::{client_ip, digest};
+use crate::auth::{password, Role};
 use crate::state::AppState;
 use crate::store::{self, tokens, users, StoreError};
 use actix_web::http::{header, StatusCode};
@@ -331,7 +332,9 @@ pub async fn create_visitor_token(
     body: ApiJson<VisitorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let site = body.0.site;
-    state.snapshot(&site).map_err(|e| e.with_field("site"))?;
+    state
+        .snapshot(&site)
+        .map_err(|e| ApiError::from(e).with_field("site"))?;
     let ip = client_ip(&req, state.settings.trust_proxy);
     let d = state
         .cache

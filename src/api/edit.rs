@@ -9,7 +9,7 @@
 use super::auth::{json_body, payload_too_large, require_json};
 use super::error::ApiError;
 use super::extract::{parse_json, query_pairs};
-use crate::auth::Operator;
+use super::roles::Operator;
 use crate::state::AppState;
 use crate::store::edits::{self, Actor, Committed, EditSpec, Entity, ImportSpec, Op};
 use crate::store::{audit, StoreError};
@@ -124,7 +124,7 @@ async fn run_edit(
     let sid = site.clone();
     let committed = web::block(move || -> Result<Committed, ApiError> {
         let mut conn = st.pool.get().map_err(StoreError::from)?;
-        edits::edit(&mut conn, &sid, &spec, &who)
+        Ok(edits::edit(&mut conn, &sid, &spec, &who)?)
     })
     .await??;
     if !committed.changes.is_empty() {
@@ -420,7 +420,7 @@ pub async fn create_import(
     let sid = site.clone();
     let out = web::block(move || -> Result<edits::Imported, ApiError> {
         let mut conn = st.pool.get().map_err(StoreError::from)?;
-        edits::import(&mut conn, &sid, &spec, &who)
+        Ok(edits::import(&mut conn, &sid, &spec, &who)?)
     })
     .await??;
     if out.written {

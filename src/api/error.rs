@@ -199,3 +199,107 @@ impl From<planner::model::PlanError> for ApiError {
         ApiError::from_plan(e, planner::types::Lang::En)
     }
 }
+
+impl From<crate::store::edits::EditError> for ApiError {
+    fn from(e: crate::store::edits::EditError) -> ApiError {
+        use crate::store::edits::{revision_etag, EditError};
+        match e {
+            EditError::NotFound { entity, id } => ApiError::not_found(entity, &id),
+            EditError::Invalid { field, detail } => ApiError::invalid(&field, detail),
+            EditError::Seed(errs) => {
+                let first = &errs[0];
+                let mut p = ApiError::invalid(
+                    first.field.as_deref().unwrap_or("body"),
+                    match &first.id {
+                        Some(id) => format!("{id}: {}", first.message),
+                        None => first.message.clone(),
+                    },
+                );
+                p.code = "validation_failed".into();
+                p.title = "Validation failed".into();
+                p.with_member("errors", json!(errs))
+            }
+            EditError::Stranded(ids) => ApiError::new(
+                StatusCode::CONFLICT,
+                "would_strand_places",
+                "The change would strand places",
+                format!(
+                    "the change cuts {} off the open paths; reopen a path, close the places, or repeat with close_stranded=true",
+                    ids.join(", ")
+                ),
+            )
+            .with_member("places", json!(ids)),
+            EditError::Exists {
+                entity,
+                id,
+                deleted: true,
+            } => ApiError::new(
+                StatusCode::CONFLICT,
+                "deleted_exists",
+                "Conflict",
+                format!("a deleted {entity} `{id}` exists; restore it instead"),
+            )
+            .with_field("id"),
+            EditError::Exists { entity, id, .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                "already_exists",
+                "Conflict",
+                format!("{entity} `{id}` already exists"),
+            )
+            .with_field("id"),
+            EditError::NotDeleted { entity, id } => ApiError::new(
+                StatusCode::CONFLICT,
+                "not_deleted",
+                "Conflict",
+                format!("{entity} `{id}` is not deleted"),
+            ),
+            EditError::PreconditionRequired => ApiError::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition_required",
+                "Precondition required",
+                "send If-Match with the resource's ETag so concurrent edits cannot overwrite each other",
+            )
+            .with_field("If-Match"),
+            EditError::PreconditionFailed { current } => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                "Precondition failed",
+                "the resource changed since it was read (its ETag no longer matches); read it again and retry",
+            )
+            .with_field("If-Match")
+            .with_member("current_etag", json!(revision_etag(current))),
+            EditError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::auth::AuthError> for ApiError {
+    fn from(e: crate::auth::AuthError) -> ApiError {
+        use crate::auth::AuthError;
+        let detail = e.to_string();
+        match e {
+            AuthError::Expired => ApiError::unauthorized("token_expired", detail),
+            AuthError::InvalidToken(_) => ApiError::unauthorized("invalid_token", detail),
+            AuthError::Revoked => ApiError::unauthorized("token_revoked", detail),
+            AuthError::AccountDisabled => ApiError::unauthorized("account_disabled", detail),
+            AuthError::RoleChanged => ApiError::unauthorized("token_stale", detail),
+            AuthError::WrongSite {
+                token_site: Some(s),
+                site,
+            } => ApiError::forbidden(format!("this token is for site `{s}`, not `{site}`"))
+                .with_field("site"),
+            AuthError::WrongSite {
+                token_site: None,
+                site,
+            } => ApiError::forbidden(format!("this token is not bound to site `{site}`"))
+                .with_field("site"),
+            AuthError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::state::UnknownSite> for ApiError {
+    fn from(e: crate::state::UnknownSite) -> ApiError {
+        ApiError::not_found("site", &e.0)
+    }
+}

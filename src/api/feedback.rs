@@ -7,7 +7,8 @@
 
 use super::error::ApiError;
 use super::extract::{accepts, conditional_json, lang_of, parse_json, query_pairs, ApiJson};
-use crate::auth::{Authenticated, Claims, Operator, Visitor};
+use super::roles::{Authenticated, Operator, Visitor};
+use crate::auth::Claims;
 use crate::domain::{Bilingual, Code, Keywords, Lang};
 use crate::feedback::aggregates::{place_stats, prior_for, site_stats, SlotCounts};
 use crate::feedback::coding::{detect_lang, Coder};
@@ -1394,9 +1395,15 @@ pub async fn create_snapshot(
     let claims = operator_of(&req).await?;
     query_pairs(&req, &[])?;
     state.snapshot(&site)?;
-    let published = publisher::publish(&state, &site, true, "operator", Some(claims.sub))
-        .await?
-        .ok_or_else(|| ApiError::not_found("site", &site))?;
+    let published = publisher::publish(
+        &state.into_inner(),
+        &site,
+        true,
+        "operator",
+        Some(claims.sub),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("site", &site))?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/sites/{site}/snapshots")))
         .json(published))

@@ -30,13 +30,10 @@ pub async fn create_directions(
 
 /// The language of a planner error's detail: the body's `lang` when it names zh or en, else
 /// `Accept-Language`.
-fn error_lang(body_lang: Option<&str>, req: &HttpRequest) -> planner::types::Lang {
+fn error_lang(body_lang: Option<&str>, req: &HttpRequest) -> Lang {
     body_lang
-        .and_then(planner::types::Lang::parse)
-        .unwrap_or(match lang_of(req) {
-            Lang::Zh => planner::types::Lang::Zh,
-            Lang::En => planner::types::Lang::En,
-        })
+        .and_then(Lang::parse)
+        .unwrap_or_else(|| lang_of(req))
 }
 
 pub async fn create_plan(

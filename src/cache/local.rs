@@ -1,7 +1,7 @@
 //! The in-process implementation: a bounded map with expiry, fixed-window counters and a
 //! broadcast channel. Right for one instance; the fallback when Redis is down.
 
-use super::{CacheBackend, CacheError, ChangeEvent, Hit, Notice};
+use super::backend::{CacheBackend, CacheError, ChangeEvent, Hit, Notice};
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -4,7 +4,7 @@
 //! subscription and re-establishes it after an outage, announcing [`Notice::Resync`] because
 //! notifications may have been missed meanwhile.
 
-use super::{CacheBackend, CacheError, ChangeEvent, Hit, Notice};
+use super::backend::{CacheBackend, CacheError, ChangeEvent, Hit, Notice};
 use futures_util::future::BoxFuture;
 use futures_util::StreamExt;
 use redis::aio::MultiplexedConnection;

@@ -5,24 +5,12 @@
 //! `snapshot_publications`. Instances that did not publish pick the new version up from the
 //! database on their next tick.
 
-use super::aggregates::{fingerprint, site_stats};
-use crate::api::error::ApiError;
-use crate::domain::SiteData;
+use super::aggregates::fingerprint;
+use super::stats::load_stats;
 use crate::state::AppState;
-use crate::store::{self, feedback as fstore, DbConn, StoreError};
-use actix_web::web;
-use planner::model::PlaceStats;
-use std::collections::HashMap;
+use crate::store::{self, feedback as fstore, StoreError};
+use std::sync::Arc;
 use std::time::Duration;
-
-/// The planner's input for a site from its stored aggregates.
-pub fn load_stats(
-    conn: &mut DbConn,
-    data: &SiteData,
-) -> Result<HashMap<String, PlaceStats>, StoreError> {
-    let agg = fstore::load_aggregates(conn, &data.site.id)?;
-    Ok(site_stats(data, &agg))
-}
 
 /// A publication that happened.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -82,16 +70,16 @@ pub fn publish_blocking(
 
 /// [`publish_blocking`] off the async workers, then a change notice to the other instances.
 pub async fn publish(
-    state: &web::Data<AppState>,
+    state: &Arc<AppState>,
     site: &str,
     force: bool,
     reason: &'static str,
     actor: Option<String>,
-) -> Result<Option<Published>, ApiError> {
+) -> Result<Option<Published>, StoreError> {
     let st = state.clone();
     let sid = site.to_string();
     let published =
-        web::block(move || publish_blocking(&st, &sid, force, reason, actor.as_deref())).await??;
+        blocking(move || publish_blocking(&st, &sid, force, reason, actor.as_deref())).await?;
     if let Some(p) = &published {
         state.cache.publish_change(site, p.version).await;
     }
@@ -105,15 +93,15 @@ fn interval(state: &AppState) -> Duration {
 /// One round of the background publisher: publish the sites whose aggregates changed (when
 /// due), and forget idempotency keys older than a day. (Sites another instance published are
 /// picked up by the site-version reconciliation.)
-pub async fn tick(state: &web::Data<AppState>) -> Result<(), ApiError> {
+pub async fn tick(state: &Arc<AppState>) -> Result<(), StoreError> {
     let st = state.clone();
-    let sites = web::block(move || -> Result<_, StoreError> {
+    let sites = blocking(move || -> Result<_, StoreError> {
         let mut conn = st.pool.get()?;
         let sites = store::site::list_sites(&mut conn)?;
         fstore::purge_idempotency_keys(&mut conn, chrono::Duration::hours(24))?;
         Ok(sites)
     })
-    .await??;
+    .await?;
     for (site, _) in sites {
         publish(state, &site, false, "interval", None).await?;
     }
@@ -121,7 +109,7 @@ pub async fn tick(state: &web::Data<AppState>) -> Result<(), ApiError> {
 }
 
 /// Starts the background publisher (no-op when the interval is 0: publication on request only).
-pub fn spawn(state: web::Data<AppState>) {
+pub fn spawn(state: Arc<AppState>) {
     let every = interval(&state);
     if every.is_zero() {
         return;
@@ -139,4 +127,13 @@ pub fn spawn(state: web::Data<AppState>) {
             }
         }
     });
+}
+
+/// Runs database work on the blocking thread pool.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
 }

@@ -11,14 +11,56 @@ use super::audit::{self, NewAudit};
 use super::schema::{findings, graph_edges, graph_nodes, places, sites};
 use super::site::{self, EdgeRow, FindingRow, NodeRow, PlaceRow};
 use super::{now_text, write_transaction, DbConn, StoreError};
-use crate::api::error::ApiError;
 use crate::auth::Role;
 use crate::domain::*;
 use crate::seed::{self, SeedError, SeedFiles};
-use actix_web::http::StatusCode;
 use diesel::prelude::*;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+
+/// Why an edit or an import was refused. The API layer turns each into its problem response.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// The site, or the item of an entity, does not exist (or is deleted).
+    #[error("no {entity} with id `{id}`")]
+    NotFound { entity: &'static str, id: String },
+    /// A malformed body: the field at fault and what is wrong.
+    #[error("{field}: {detail}")]
+    Invalid { field: String, detail: String },
+    /// The edited site does not validate as a seed; every error found.
+    #[error("the site would not validate ({} errors)", .0.len())]
+    Seed(Vec<SeedError>),
+    /// The change cuts these places off the open paths.
+    #[error("the change cuts {} off the open paths", .0.join(", "))]
+    Stranded(Vec<String>),
+    /// An item with this id exists already; `deleted` when it is deleted (restore it instead).
+    #[error("{entity} `{id}` already exists")]
+    Exists {
+        entity: &'static str,
+        id: String,
+        deleted: bool,
+    },
+    /// Only a deleted item can be restored.
+    #[error("{entity} `{id}` is not deleted")]
+    NotDeleted { entity: &'static str, id: String },
+    /// A change of an existing item needs `If-Match`.
+    #[error("If-Match is required")]
+    PreconditionRequired,
+    /// `If-Match` does not match the item: its current revision.
+    #[error("the item changed (current revision {current})")]
+    PreconditionFailed { current: i64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl EditError {
+    fn invalid(field: &str, detail: impl Into<String>) -> EditError {
+        EditError::Invalid {
+            field: field.to_string(),
+            detail: detail.into(),
+        }
+    }
+}
 
 /// The kinds of site data operators edit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -557,13 +599,16 @@ fn actor_name(conn: &mut DbConn, a: &Actor) -> Result<String, StoreError> {
 
 /// Takes the site's row lock (serialising edits of one site across instances) and returns its
 /// version; 404 when the site is unknown.
-fn lock_site(conn: &mut DbConn, sid: &str) -> Result<i64, ApiError> {
+fn lock_site(conn: &mut DbConn, sid: &str) -> Result<i64, EditError> {
     let n = diesel::update(sites::table.find(sid))
         .set(sites::version.eq(sites::version))
         .execute(conn)
         .map_err(StoreError::from)?;
     if n == 0 {
-        return Err(ApiError::not_found("site", sid));
+        return Err(EditError::NotFound {
+            entity: "site",
+            id: sid.to_string(),
+        });
     }
     Ok(sites::table
         .find(sid)
@@ -586,53 +631,28 @@ fn bump_site(conn: &mut DbConn, sid: &str, new: &SiteData, version: i64) -> Resu
 // ---------------------------------------------------------------------------------------------
 // Validation.
 
-/// A problem listing every seed error, the first one's field as `field`.
-pub fn invalid_problem(errs: &[SeedError]) -> ApiError {
-    let first = &errs[0];
-    let mut e = ApiError::invalid(
-        first.field.as_deref().unwrap_or("body"),
-        match &first.id {
-            Some(id) => format!("{id}: {}", first.message),
-            None => first.message.clone(),
-        },
-    );
-    e.code = "validation_failed".into();
-    e.title = "Validation failed".into();
-    e.with_member("errors", json!(errs))
-}
-
 /// Validates the document as the seed loader would. Places stranded by closed edges are closed
-/// when `close_stranded`, else the edit is refused with 409 naming them.
-pub fn validate(doc: &mut SeedDoc, close_stranded: bool) -> Result<SiteData, ApiError> {
+/// when `close_stranded`, else the edit is refused naming them.
+pub fn validate(doc: &mut SeedDoc, close_stranded: bool) -> Result<SiteData, EditError> {
     let errs = match seed::parse(&doc.files()) {
         Ok(d) => return Ok(d),
         Err(errs) => errs,
     };
-    let (stranded, other): (Vec<SeedError>, Vec<SeedError>) = errs
-        .into_iter()
-        .partition(|e| e.message == seed::STRANDED_MESSAGE);
+    let (stranded, other): (Vec<SeedError>, Vec<SeedError>) =
+        errs.into_iter().partition(|e| e.stranded);
     if !other.is_empty() {
-        return Err(invalid_problem(&other));
+        return Err(EditError::Seed(other));
     }
     let ids: Vec<String> = stranded.into_iter().filter_map(|e| e.id).collect();
     if !close_stranded {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "would_strand_places",
-            "The change would strand places",
-            format!(
-                "the change cuts {} off the open paths; reopen a path, close the places, or repeat with close_stranded=true",
-                ids.join(", ")
-            ),
-        )
-        .with_member("places", json!(ids)));
+        return Err(EditError::Stranded(ids));
     }
     for id in &ids {
         if let Some(i) = doc.position(Entity::Place, id) {
             doc.places[i]["properties"]["closed"] = json!(true);
         }
     }
-    seed::parse(&doc.files()).map_err(|errs| invalid_problem(&errs))
+    seed::parse(&doc.files()).map_err(EditError::Seed)
 }
 
 /// RFC 7396 JSON merge patch.
@@ -657,9 +677,9 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 
 /// Refuses members outside the seed format at the top of a feature or finding (the seed
 /// loader checks the properties).
-pub fn check_shape(e: Entity, v: &Value) -> Result<(), ApiError> {
+pub fn check_shape(e: Entity, v: &Value) -> Result<(), EditError> {
     let Some(obj) = v.as_object() else {
-        return Err(ApiError::invalid("body", "the body must be a JSON object"));
+        return Err(EditError::invalid("body", "the body must be a JSON object"));
     };
     let allowed: &[&str] = if e.is_feature() {
         &["type", "id", "geometry", "properties"]
@@ -667,7 +687,7 @@ pub fn check_shape(e: Entity, v: &Value) -> Result<(), ApiError> {
         &["id", "code", "frequency", "text", "rule"]
     };
     if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(ApiError::invalid(
+        return Err(EditError::invalid(
             k,
             format!(
                 "unknown field `{k}`; expected one of {}",
@@ -677,14 +697,14 @@ pub fn check_shape(e: Entity, v: &Value) -> Result<(), ApiError> {
     }
     if e.is_feature() {
         if obj.get("type").and_then(Value::as_str) != Some("Feature") {
-            return Err(ApiError::invalid(
+            return Err(EditError::invalid(
                 "type",
                 "the body must be a GeoJSON Feature",
             ));
         }
         if let Some(g) = obj.get("geometry").and_then(Value::as_object) {
             if let Some(k) = g.keys().find(|k| *k != "type" && *k != "coordinates") {
-                return Err(ApiError::invalid(
+                return Err(EditError::invalid(
                     &format!("geometry.{k}"),
                     format!("unknown field `{k}`"),
                 ));
@@ -697,7 +717,7 @@ pub fn check_shape(e: Entity, v: &Value) -> Result<(), ApiError> {
             _ => None,
         };
         if feature != want && !(want.is_none() && feature.is_none()) {
-            return Err(ApiError::invalid(
+            return Err(EditError::invalid(
                 "properties.feature",
                 match want {
                     Some(w) => format!("must be \"{w}\""),
@@ -799,25 +819,20 @@ pub struct Committed {
     pub changes: Vec<Change>,
 }
 
-fn precondition_failed(rev: i64) -> ApiError {
-    ApiError::new(
-        StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-        "Precondition failed",
-        "the resource changed since it was read (its ETag no longer matches); read it again and retry",
-    )
-    .with_field("If-Match")
-    .with_member("current_etag", json!(revision_etag(rev)))
-}
-
-fn gone_or_missing(e: Entity, id: &str) -> ApiError {
-    ApiError::not_found(e.as_str(), id)
+fn gone_or_missing(e: Entity, id: &str) -> EditError {
+    EditError::NotFound {
+        entity: e.as_str(),
+        id: id.to_string(),
+    }
 }
 
 /// The start of every change: the site's lock and version, its current data and seed document.
-fn begin(conn: &mut DbConn, sid: &str) -> Result<(i64, SiteData, SeedDoc), ApiError> {
+fn begin(conn: &mut DbConn, sid: &str) -> Result<(i64, SiteData, SeedDoc), EditError> {
     let version = lock_site(conn, sid)?;
-    let (old, _) = site::load_site(conn, sid)?.ok_or_else(|| ApiError::not_found("site", sid))?;
+    let (old, _) = site::load_site(conn, sid)?.ok_or_else(|| EditError::NotFound {
+        entity: "site",
+        id: sid.to_string(),
+    })?;
     let doc = SeedDoc::of(&old);
     Ok((version, old, doc))
 }
@@ -828,7 +843,7 @@ pub fn edit(
     sid: &str,
     spec: &EditSpec,
     actor: &Actor,
-) -> Result<Committed, ApiError> {
+) -> Result<Committed, EditError> {
     write_transaction(conn, |conn| {
         let (version, old, mut doc) = begin(conn, sid)?;
         let e = spec.entity;
@@ -839,11 +854,11 @@ pub fn edit(
             (Op::Create(body), _) => {
                 check_shape(e, body)?;
                 item_id(body)
-                    .ok_or_else(|| ApiError::invalid("id", "the new item needs an id"))?
+                    .ok_or_else(|| EditError::invalid("id", "the new item needs an id"))?
                     .to_string()
             }
             (_, Some(id)) => id.clone(),
-            (_, None) => return Err(ApiError::invalid("id", "no item id")),
+            (_, None) => return Err(EditError::invalid("id", "no item id")),
         };
         let state = row_state(conn, e, sid, &id)?;
         let live = |s: Option<RowState>| s.filter(|s| !s.deleted);
@@ -852,42 +867,24 @@ pub fn edit(
                 return Err(gone_or_missing(e, &id));
             };
             let Some(im) = &spec.if_match else {
-                return Err(ApiError::new(
-                    StatusCode::PRECONDITION_REQUIRED,
-                    "precondition_required",
-                    "Precondition required",
-                    "send If-Match with the resource's ETag so concurrent edits cannot overwrite each other",
-                )
-                .with_field("If-Match"));
+                return Err(EditError::PreconditionRequired);
             };
             let mut tags = representation_etags(&old, e, &id);
             tags.push(revision_etag(st.revision));
             if !if_match_ok(im, &tags) {
-                return Err(precondition_failed(st.revision));
+                return Err(EditError::PreconditionFailed {
+                    current: st.revision,
+                });
             }
         }
         match &spec.op {
             Op::Create(body) => {
-                match state {
-                    Some(s) if s.deleted => {
-                        return Err(ApiError::new(
-                            StatusCode::CONFLICT,
-                            "deleted_exists",
-                            "Conflict",
-                            format!("a deleted {} `{id}` exists; restore it instead", e.as_str()),
-                        )
-                        .with_field("id"))
-                    }
-                    Some(_) => {
-                        return Err(ApiError::new(
-                            StatusCode::CONFLICT,
-                            "already_exists",
-                            "Conflict",
-                            format!("{} `{id}` already exists", e.as_str()),
-                        )
-                        .with_field("id"))
-                    }
-                    None => {}
+                if let Some(s) = state {
+                    return Err(EditError::Exists {
+                        entity: e.as_str(),
+                        id,
+                        deleted: s.deleted,
+                    });
                 }
                 let mut v = body.clone();
                 if e.is_feature() {
@@ -903,7 +900,7 @@ pub fn edit(
                 let mut v = doc.list(e)[i].clone();
                 merge_patch(&mut v, patch);
                 if item_id(&v) != Some(id.as_str()) || (e.is_feature() && v["id"] != json!(id)) {
-                    return Err(ApiError::invalid("id", "an item's id cannot change"));
+                    return Err(EditError::invalid("id", "an item's id cannot change"));
                 }
                 check_shape(e, &v)?;
                 if e == Entity::Node {
@@ -920,12 +917,10 @@ pub fn edit(
             Op::Restore => match state {
                 None => return Err(gone_or_missing(e, &id)),
                 Some(s) if !s.deleted => {
-                    return Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "not_deleted",
-                        "Conflict",
-                        format!("{} `{id}` is not deleted", e.as_str()),
-                    ))
+                    return Err(EditError::NotDeleted {
+                        entity: e.as_str(),
+                        id,
+                    })
                 }
                 Some(_) => {
                     let v =
@@ -998,16 +993,16 @@ fn create_graph_features(
     old: SiteData,
     mut doc: SeedDoc,
     body: &Value,
-) -> Result<Committed, ApiError> {
+) -> Result<Committed, EditError> {
     if let Some(k) = body
         .as_object()
         .and_then(|o| o.keys().find(|k| *k != "type" && *k != "features"))
     {
-        return Err(ApiError::invalid(k, format!("unknown field `{k}`")));
+        return Err(EditError::invalid(k, format!("unknown field `{k}`")));
     }
     let features = feature_list(body, "features")?;
     if features.is_empty() {
-        return Err(ApiError::invalid("features", "no features"));
+        return Err(EditError::invalid("features", "no features"));
     }
     let mut primary = None;
     for f in &features {
@@ -1015,7 +1010,7 @@ fn create_graph_features(
             Some("node") => Entity::Node,
             Some("edge") => Entity::Edge,
             _ => {
-                return Err(ApiError::invalid(
+                return Err(EditError::invalid(
                     "properties.feature",
                     "each feature must be a node or an edge",
                 ))
@@ -1023,19 +1018,14 @@ fn create_graph_features(
         };
         check_shape(kind, f)?;
         let id = item_id(f)
-            .ok_or_else(|| ApiError::invalid("id", "each feature needs an id"))?
+            .ok_or_else(|| EditError::invalid("id", "each feature needs an id"))?
             .to_string();
-        if row_state(conn, kind, sid, &id)?.is_some() {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "already_exists",
-                "Conflict",
-                format!(
-                    "{} `{id}` exists already (restore it if it is deleted)",
-                    kind.as_str()
-                ),
-            )
-            .with_field("id"));
+        if let Some(st) = row_state(conn, kind, sid, &id)? {
+            return Err(EditError::Exists {
+                entity: kind.as_str(),
+                id,
+                deleted: st.deleted,
+            });
         }
         if kind == spec.entity && primary.is_none() {
             primary = Some(id.clone());
@@ -1045,7 +1035,7 @@ fn create_graph_features(
         doc.list_mut(kind).push(v);
     }
     let id = primary.ok_or_else(|| {
-        ApiError::invalid(
+        EditError::invalid(
             "features",
             format!("no {} among the features", spec.entity.as_str()),
         )
@@ -1064,9 +1054,9 @@ fn create_graph_features(
 }
 
 /// A merge patch must be an object naming only seed-format members.
-fn check_shape_patch(e: Entity, patch: &Value) -> Result<(), ApiError> {
+fn check_shape_patch(e: Entity, patch: &Value) -> Result<(), EditError> {
     let Some(obj) = patch.as_object() else {
-        return Err(ApiError::invalid(
+        return Err(EditError::invalid(
             "body",
             "a merge patch must be a JSON object",
         ));
@@ -1077,7 +1067,7 @@ fn check_shape_patch(e: Entity, patch: &Value) -> Result<(), ApiError> {
         &["id", "code", "frequency", "text", "rule"]
     };
     match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(k) => Err(ApiError::invalid(k, format!("unknown field `{k}`"))),
+        Some(k) => Err(EditError::invalid(k, format!("unknown field `{k}`"))),
         None => Ok(()),
     }
 }
@@ -1117,9 +1107,9 @@ pub struct Imported {
 }
 
 /// The features of a GeoJSON FeatureCollection; 400 naming `field` otherwise.
-pub fn feature_list(v: &Value, field: &str) -> Result<Vec<Value>, ApiError> {
+pub fn feature_list(v: &Value, field: &str) -> Result<Vec<Value>, EditError> {
     if v.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
-        return Err(ApiError::invalid(
+        return Err(EditError::invalid(
             field,
             "expected a GeoJSON FeatureCollection",
         ));
@@ -1127,7 +1117,7 @@ pub fn feature_list(v: &Value, field: &str) -> Result<Vec<Value>, ApiError> {
     v.get("features")
         .and_then(Value::as_array)
         .cloned()
-        .ok_or_else(|| ApiError::invalid(field, "a FeatureCollection needs a `features` array"))
+        .ok_or_else(|| EditError::invalid(field, "a FeatureCollection needs a `features` array"))
 }
 
 /// Replaces the given collections with the import's, validates the whole site, and writes the
@@ -1138,7 +1128,7 @@ pub fn import(
     sid: &str,
     spec: &ImportSpec,
     actor: &Actor,
-) -> Result<Imported, ApiError> {
+) -> Result<Imported, EditError> {
     write_transaction(conn, |conn| {
         let (version, old, mut doc) = begin(conn, sid)?;
         if let Some(p) = &spec.places {

@@ -3,8 +3,7 @@
 
 use super::schema::{refresh_tokens, revoked_tokens};
 use super::{now_text, users, write_transaction, DbConn, StoreError};
-use crate::api::error::ApiError;
-use crate::auth::{now_s, Claims, Role};
+use crate::auth::{now_s, AuthError, Claims, Role};
 use base64::Engine;
 use diesel::prelude::*;
 use rand::RngCore;
@@ -213,33 +212,23 @@ pub fn revoke_jti(conn: &mut DbConn, jti: &str, exp: i64) -> Result<(), StoreErr
 
 /// Whether a token still stands: its id is not revoked, and an account token's account exists,
 /// is enabled and still has the token's role.
-pub fn check_standing(conn: &mut DbConn, c: &Claims) -> Result<(), ApiError> {
+pub fn check_standing(conn: &mut DbConn, c: &Claims) -> Result<(), AuthError> {
     let revoked: i64 = revoked_tokens::table
         .filter(revoked_tokens::jti.eq(&c.jti))
         .count()
         .get_result(conn)
         .map_err(StoreError::from)?;
     if revoked > 0 {
-        return Err(ApiError::unauthorized(
-            "token_revoked",
-            "the token has been revoked",
-        ));
+        return Err(AuthError::Revoked);
     }
     if c.role == Role::Visitor {
         return Ok(());
     }
     match users::by_id(conn, &c.sub)? {
-        Some(u) if u.disabled => Err(ApiError::unauthorized(
-            "account_disabled",
-            "the account is disabled",
-        )),
+        Some(u) if u.disabled => Err(AuthError::AccountDisabled),
         Some(u) if u.role() == Some(c.role) => Ok(()),
-        Some(_) => Err(ApiError::unauthorized(
-            "token_stale",
-            "the account's role changed; sign in again",
-        )),
-        None => Err(ApiError::unauthorized(
-            "invalid_token",
+        Some(_) => Err(AuthError::RoleChanged),
+        None => Err(AuthError::InvalidToken(
             "the token's account does not exist",
         )),
     }

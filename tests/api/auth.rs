@@ -227,7 +227,9 @@ async fn visitor_tokens_are_anonymous_and_bound_to_one_site() {
     assert_eq!(claims.role, Role::Visitor);
     assert_eq!(claims.site.as_deref(), Some(SITE));
     assert!(claims.require_site(SITE).is_ok());
-    assert_eq!(claims.require_site("elsewhere").unwrap_err().status, 403);
+    let refused =
+        heritage_guide::api::error::ApiError::from(claims.require_site("elsewhere").unwrap_err());
+    assert_eq!(refused.status, 403);
     let r = me(&app, &t).await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();

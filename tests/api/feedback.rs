@@ -1030,7 +1030,7 @@ async fn too_few_ratings_change_nothing() {
     // The planner's input is unchanged: no place has enough feedback to matter.
     let data = app.state.snapshot(SITE).unwrap().data.clone();
     let stats = with_db(&app, move |c| {
-        heritage_guide::feedback::publisher::load_stats(c, &data).unwrap()
+        heritage_guide::feedback::stats::load_stats(c, &data).unwrap()
     })
     .await;
     assert!(stats.is_empty(), "{stats:?}");

@@ -9,7 +9,7 @@ pub const SITE: &str = "eling-no2-factory";
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    pub state: actix_web::web::Data<AppState>,
+    pub state: std::sync::Arc<AppState>,
 }
 
 /// A fresh, empty database URL for one test: a new SQLite file, or a new PostgreSQL database on

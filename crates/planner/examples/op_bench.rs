@@ -1,7 +1,14 @@
 //! Runs the orienteering solver on the public OP benchmark folder and compares with the
 //! best-known scores.
 //!
-//! `cargo run --release --example op_bench -- /work/shared/bench/op [time_limit_ms] [seed]`
+//! From the root of the repository checkout:
+//!
+//! ```text
+//! cargo run --release -p planner --example op_bench -- ../shared/bench/op [time_limit_ms] [seed]
+//! ```
+//!
+//! The first argument is the shared benchmark folder of instances (default `../shared/bench/op`,
+//! relative to the working directory).
 
 use std::collections::HashMap;
 use std::path::Path;

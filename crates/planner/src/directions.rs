@@ -4,10 +4,10 @@
 use crate::cost::{flat_speed_mps, stair_steps, CostTable, Profile};
 use crate::geodesy::{bearing_deg, compass, haversine_m, turn_deg};
 use crate::graph::{EdgeKind, Graph};
-use crate::model::{
-    DirectionsRequest, EdgeRef, Endpoint, Instruction, Leg, LineString, PlanError, PlanningModel,
-};
+use crate::model::PlanningModel;
 use crate::paths::{Routes, Seed};
+use crate::request::{DirectionsRequest, Endpoint, PlanError};
+use crate::response::{EdgeRef, Instruction, Leg, LineString};
 use crate::snap::{slice_polyline, Snap, SnapError};
 use crate::types::{Bilingual, Lang};
 
@@ -442,6 +442,13 @@ fn endpoint_position(model: &PlanningModel, r: &Resolved) -> [f64; 2] {
         (Some(n), _) => model.graph.nodes()[n].position(),
         (None, Some(s)) => s.point,
         _ => [model.site.center_lon, model.site.center_lat],
+    }
+}
+
+impl PlanningModel {
+    /// A walking leg between two endpoints.
+    pub fn directions(&self, req: &DirectionsRequest) -> Result<Leg, PlanError> {
+        directions(self, req)
     }
 }
 

@@ -30,6 +30,9 @@ pub mod types;
 
 mod directions;
 mod plan;
+mod request;
+mod response;
+mod site;
 mod solver;
 
 pub use plan::{pace_params, PaceParams};

@@ -18,11 +18,11 @@ use crate::directions::{
     profile_words_zh, resolve, route_between, seeds, Access, Piece, Resolved, Route,
 };
 use crate::hours::{weekday_name, MIN_PER_DAY};
-use crate::model::{
-    AlsoHere, Citation, Endpoint, Finding, Leg, Pace, PlaceSpec, Plan, PlanError, PlanRequest,
-    PlanningModel, Rule, Severity, Stop, Totals, Warning,
-};
+use crate::model::PlanningModel;
 use crate::paths::Routes;
+use crate::request::{Endpoint, Pace, PlanError, PlanRequest};
+use crate::response::{AlsoHere, Citation, Leg, Plan, Severity, Stop, Totals, Warning};
+use crate::site::{Finding, PlaceSpec, Rule};
 use crate::solar::{sunrise_local_min, sunset_local_min};
 use crate::solver::{
     must_route, solve_exact_with, solve_heuristic, Cand, HeuristicLimits, Problem, Schedule,
@@ -972,6 +972,13 @@ fn variety_groups(ctx: &Ctx, scored: &[Scored]) -> (Vec<u16>, Vec<f64>) {
         })
         .collect();
     (bits, decay)
+}
+
+impl PlanningModel {
+    /// A visit plan for the request.
+    pub fn plan(&self, req: &PlanRequest) -> Result<Plan, PlanError> {
+        plan(self, req)
+    }
 }
 
 pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, PlanError> {

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use crate::graph::{EdgeKind, EdgeSpec, Graph, NodeSpec};
-use crate::model::{Finding, Interest, PlaceSpec, PlaceStats, PlanningModel, Rule, SiteInfo};
+use crate::model::PlanningModel;
 use crate::rng::SplitMix64;
+use crate::site::{Finding, Interest, PlaceSpec, PlaceStats, Rule, SiteInfo};
 use crate::types::Bilingual;
 
 /// Longitude of the synthetic site's south-west corner (degrees).

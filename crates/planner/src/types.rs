@@ -59,4 +59,55 @@ impl Lang {
             Lang::En => "en",
         }
     }
+
+    /// The text in this language.
+    pub fn pick(self, b: &Bilingual) -> &str {
+        match self {
+            Lang::Zh => &b.zh,
+            Lang::En => &b.en,
+        }
+    }
+
+    /// zh or en from an `Accept-Language` value by q-value; English when neither is named.
+    pub fn from_accept_language(header: Option<&str>) -> Lang {
+        let Some(h) = header else { return Lang::En };
+        let mut best: Option<(f32, Lang)> = None;
+        for part in h.split(',') {
+            let mut it = part.trim().split(';');
+            let Some(lang) = Lang::parse(it.next().unwrap_or("")) else {
+                continue;
+            };
+            let mut q = 1.0f32;
+            for p in it {
+                if let Some(v) = p.trim().strip_prefix("q=") {
+                    q = v.trim().parse().unwrap_or(0.0);
+                }
+            }
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Lang::En, |(_, l)| l)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_by_quality() {
+        assert_eq!(Lang::from_accept_language(None), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language(Some("zh-CN,zh;q=0.9,en;q=0.8")),
+            Lang::Zh
+        );
+        assert_eq!(Lang::from_accept_language(Some("en-US,zh;q=0.5")), Lang::En);
+        assert_eq!(Lang::from_accept_language(Some("fr, zh;q=0.3")), Lang::Zh);
+        assert_eq!(Lang::from_accept_language(Some("de")), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language(Some("zh;q=0, en;q=0.1")),
+            Lang::En
+        );
+    }
 }

@@ -2,8 +2,8 @@
 //! response cache for hot public GETs keyed by the site's version (so an edit invalidates it
 //! without any purge).
 
-use crate::api::error::ApiError;
-use crate::api::extract::{lang_of, wants_geojson};
+use super::error::ApiError;
+use super::extract::{lang_of, wants_geojson};
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -77,7 +77,7 @@ pub async fn rate_limit(
         ));
     }
     if limits.per_token_per_min > 0 {
-        if let Ok(Some(tok)) = crate::auth::bearer_token(req.request()) {
+        if let Ok(Some(tok)) = super::roles::bearer_token(req.request()) {
             checks.push((
                 state.cache.key(&["rl", "tok", &digest(tok)]),
                 limits.per_token_per_min,
@@ -168,7 +168,7 @@ pub async fn response_cache(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let route = CACHED_ROUTES
         .iter()
-        .find(|t| crate::api::path_matches(t, req.path()));
+        .find(|t| super::routes::path_matches(t, req.path()));
     let (Some(state), Some(_), true) = (state, route, req.method() == Method::GET) else {
         return next.call(req).await.map(|r| r.map_into_boxed_body());
     };

@@ -10,8 +10,8 @@
 //! Missing or unusable credentials give 401 with `WWW-Authenticate: Bearer`; a valid token of
 //! the wrong role gives 403.
 
-use super::{Claims, Role};
-use crate::api::error::ApiError;
+use super::error::ApiError;
+use crate::auth::{Claims, Role};
 use crate::state::AppState;
 use crate::store;
 use actix_web::http::header;
@@ -72,7 +72,7 @@ async fn authenticate(req: HttpRequest) -> Result<Claims, ApiError> {
     let st = state.clone();
     web::block(move || -> Result<(), ApiError> {
         let mut conn = st.pool.get().map_err(store::StoreError::from)?;
-        store::tokens::check_standing(&mut conn, &c)
+        Ok(store::tokens::check_standing(&mut conn, &c)?)
     })
     .await??;
     req.extensions_mut().insert(claims.clone());

@@ -1,0 +1,224 @@
+//! The site data a `PlanningModel` is built from: the site, its places, the study's findings and
+//! the rules they carry, the visitor interests and the places' rating aggregates.
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::Bilingual;
+
+/// The site as the planner needs it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SiteInfo {
+    /// Site id, e.g. `eling-no2-factory`.
+    pub id: String,
+    /// Offset of the site's local time from UTC in minutes (480 for Asia/Shanghai).
+    pub utc_offset_min: i32,
+    /// Longitude of the site centre in degrees (for sunset and snapping).
+    pub center_lon: f64,
+    /// Latitude of the site centre in degrees.
+    pub center_lat: f64,
+    /// Area ids, e.g. `factory`, `liziba`, `eling-park`.
+    pub areas: Vec<String>,
+    /// Area names in both languages, in the order of `areas` (ids are used where missing).
+    #[serde(default)]
+    pub area_names: Vec<Bilingual>,
+    /// Public holidays (local dates, ISO `YYYY-MM-DD` in JSON): the dates `PH` opening-hours
+    /// rules apply to.
+    #[serde(default)]
+    pub public_holidays: Vec<chrono::NaiveDate>,
+}
+
+/// A place as the seed gives it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlaceSpec {
+    /// Unique place id.
+    pub id: String,
+    /// Area id.
+    pub area: String,
+    /// Kind, e.g. `photo_spot`, `rooftop`, `cafe`.
+    pub kind: String,
+    /// Name in both languages.
+    pub name: Bilingual,
+    /// Entry fee in CNY (0 when free).
+    pub fee_cny: f64,
+    /// Opening hours in the seed's syntax (see [`crate::hours`]).
+    pub hours: String,
+    /// Typical visit length in minutes.
+    pub dwell_min: u32,
+    /// Open-code ids from the codebook.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Base popularity from the study's frequencies, 0..1.
+    pub popularity: f64,
+    /// Id of the graph node the place is reached from.
+    pub node: String,
+    /// Closed places are never planned.
+    #[serde(default)]
+    pub closed: bool,
+    /// One of the site's highlights (what the study's high-frequency codes point at): a plan
+    /// includes every highlight its budget can reach unless the visitor avoids it.
+    #[serde(default)]
+    pub highlight: bool,
+    /// A park or area as a whole: a region that holds stops, never a stop itself.
+    #[serde(default)]
+    pub container: bool,
+    /// Expected queue in minutes at the crowding rules' peak hours (at weekends and on public
+    /// holidays; half of it on other days), added to the visit.
+    #[serde(default)]
+    pub queue_min: u32,
+    /// Entry needs a booking or a timed ticket.
+    #[serde(default)]
+    pub booking: bool,
+    /// The place's description, quoted in plan explanations.
+    #[serde(default)]
+    pub description: Option<Bilingual>,
+}
+
+/// One of the study's visitor findings as a structured, citable rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Unique finding id, cited by plans.
+    pub id: String,
+    /// Open-code id the finding comes from.
+    pub code: String,
+    /// `high`, `medium` or `low`.
+    pub frequency: String,
+    /// The finding in words.
+    pub text: Bilingual,
+    /// What the planner does with it.
+    pub rule: Rule,
+}
+
+/// How the planner interprets a finding. All numbers are data (utility points, see
+/// `docs/planner.md`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Rule {
+    /// When a plan visits both areas, every stop in `first` precedes every stop in `then`.
+    AreaOrder {
+        /// Area visited first.
+        first: String,
+        /// Area visited afterwards.
+        then: String,
+    },
+    /// Places of these kinds or with these tags must be left before sunset.
+    Daylight {
+        /// Place kinds.
+        #[serde(default)]
+        kinds: Vec<String>,
+        /// Place tags.
+        #[serde(default)]
+        tags: Vec<String>,
+    },
+    /// A fee lowers a place's utility by `fee_weight_per_cny` points per CNY, scaled by its rated
+    /// value for money.
+    ValueForMoney {
+        /// Place kinds (empty: all).
+        #[serde(default)]
+        kinds: Vec<String>,
+        /// Utility points per CNY.
+        fee_weight_per_cny: f64,
+    },
+    /// When a paid place of these kinds is left out, a free one of the same kind is offered.
+    FreeAlternative {
+        /// Place kinds.
+        #[serde(default)]
+        kinds: Vec<String>,
+    },
+    /// Expected crowding lowers utility at peak hours.
+    Crowding {
+        /// `[start, end)` local hours, e.g. `[[10, 12], [14, 17]]`.
+        #[serde(default)]
+        peak_hours: Vec<[u32; 2]>,
+        /// Multiplier of the penalty on Saturdays and Sundays.
+        #[serde(default = "one")]
+        weekend_factor: f64,
+        /// Utility points lost at a peak hour.
+        penalty: f64,
+        /// Place kinds (with `tags` both empty: all places).
+        #[serde(default)]
+        kinds: Vec<String>,
+        /// Place tags.
+        #[serde(default)]
+        tags: Vec<String>,
+    },
+    /// Bonus utility for each further area the plan includes.
+    CombineAreas {
+        /// Areas that count (empty: all).
+        #[serde(default)]
+        areas: Vec<String>,
+        /// Utility points per further area.
+        bonus: f64,
+    },
+    /// Places with these tags gain `weight` × popularity utility points.
+    Popularity {
+        /// Place tags.
+        #[serde(default)]
+        tags: Vec<String>,
+        /// Utility points per unit of popularity.
+        weight: f64,
+    },
+    /// Directions carry landmark hints on hard-to-find edges.
+    Wayfinding,
+    /// At most `max_per_plan` stops of these kinds.
+    CommercialSameness {
+        /// Place kinds.
+        #[serde(default)]
+        kinds: Vec<String>,
+        /// Cap on stops of these kinds per plan.
+        max_per_plan: u32,
+    },
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl Rule {
+    /// The `type` tag of the rule.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Rule::AreaOrder { .. } => "area_order",
+            Rule::Daylight { .. } => "daylight",
+            Rule::ValueForMoney { .. } => "value_for_money",
+            Rule::FreeAlternative { .. } => "free_alternative",
+            Rule::Crowding { .. } => "crowding",
+            Rule::CombineAreas { .. } => "combine_areas",
+            Rule::Popularity { .. } => "popularity",
+            Rule::Wayfinding => "wayfinding",
+            Rule::CommercialSameness { .. } => "commercial_sameness",
+        }
+    }
+}
+
+/// What a visitor can ask a plan for, mapped to open codes and place kinds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Interest {
+    /// Interest id, e.g. `photography`.
+    pub id: String,
+    /// Name in both languages.
+    pub name: Bilingual,
+    /// Open codes that match.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Place kinds that match.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+}
+
+/// Rating aggregates for one place, fed back by the feedback loop. The default is neutral.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlaceStats {
+    /// Number of ratings.
+    pub count: u32,
+    /// Bayesian mean of the overall score, 1..5.
+    pub score: Option<f64>,
+    /// Mean value-for-money rating, 1..5.
+    pub value_for_money: Option<f64>,
+    /// Mean "easy to find" rating, 1..5.
+    pub findability: Option<f64>,
+    /// Share of visits with a successful photo, 0..1.
+    pub photo_success: Option<f64>,
+    /// Reported crowding, 1..5, in 168 hourly slots: Monday 00h, Monday 01h, … Sunday 23h.
+    pub crowding_by_hour: Option<Vec<f64>>,
+}
