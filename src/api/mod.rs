@@ -1,17 +1,23 @@
 //! The HTTP API: one route table; handlers named `<verb>_<resource>` (the OpenAPI operationIds).
 
 pub mod auth;
+pub mod codebook;
 pub mod edit;
 pub mod error;
 pub mod extract;
-pub mod feedback;
+pub mod feedback_common;
 pub mod health;
+pub mod insights;
 pub mod middleware;
+pub mod moderation;
+pub mod plan_feedback;
 pub mod plans;
+pub mod ratings;
 pub mod roles;
 pub mod routes;
 pub mod server;
 pub mod sites;
+pub mod snapshots;
 
 use actix_web::web;
 use error::ApiError;
@@ -107,51 +113,62 @@ fn configure_operators(cfg: &mut web::ServiceConfig) {
 /// Ratings, plan feedback, moderation, insights, the codebook and snapshot publication.
 fn configure_feedback(cfg: &mut web::ServiceConfig) {
     use actix_web::web::{get, patch, post};
-    use feedback as f;
     let s = "/v1/sites/{site}";
     cfg.route(
         &format!("{s}/places/{{place}}/ratings"),
-        post().to(f::create_rating),
+        post().to(ratings::create_rating),
     )
     .route(
         &format!("{s}/places/{{place}}/ratings"),
-        get().to(f::list_place_ratings),
+        get().to(ratings::list_place_ratings),
     )
     .route(
         "/v1/plans/{plan}/feedback",
-        post().to(f::create_plan_feedback),
+        post().to(plan_feedback::create_plan_feedback),
     )
-    .route(&format!("{s}/ratings"), get().to(f::list_ratings))
-    .route(&format!("{s}/ratings/{{id}}"), get().to(f::get_rating))
+    .route(&format!("{s}/ratings"), get().to(ratings::list_ratings))
+    .route(
+        &format!("{s}/ratings/{{id}}"),
+        get().to(ratings::get_rating),
+    )
     .route(
         &format!("{s}/ratings/{{id}}/hide"),
-        post().to(f::hide_rating),
+        post().to(moderation::hide_rating),
     )
     .route(
         &format!("{s}/ratings/{{id}}/unhide"),
-        post().to(f::unhide_rating),
+        post().to(moderation::unhide_rating),
     )
     .route(
         &format!("{s}/plan-feedback/{{id}}/hide"),
-        post().to(f::hide_plan_feedback),
+        post().to(moderation::hide_plan_feedback),
     )
     .route(
         &format!("{s}/plan-feedback/{{id}}/unhide"),
-        post().to(f::unhide_plan_feedback),
+        post().to(moderation::unhide_plan_feedback),
     )
-    .route(&format!("{s}/insights"), get().to(f::get_insights))
+    .route(&format!("{s}/insights"), get().to(insights::get_insights))
     .route(
         &format!("{s}/insights/weekly"),
-        get().to(f::get_weekly_insights),
+        get().to(insights::get_weekly_insights),
     )
-    .route(&format!("{s}/codebook"), get().to(f::get_codebook))
-    .route(&format!("{s}/codebook/codes"), post().to(f::create_code))
+    .route(&format!("{s}/codebook"), get().to(codebook::get_codebook))
+    .route(
+        &format!("{s}/codebook/codes"),
+        post().to(codebook::create_code),
+    )
     .route(
         &format!("{s}/codebook/codes/{{id}}"),
-        patch().to(f::update_code),
+        patch().to(codebook::update_code),
     )
-    .route(&format!("{s}/snapshots"), get().to(f::list_snapshots))
-    .route(&format!("{s}/snapshots"), post().to(f::create_snapshot));
+    .route(
+        &format!("{s}/snapshots"),
+        get().to(snapshots::list_snapshots),
+    )
+    .route(
+        &format!("{s}/snapshots"),
+        post().to(snapshots::create_snapshot),
+    );
 }
 
 /// Answer for routes that do not exist (404) or exist with another method (405).

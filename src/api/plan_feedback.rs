@@ -1,0 +1,133 @@
+//! Feedback on a plan: which stops a visitor followed or skipped, and why (visitor token of the site).
+
+use super::error::ApiError;
+use super::feedback_common::*;
+use super::roles::Visitor;
+use crate::feedback::{hour_of_week, FOLLOWED, SKIP_REASONS};
+use crate::state::AppState;
+use crate::store::feedback::{self as fstore};
+use crate::store::StoreError;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
+
+/// A skipped stop.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkippedBody {
+    pub place_id: String,
+    pub reason: String,
+}
+
+/// `POST /v1/plans/{plan}/feedback` body.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanFeedbackBody {
+    pub followed: String,
+    pub overall: i64,
+    #[serde(default)]
+    pub skipped: Vec<SkippedBody>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+pub async fn create_plan_feedback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let plan_id = path.into_inner();
+    // Authenticate before revealing whether the plan exists.
+    let Visitor(claims) = Visitor::extract(&req).await?;
+    let st = state.clone();
+    let pid = plan_id.clone();
+    let found = if plan_id.len() <= 64 {
+        web::block(move || -> Result<_, StoreError> {
+            let mut c = st.pool.get()?;
+            fstore::plan_meta(&mut c, &pid)
+        })
+        .await??
+    } else {
+        None
+    };
+    let (site, version, plan_json) = found.ok_or_else(|| ApiError::not_found("plan", &plan_id))?;
+    claims.require_site(&site)?;
+    let snap = state.snapshot(&site)?;
+    let body: PlanFeedbackBody = body_of(&req, payload).await?;
+    let idem = idempotency(&req, &body)?;
+    if !FOLLOWED.contains(&body.followed.as_str()) {
+        return Err(ApiError::invalid(
+            "followed",
+            format!("followed must be one of {}", FOLLOWED.join(", ")),
+        ));
+    }
+    let overall = score("overall", Some(body.overall))?.expect("given");
+    if body.followed == "all" && !body.skipped.is_empty() {
+        return Err(ApiError::invalid(
+            "skipped",
+            "a plan followed in full has no skipped stops",
+        ));
+    }
+    let plan: Value =
+        serde_json::from_str(&plan_json).map_err(|e| ApiError::internal(e.to_string()))?;
+    let stops: BTreeMap<&str, &Value> = plan["stops"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s["place_id"].as_str().map(|id| (id, s)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut seen = HashSet::new();
+    let mut skipped = Vec::new();
+    for (i, s) in body.skipped.iter().enumerate() {
+        let Some(stop) = stops.get(s.place_id.as_str()) else {
+            return Err(ApiError::invalid(
+                &format!("skipped[{i}].place_id"),
+                format!("`{}` is not a stop of this plan", s.place_id),
+            ));
+        };
+        if !SKIP_REASONS.contains(&s.reason.as_str()) {
+            return Err(ApiError::invalid(
+                &format!("skipped[{i}].reason"),
+                format!("reason must be one of {}", SKIP_REASONS.join(", ")),
+            ));
+        }
+        if !seen.insert(s.place_id.clone()) {
+            return Err(ApiError::invalid(
+                &format!("skipped[{i}].place_id"),
+                format!("`{}` is listed twice", s.place_id),
+            ));
+        }
+        let slot = stop["arrive"]
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| hour_of_week(t.with_timezone(&Utc), snap.data.site.utc_offset_min));
+        skipped.push(crate::feedback::aggregates::SkipFacts {
+            place_id: s.place_id.clone(),
+            reason: s.reason.clone(),
+            slot,
+        });
+    }
+    let comment = coded_comment(body.comment.clone(), &snap)?;
+    let input = fstore::PlanFeedbackInput {
+        plan_id: plan_id.clone(),
+        site_id: site.clone(),
+        visitor_id: claims.sub.clone(),
+        snapshot_version: version,
+        followed: body.followed.clone(),
+        overall,
+        skipped,
+        comment_lang: comment.lang,
+        codes: comment.codes,
+        comment: comment.text,
+    };
+    let r = write(&state, move |c| {
+        fstore::write_plan_feedback(c, &input, idem.as_ref())
+    })
+    .await?;
+    Ok(reply(r, None))
+}
