@@ -16,6 +16,8 @@ pub struct ApiError {
     /// The request field or parameter at fault, when there is one.
     pub field: Option<String>,
     pub retry_after_s: Option<u32>,
+    /// The methods a path allows, answered as `Allow` with a 405.
+    pub allow: Option<String>,
     /// Further problem members (e.g. `errors`, `places`), merged into the body.
     pub extra: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
@@ -29,6 +31,7 @@ impl ApiError {
             detail: detail.into(),
             field: None,
             retry_after_s: None,
+            allow: None,
             extra: None,
         }
     }
@@ -152,6 +155,9 @@ impl ResponseError for ApiError {
                 ),
             };
             b.insert_header((header::WWW_AUTHENTICATE, v));
+        }
+        if let Some(a) = &self.allow {
+            b.insert_header((header::ALLOW, a.clone()));
         }
         if let Some(s) = self.retry_after_s {
             b.insert_header((header::RETRY_AFTER, s.to_string()));

@@ -191,6 +191,7 @@ pub async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpRes
             ),
         );
         e.field = Some("method".into());
+        e.allow = Some(known.join(", "));
         return Err(e);
     }
     Err(ApiError::new(

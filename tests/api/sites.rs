@@ -96,6 +96,19 @@ async fn unknown_site_and_route_are_problems() {
         .send()
         .await
         .unwrap();
+    assert_eq!(
+        r.headers()["allow"],
+        "GET",
+        "a 405 names the methods the path allows"
+    );
+    assert_problem(r, 405, Some("method")).await;
+    let r = app
+        .client
+        .put(app.url(&format!("/v1/sites/{SITE}/places")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["allow"], "GET, POST");
     assert_problem(r, 405, Some("method")).await;
     assert_problem(app.get("/v1/sites?bogus=1").await, 400, Some("bogus")).await;
 }
