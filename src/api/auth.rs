@@ -395,23 +395,38 @@ pub async fn get_me(
 pub struct NewUser {
     pub username: String,
     pub password: String,
-    pub role: String,
+    #[serde(deserialize_with = "account_role")]
+    pub role: Role,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
-    #[serde(default)]
-    pub role: Option<String>,
+    #[serde(default, deserialize_with = "optional_account_role")]
+    pub role: Option<Role>,
     #[serde(default)]
     pub disabled: Option<bool>,
     #[serde(default)]
     pub password: Option<String>,
 }
 
-fn account_role(s: &str) -> Result<Role, ApiError> {
-    Role::parse_account(s)
-        .ok_or_else(|| ApiError::invalid("role", "role must be operator or admin"))
+/// An account's role in a body: the string `operator` or `admin`. Anything else (`visitor`
+/// deserialises as a [`Role`] but is no account's) fails deserialisation, which
+/// [`super::extract::parse_json`] turns into a 400 naming `role`.
+fn account_role<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
+    account_role_of(&String::deserialize(d)?)
+}
+
+/// [`account_role`] of an optional member (`null` and absence leave the role as it is).
+fn optional_account_role<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Role>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .as_deref()
+        .map(account_role_of)
+        .transpose()
+}
+
+fn account_role_of<E: serde::de::Error>(s: &str) -> Result<Role, E> {
+    Role::parse_account(s).ok_or_else(|| E::custom("role must be operator or admin"))
 }
 
 impl From<AccountError> for ApiError {
@@ -468,7 +483,6 @@ pub async fn create_user(
         password,
         role,
     } = json_body(&req, payload).await?;
-    let role = account_role(&role)?;
     let st = state.clone();
     let user = web::block(move || -> Result<users::User, ApiError> {
         let mut conn = st.pool.get().map_err(StoreError::from)?;
@@ -490,7 +504,7 @@ pub async fn update_user(
     let username = path.into_inner();
     let p: UserPatch = json_body(&req, payload).await?;
     let change = AccountChange {
-        role: p.role.as_deref().map(account_role).transpose()?,
+        role: p.role,
         disabled: p.disabled,
         password: p.password,
     };

@@ -231,8 +231,12 @@ async fn save_code(
             &audit_record(
                 &claims,
                 &sid,
-                if create { "create" } else { "update" },
-                "code",
+                if create {
+                    store::audit::AuditAction::Create
+                } else {
+                    store::audit::AuditAction::Update
+                },
+                store::audit::AuditEntity::Code,
                 &c2.id,
                 out.0,
                 out.0,

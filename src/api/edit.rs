@@ -11,8 +11,9 @@ use super::error::ApiError;
 use super::extract::{parse_json, query_pairs};
 use super::roles::Operator;
 use crate::state::AppState;
+use crate::store::audit::{self, AuditAction};
 use crate::store::edits::{self, Actor, Committed, EditSpec, Entity, ImportSpec, Op};
-use crate::store::{audit, StoreError};
+use crate::store::StoreError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
@@ -306,10 +307,10 @@ pub async fn list_audit(
                 );
             }
             "entity" => {
-                Entity::parse(&v).ok_or_else(|| {
+                let e = Entity::parse(&v).ok_or_else(|| {
                     ApiError::invalid("entity", "entity must be place, node, edge or finding")
                 })?;
-                q.entity = Some(v);
+                q.entity = Some(e.into());
             }
             "entity_id" => q.entity_id = Some(v),
             "actor" => q.actor = Some(v),
@@ -427,9 +428,14 @@ pub async fn create_import(
         after_commit(&state, &site, out.version).await;
     }
     let mut counts = serde_json::Map::new();
-    for a in ["create", "update", "delete", "restore"] {
+    for a in [
+        AuditAction::Create,
+        AuditAction::Update,
+        AuditAction::Delete,
+        AuditAction::Restore,
+    ] {
         counts.insert(
-            a.into(),
+            a.as_str().into(),
             json!(out.changes.iter().filter(|c| c.action == a).count()),
         );
     }

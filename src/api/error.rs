@@ -10,24 +10,29 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct ApiError {
     pub status: StatusCode,
     /// Stable machine-readable code, e.g. `invalid_parameter`, `not_found`.
-    pub code: String,
-    pub title: String,
+    pub code: &'static str,
+    pub title: &'static str,
     pub detail: String,
     /// The request field or parameter at fault, when there is one.
     pub field: Option<String>,
     pub retry_after_s: Option<u32>,
     /// The methods a path allows, answered as `Allow` with a 405.
-    pub allow: Option<String>,
+    pub allow: Option<Box<str>>,
     /// Further problem members (e.g. `errors`, `places`), merged into the body.
     pub extra: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, title: &str, detail: impl Into<String>) -> ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> ApiError {
         ApiError {
             status,
-            code: code.to_string(),
-            title: title.to_string(),
+            code,
+            title,
             detail: detail.into(),
             field: None,
             retry_after_s: None,
@@ -45,7 +50,7 @@ impl ApiError {
     }
 
     /// 401: no usable credentials (answered with `WWW-Authenticate: Bearer`).
-    pub fn unauthorized(code: &str, detail: impl Into<String>) -> ApiError {
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, code, "Unauthorized", detail)
     }
 
@@ -148,7 +153,7 @@ impl ResponseError for ApiError {
                 .map(|c| if c == '"' || c == '\\' { '\'' } else { c })
                 .filter(|c| c.is_ascii_graphic() || *c == ' ')
                 .collect();
-            let v = match self.code.as_str() {
+            let v = match self.code {
                 "missing_token" => "Bearer realm=\"heritage-guide\"".to_string(),
                 _ => format!(
                     "Bearer realm=\"heritage-guide\", error=\"invalid_token\", error_description=\"{desc}\""
@@ -157,7 +162,7 @@ impl ResponseError for ApiError {
             b.insert_header((header::WWW_AUTHENTICATE, v));
         }
         if let Some(a) = &self.allow {
-            b.insert_header((header::ALLOW, a.clone()));
+            b.insert_header((header::ALLOW, a.as_ref()));
         }
         if let Some(s) = self.retry_after_s {
             b.insert_header((header::RETRY_AFTER, s.to_string()));
@@ -221,8 +226,8 @@ impl From<crate::store::edits::EditError> for ApiError {
                         None => first.message.clone(),
                     },
                 );
-                p.code = "validation_failed".into();
-                p.title = "Validation failed".into();
+                p.code = "validation_failed";
+                p.title = "Validation failed";
                 p.with_member("errors", json!(errs))
             }
             EditError::Stranded(ids) => ApiError::new(

@@ -191,7 +191,7 @@ pub async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpRes
             ),
         );
         e.field = Some("method".into());
-        e.allow = Some(known.join(", "));
+        e.allow = Some(known.join(", ").into());
         return Err(e);
     }
     Err(ApiError::new(

@@ -78,7 +78,11 @@ pub(crate) async fn moderate(
     let (claims, m) = moderation(&req, &body, hide).await?;
     let snap = state.snapshot(&site)?;
     let version = snap.version;
-    let action = if hide { "hide" } else { "unhide" };
+    let action = if hide {
+        store::audit::AuditAction::Hide
+    } else {
+        store::audit::AuditAction::Unhide
+    };
     let st = state.clone();
     let (sid, rid) = (site.clone(), id.clone());
     let out = web::block(move || -> Result<Option<Value>, StoreError> {
@@ -87,7 +91,7 @@ pub(crate) async fn moderate(
             match fstore::moderate_plan_feedback(&mut c, &sid, &rid, &m)? {
                 None => return Ok(None),
                 Some((o, n)) => (
-                    "plan_feedback",
+                    store::audit::AuditEntity::PlanFeedback,
                     o.to_json(View::Operator),
                     n.to_json(View::Operator),
                     n.revision,
@@ -97,7 +101,7 @@ pub(crate) async fn moderate(
             match fstore::moderate_rating(&mut c, &sid, &rid, &m)? {
                 None => return Ok(None),
                 Some((o, n)) => (
-                    "rating",
+                    store::audit::AuditEntity::Rating,
                     o.to_json(View::Operator),
                     n.to_json(View::Operator),
                     n.revision,

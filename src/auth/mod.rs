@@ -65,11 +65,34 @@ impl Role {
 
     /// The roles an account can have.
     pub fn parse_account(s: &str) -> Option<Role> {
-        match s {
-            "operator" => Some(Role::Operator),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
+        s.parse().ok().filter(|r| *r != Role::Visitor)
+    }
+}
+
+/// A role name that is none of [`Role`]'s.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role `{0}`")]
+pub struct UnknownRole(pub String);
+
+/// Any role by its name (`visitor`, `operator`, `admin`); an account's role is read with
+/// [`Role::parse_account`].
+impl std::str::FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(s: &str) -> Result<Role, UnknownRole> {
+        [Role::Visitor, Role::Operator, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_string()))
+    }
+}
+
+/// For loading stored roles (`#[diesel(deserialize_as = String)]`).
+impl TryFrom<String> for Role {
+    type Error = UnknownRole;
+
+    fn try_from(s: String) -> Result<Role, UnknownRole> {
+        s.parse()
     }
 }
 
@@ -276,5 +299,17 @@ mod tests {
             c.require_site("b").unwrap_err(),
             AuthError::WrongSite { token_site: Some(s), .. } if s == "a"
         ));
+    }
+
+    #[test]
+    fn role_names_parse_and_serialise_alike() {
+        for r in [Role::Visitor, Role::Operator, Role::Admin] {
+            assert_eq!(r.as_str().parse::<Role>(), Ok(r));
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        assert_eq!("root".parse::<Role>(), Err(UnknownRole("root".into())));
+        assert_eq!(Role::parse_account("visitor"), None);
+        assert_eq!(Role::parse_account("admin"), Some(Role::Admin));
+        assert_eq!(Role::parse_account("Admin"), None);
     }
 }

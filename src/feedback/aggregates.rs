@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 pub const SLOTS: usize = 168;
 /// Fewest answers for a signal (overall score, value for money, findability, photo success,
 /// crowding) to reach the planner.
-pub const MIN_SIGNALS: i64 = 5;
+pub const MIN_SIGNALS: i64 = planner::model::MIN_EVIDENCE as i64;
 /// Crowding assumed for an hour nobody reported: "a few people" on the 1 (empty) … 5 (packed)
 /// scale, so the planner's penalty at unreported hours stays small and a reported peak stands
 /// out.
@@ -32,11 +32,10 @@ pub const SLOT_PRIOR_WEIGHT: f64 = 2.0;
 pub const CROWDED_SKIP_VALUE: i64 = 5;
 /// Findability a `could_not_find` skip counts as.
 pub const COULD_NOT_FIND_VALUE: i64 = 1;
-/// The planner's rule for extra landmark hints in directions (crates/planner, directions): a
-/// findability below this …
-pub const HINT_BELOW_FINDABILITY: f64 = 2.5;
+/// The planner's rule for extra landmark hints in directions: a findability below this …
+pub const HINT_BELOW_FINDABILITY: f64 = planner::LOW_FINDABILITY;
 /// … from at least this many ratings and could-not-find reports.
-pub const HINT_MIN_COUNT: u32 = 5;
+pub const HINT_MIN_COUNT: u32 = planner::MIN_FINDABILITY_RATINGS;
 
 /// Counters of one place.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]

@@ -7,7 +7,7 @@
 //! pass [`seed::parse`] — so an edit can never store what the loader would refuse, and a site
 //! exported after edits loads again as it is.
 
-use super::audit::{self, NewAudit};
+use super::audit::{self, AuditAction, AuditEntity, AuditSource, NewAudit};
 use super::schema::{findings, graph_edges, graph_nodes, places, sites};
 use super::site::{self, EdgeRow, FindingRow, NodeRow, PlaceRow};
 use super::{now_text, write_transaction, DbConn, StoreError};
@@ -99,6 +99,42 @@ impl Entity {
 
     fn is_feature(self) -> bool {
         self != Entity::Finding
+    }
+
+    /// `properties.feature` of the kinds that share the paths file (`node`, `edge`).
+    pub fn feature_tag(self) -> Option<&'static str> {
+        match self {
+            Entity::Node => Some("node"),
+            Entity::Edge => Some("edge"),
+            Entity::Place | Entity::Finding => None,
+        }
+    }
+
+    /// The kind a `properties.feature` names.
+    pub fn of_feature_tag(tag: &str) -> Option<Entity> {
+        [Entity::Node, Entity::Edge]
+            .into_iter()
+            .find(|e| e.feature_tag() == Some(tag))
+    }
+
+    /// The members allowed at the top of an item in its seed format.
+    fn members(self) -> &'static [&'static str] {
+        if self.is_feature() {
+            &["type", "id", "geometry", "properties"]
+        } else {
+            &["id", "code", "frequency", "text", "rule"]
+        }
+    }
+}
+
+impl From<Entity> for AuditEntity {
+    fn from(e: Entity) -> AuditEntity {
+        match e {
+            Entity::Place => AuditEntity::Place,
+            Entity::Node => AuditEntity::Node,
+            Entity::Edge => AuditEntity::Edge,
+            Entity::Finding => AuditEntity::Finding,
+        }
     }
 }
 
@@ -509,8 +545,8 @@ fn write_item(
 pub struct Change {
     pub entity: Entity,
     pub id: String,
-    /// `create`, `update`, `delete` or `restore`.
-    pub action: &'static str,
+    /// `Create`, `Update`, `Delete` or `Restore`.
+    pub action: AuditAction,
     /// The row's revision after the change.
     pub revision: i64,
     pub before: Option<Value>,
@@ -519,7 +555,7 @@ pub struct Change {
 
 impl Change {
     pub fn summary(&self) -> Value {
-        json!({"entity": self.entity.as_str(), "id": self.id, "action": self.action, "revision": self.revision})
+        json!({"entity": self.entity.as_str(), "id": self.id, "action": self.action.as_str(), "revision": self.revision})
     }
 }
 
@@ -529,7 +565,7 @@ fn apply_diff(
     sid: &str,
     old: &SiteData,
     new: &SiteData,
-    write: Option<(&Actor, i64, &str)>,
+    write: Option<(&Actor, i64, AuditSource)>,
 ) -> Result<Vec<Change>, StoreError> {
     let mut out = Vec::new();
     let at = now_text();
@@ -549,10 +585,10 @@ fn apply_diff(
             }
             let prev = row_state(conn, e, sid, id)?;
             let action = match (prev, after) {
-                (_, None) => "delete",
-                (None, Some(_)) => "create",
-                (Some(p), Some(_)) if p.deleted => "restore",
-                _ => "update",
+                (_, None) => AuditAction::Delete,
+                (None, Some(_)) => AuditAction::Create,
+                (Some(p), Some(_)) if p.deleted => AuditAction::Restore,
+                _ => AuditAction::Update,
             };
             let revision = match write {
                 Some(_) => write_item(conn, sid, e, id, after, prev)?,
@@ -573,13 +609,13 @@ fn apply_diff(
                         site_id: sid.to_string(),
                         at: at.clone(),
                         actor: actor.clone(),
-                        actor_role: who.role.as_str().to_string(),
-                        action: action.to_string(),
-                        entity: e.as_str().to_string(),
+                        actor_role: who.role,
+                        action,
+                        entity: e.into(),
                         entity_id: id.to_string(),
                         revision,
                         site_version: version,
-                        source: source.to_string(),
+                        source,
                         before_json: change.before.as_ref().map(Value::to_string),
                         after_json: change.after.as_ref().map(Value::to_string),
                     },
@@ -681,11 +717,7 @@ pub fn check_shape(e: Entity, v: &Value) -> Result<(), EditError> {
     let Some(obj) = v.as_object() else {
         return Err(EditError::invalid("body", "the body must be a JSON object"));
     };
-    let allowed: &[&str] = if e.is_feature() {
-        &["type", "id", "geometry", "properties"]
-    } else {
-        &["id", "code", "frequency", "text", "rule"]
-    };
+    let allowed = e.members();
     if let Some(k) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(EditError::invalid(
             k,
@@ -711,11 +743,7 @@ pub fn check_shape(e: Entity, v: &Value) -> Result<(), EditError> {
             }
         }
         let feature = v["properties"]["feature"].as_str();
-        let want = match e {
-            Entity::Node => Some("node"),
-            Entity::Edge => Some("edge"),
-            _ => None,
-        };
+        let want = e.feature_tag();
         if feature != want && !(want.is_none() && feature.is_none()) {
             return Err(EditError::invalid(
                 "properties.feature",
@@ -931,7 +959,13 @@ pub fn edit(
         }
         let new = validate(&mut doc, spec.close_stranded)?;
         let new_version = version + 1;
-        let changes = apply_diff(conn, sid, &old, &new, Some((actor, new_version, "api")))?;
+        let changes = apply_diff(
+            conn,
+            sid,
+            &old,
+            &new,
+            Some((actor, new_version, AuditSource::Api)),
+        )?;
         let version = if changes.is_empty() {
             version
         } else {
@@ -1006,10 +1040,12 @@ fn create_graph_features(
     }
     let mut primary = None;
     for f in &features {
-        let kind = match f["properties"]["feature"].as_str() {
-            Some("node") => Entity::Node,
-            Some("edge") => Entity::Edge,
-            _ => {
+        let kind = match f["properties"]["feature"]
+            .as_str()
+            .and_then(Entity::of_feature_tag)
+        {
+            Some(kind) => kind,
+            None => {
                 return Err(EditError::invalid(
                     "properties.feature",
                     "each feature must be a node or an edge",
@@ -1042,7 +1078,13 @@ fn create_graph_features(
     })?;
     let new = validate(&mut doc, spec.close_stranded)?;
     let new_version = version + 1;
-    let changes = apply_diff(conn, sid, &old, &new, Some((actor, new_version, "api")))?;
+    let changes = apply_diff(
+        conn,
+        sid,
+        &old,
+        &new,
+        Some((actor, new_version, AuditSource::Api)),
+    )?;
     bump_site(conn, sid, &new, new_version)?;
     Ok(Committed {
         item: doc.find(spec.entity, &id).cloned(),
@@ -1061,11 +1103,7 @@ fn check_shape_patch(e: Entity, patch: &Value) -> Result<(), EditError> {
             "a merge patch must be a JSON object",
         ));
     };
-    let allowed: &[&str] = if e.is_feature() {
-        &["type", "id", "geometry", "properties"]
-    } else {
-        &["id", "code", "frequency", "text", "rule"]
-    };
+    let allowed = e.members();
     match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(k) => Err(EditError::invalid(k, format!("unknown field `{k}`"))),
         None => Ok(()),
@@ -1138,7 +1176,7 @@ pub fn import(
             let (edges, nodes): (Vec<Value>, Vec<Value>) = paths
                 .iter()
                 .cloned()
-                .partition(|f| f["properties"]["feature"] == "edge");
+                .partition(|f| f["properties"]["feature"].as_str() == Entity::Edge.feature_tag());
             doc.nodes = nodes;
             doc.edges = edges;
         }
@@ -1147,7 +1185,7 @@ pub fn import(
         }
         let new = validate(&mut doc, spec.close_stranded)?;
         let new_version = version + 1;
-        let write = (!spec.dry_run).then_some((actor, new_version, "import"));
+        let write = (!spec.dry_run).then_some((actor, new_version, AuditSource::Import));
         let changes = apply_diff(conn, sid, &old, &new, write)?;
         let written = !spec.dry_run && !changes.is_empty();
         if written {

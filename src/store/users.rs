@@ -106,7 +106,7 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<User>, StoreError> {
 /// Enabled admins other than `except`.
 pub fn other_active_admins(conn: &mut DbConn, except: &str) -> Result<i64, StoreError> {
     Ok(users::table
-        .filter(users::role.eq("admin"))
+        .filter(users::role.eq(Role::Admin.as_str()))
         .filter(users::disabled.eq(false))
         .filter(users::id.ne(except))
         .count()

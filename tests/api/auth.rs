@@ -277,6 +277,18 @@ async fn admins_manage_accounts_and_changes_take_effect_at_once() {
     )
     .await;
     assert_problem(r, 400, Some("password")).await;
+    // A role that is no account's (visitors have none) is refused naming `role`.
+    for role in [json!("root"), json!("visitor"), json!("Admin"), json!(1)] {
+        let r = post_auth(
+            &app,
+            "/v1/users",
+            Some(&admin),
+            &json!({"username": "ops-gus", "password": PASSWORD, "role": role}),
+        )
+        .await;
+        let body = assert_problem(r, 400, Some("role")).await;
+        assert_eq!(body["code"], "invalid_parameter", "{body}");
+    }
 
     let op = login(&app, "ops-dana").await["access_token"]
         .as_str()
@@ -357,6 +369,36 @@ async fn admins_manage_accounts_and_changes_take_effect_at_once() {
         .await
         .unwrap();
     assert_problem(r, 404, None).await;
+    for role in [json!("root"), json!("visitor"), json!(""), json!(["admin"])] {
+        let r = app
+            .client
+            .patch(app.url("/v1/users/ops-finn"))
+            .bearer_auth(&admin)
+            .json(&json!({ "role": role }))
+            .send()
+            .await
+            .unwrap();
+        let body = assert_problem(r, 400, Some("role")).await;
+        assert_eq!(body["code"], "invalid_parameter", "{body}");
+        if role.is_string() {
+            let detail = body["detail"].as_str().unwrap();
+            assert!(
+                detail.starts_with("role must be operator or admin"),
+                "{body}"
+            );
+        }
+    }
+    // `null` leaves the role as it is.
+    let r = app
+        .client
+        .patch(app.url("/v1/users/ops-finn"))
+        .bearer_auth(&admin)
+        .json(&json!({"role": null}))
+        .send()
+        .await
+        .unwrap();
+    let user = conforming(r, "PATCH", "/v1/users/{username}", 200).await;
+    assert_eq!(user["role"], "admin");
 }
 
 #[tokio::test]

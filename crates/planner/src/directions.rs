@@ -14,7 +14,7 @@ use crate::types::{Bilingual, Lang};
 /// Findability rating (1..5) below which a destination gets extra landmark hints …
 pub const LOW_FINDABILITY: f64 = 2.5;
 /// … once at least this many visitors have rated it.
-pub const MIN_FINDABILITY_RATINGS: u32 = 5;
+pub const MIN_FINDABILITY_RATINGS: u32 = crate::site::MIN_EVIDENCE;
 /// How far in metres to look for a named landmark near a hard-to-find destination.
 pub const LANDMARK_RADIUS_M: f64 = 400.0;
 /// Metres of distance that each metre of height difference counts as when picking a landmark.

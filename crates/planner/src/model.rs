@@ -19,7 +19,7 @@ pub use crate::response::{
     AlsoHere, Citation, EdgeRef, Instruction, Leg, LineString, Plan, Severity, Stop, Totals,
     Warning,
 };
-pub use crate::site::{Finding, Interest, PlaceSpec, PlaceStats, Rule, SiteInfo};
+pub use crate::site::{Finding, Interest, PlaceSpec, PlaceStats, Rule, SiteInfo, MIN_EVIDENCE};
 
 // ---------------------------------------------------------------------------------------------
 // Errors

@@ -34,7 +34,7 @@ use crate::types::Lang;
 /// Points per requested interest that a place matches (by tag or kind).
 pub const INTEREST_MATCH_POINTS: f64 = 1.0;
 /// Ratings count only from this many ratings on (score, value for money, crowding, findability).
-pub const MIN_RATINGS: u32 = 5;
+pub const MIN_RATINGS: u32 = crate::site::MIN_EVIDENCE;
 /// Points per star of the rated score away from the neutral 3 (so 5 stars: +0.5, 1 star: −0.5).
 pub const RATING_POINTS_PER_STAR: f64 = 0.25;
 /// How a value-for-money rating below 3 amplifies the fee penalty: the factor is

@@ -205,6 +205,11 @@ pub struct Interest {
     pub kinds: Vec<String>,
 }
 
+/// Fewest answers for a signal of visitors (overall score, value for money, crowding,
+/// findability, photos) to count: the one minimum-evidence rule of the feedback loop, applied
+/// where aggregates are turned into [`PlaceStats`] and where the planner reads them.
+pub const MIN_EVIDENCE: u32 = 5;
+
 /// Rating aggregates for one place, fed back by the feedback loop. The default is neutral.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
