@@ -2,7 +2,7 @@
 //! account management for admins.
 
 use super::error::ApiError;
-use super::extract::{parse_json, ApiJson, MAX_BODY_BYTES};
+use super::extract::{parse_json, query_pairs, ApiJson, MAX_BODY_BYTES};
 use super::middleware::{client_ip, digest};
 use super::roles::{Admin, Authenticated};
 use crate::auth::accounts::{self, AccountChange, AccountError};
@@ -111,6 +111,7 @@ pub async fn create_login(
     state: web::Data<AppState>,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let LoginRequest { username, password } = body.0;
     let username = username.trim().to_ascii_lowercase();
     if username.is_empty() || username.len() > 64 || password.len() > password::MAX_PASSWORD_BYTES {
@@ -172,9 +173,11 @@ pub async fn create_login(
 }
 
 pub async fn create_refresh(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let token = body.0.refresh_token;
     if token.is_empty() || token.len() > 256 {
         return Err(ApiError::unauthorized(
@@ -299,6 +302,7 @@ pub async fn create_logout(
     who: Authenticated,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let opts: LogoutRequest = optional_body(&req, &body)?;
     let claims = who.0;
     let st = state.clone();
@@ -331,6 +335,7 @@ pub async fn create_visitor_token(
     state: web::Data<AppState>,
     body: ApiJson<VisitorRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let site = body.0.site;
     state
         .snapshot(&site)
@@ -364,9 +369,11 @@ pub async fn create_visitor_token(
 }
 
 pub async fn get_me(
+    req: HttpRequest,
     state: web::Data<AppState>,
     who: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let c = who.0;
     let mut body = json!({
         "sub": c.sub,
@@ -459,9 +466,11 @@ impl From<AccountError> for ApiError {
 }
 
 pub async fn list_users(
+    req: HttpRequest,
     state: web::Data<AppState>,
     _admin: Admin,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let st = state.clone();
     let list = web::block(move || -> Result<Vec<users::User>, StoreError> {
         let mut conn = st.pool.get()?;
@@ -478,6 +487,7 @@ pub async fn create_user(
     _admin: Admin,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let NewUser {
         username,
         password,
@@ -501,6 +511,7 @@ pub async fn update_user(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let username = path.into_inner();
     let p: UserPatch = json_body(&req, payload).await?;
     let change = AccountChange {

@@ -283,6 +283,7 @@ pub async fn create_code(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let site = path.into_inner();
     let claims = operator_of(&req).await?;
     let snap = state.snapshot(&site)?;
@@ -307,6 +308,7 @@ pub async fn update_code(
     path: web::Path<(String, String)>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let (site, id) = path.into_inner();
     let claims = operator_of(&req).await?;
     let snap = state.snapshot(&site)?;

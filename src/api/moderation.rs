@@ -1,7 +1,7 @@
 //! Moderation: operators hide and unhide ratings and plan feedback, or only their comments; audited.
 
 use super::error::ApiError;
-use super::extract::parse_json;
+use super::extract::{parse_json, query_pairs};
 use super::feedback_common::*;
 use crate::auth::Claims;
 use crate::state::AppState;
@@ -28,6 +28,7 @@ pub(crate) async fn moderation(
     hide: bool,
 ) -> Result<(Claims, Moderation), ApiError> {
     let claims = operator_of(req).await?;
+    query_pairs(req, &[])?;
     let b: ModerationBody = if body.iter().all(u8::is_ascii_whitespace) {
         ModerationBody::default()
     } else {

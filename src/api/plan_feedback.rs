@@ -1,6 +1,7 @@
 //! Feedback on a plan: which stops a visitor followed or skipped, and why (visitor token of the site).
 
 use super::error::ApiError;
+use super::extract::query_pairs;
 use super::feedback_common::*;
 use super::roles::Visitor;
 use crate::feedback::{hour_of_week, FOLLOWED, SKIP_REASONS};
@@ -39,6 +40,7 @@ pub async fn create_plan_feedback(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let plan_id = path.into_inner();
     // Authenticate before revealing whether the plan exists.
     let Visitor(claims) = Visitor::extract(&req).await?;

@@ -16,6 +16,7 @@ pub async fn create_directions(
     path: web::Path<String>,
     body: ApiJson<DirectionsRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let snap = state.snapshot(&path)?;
     let mut dreq = body.0;
     let lang = error_lang(dreq.lang.as_deref(), &req);
@@ -42,6 +43,7 @@ pub async fn create_plan(
     path: web::Path<String>,
     body: ApiJson<PlanRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let site = path.into_inner();
     let snap = state.snapshot(&site)?;
     let mut preq = body.0;

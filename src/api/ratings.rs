@@ -40,6 +40,7 @@ pub async fn create_rating(
     path: web::Path<(String, String)>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    query_pairs(&req, &[])?;
     let (site, place) = path.into_inner();
     let snap = state.snapshot(&site)?;
     let claims = visitor_of(&req, &site).await?;

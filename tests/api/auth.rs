@@ -311,6 +311,38 @@ async fn admins_manage_accounts_and_changes_take_effect_at_once() {
         .unwrap();
     let body = conforming(r, "GET", "/v1/users", 200).await;
     assert_eq!(body["items"].as_array().unwrap().len(), 2);
+    // An unknown query parameter is refused here as on every other route.
+    let r = app
+        .client
+        .get(app.url("/v1/users?foo=bar"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(r, 400, Some("foo")).await;
+    assert_conforms("GET", "/v1/users", 400, "application/problem+json", &body);
+    let r = app
+        .client
+        .post(app.url("/v1/users?role=admin"))
+        .bearer_auth(&admin)
+        .json(&json!({"username": "sneaky", "password": "a long enough password", "role": "operator"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 400, Some("role")).await;
+    let r = app
+        .client
+        .get(app.url("/v1/users"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let body = conforming(r, "GET", "/v1/users", 200).await;
+    assert_eq!(
+        body["items"].as_array().unwrap().len(),
+        2,
+        "nothing was written"
+    );
 
     // Disabling works at once: the operator's token is refused, sign-in too.
     let r = app

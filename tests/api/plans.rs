@@ -149,6 +149,11 @@ async fn bad_plan_requests_are_problems_naming_the_field() {
             body["field"]
         );
     }
+    // A query parameter the route does not define is refused, not ignored.
+    let r = app
+        .post_json(&format!("{}?budget_min=60", plan_path()), &base_request())
+        .await;
+    assert_problem(r, 400, Some("budget_min")).await;
     let mut req = base_request();
     req.as_object_mut().unwrap().remove("budget_min");
     let body = assert_problem(
