@@ -77,8 +77,8 @@ fn too_large() -> ApiError {
 
 /// Parses JSON into `T`, turning serde's error into a problem that names the field path.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let msg = inner.to_string();
@@ -106,7 +106,15 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             msg
         };
         ApiError::invalid(&field, detail)
-    })
+    })?;
+    // One JSON value and nothing after it (`{…}{…}` or `{…} trailing` is not a body).
+    de.end().map_err(|e| {
+        ApiError::invalid(
+            "body",
+            format!("the body is not valid JSON: {e} (one JSON value expected)"),
+        )
+    })?;
+    Ok(value)
 }
 
 /// Query parameters as (name, value) pairs; refuses names outside `allowed` and repeats.

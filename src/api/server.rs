@@ -23,6 +23,7 @@ pub fn serve(
             .wrap(middleware::Compress::default())
             .wrap(middleware::from_fn(rate_limit))
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("http"))
+            .wrap(security_headers())
             .configure(super::configure)
             .default_service(web::to(super::not_found))
     })
@@ -32,4 +33,17 @@ pub fn serve(
         server = server.workers(w);
     }
     Ok(server.run())
+}
+
+/// Headers on every response: no content sniffing, no framing, no referrer, and no content a
+/// browser would run (the API serves data, never pages).
+fn security_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
 }

@@ -129,6 +129,11 @@ async fn bad_plan_requests_are_problems_naming_the_field() {
         (json!({"budget_min": 0}), 400, "budget_min"),
         (json!({"budget_min": 1441}), 400, "budget_min"),
         (json!({"start": {"lat": 39.9, "lon": 116.39}}), 400, "start"),
+        (
+            json!({"start": {"lat": 29.5538, "lon": 106.5365, "alt": 300}}),
+            400,
+            "start",
+        ),
         (json!({"start": "no-such-place"}), 404, "start"),
         (json!({"interests": ["skydiving"]}), 400, "interests"),
         (json!({"profile": "jetpack"}), 400, "profile"),
@@ -147,6 +152,22 @@ async fn bad_plan_requests_are_problems_naming_the_field() {
             body["field"].as_str().unwrap_or("").starts_with(field),
             "{patch}: field {} in {body}",
             body["field"]
+        );
+    }
+    // One JSON value is a body; anything after it is refused, and nothing is stored.
+    for tail in [" trailing", "{\"budget_min\": 60}"] {
+        let r = app
+            .client
+            .post(app.url(&plan_path()))
+            .header("content-type", "application/json")
+            .body(format!("{}{tail}", base_request()))
+            .send()
+            .await
+            .unwrap();
+        let body = assert_problem(r, 400, Some("body")).await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("not valid JSON"),
+            "{body}"
         );
     }
     // A query parameter the route does not define is refused, not ignored.

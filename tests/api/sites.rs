@@ -114,6 +114,25 @@ async fn unknown_site_and_route_are_problems() {
 }
 
 #[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for r in [
+        app.get("/v1/sites").await,
+        app.get("/v1/sites/nowhere").await,
+        app.get("/v1/sites").await, // from the response cache
+    ] {
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert!(h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"));
+    }
+}
+
+#[tokio::test]
 async fn every_get_has_an_etag_and_answers_304() {
     let app = spawn_app().await;
     for path in [

@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::Lang;
 
-/// A route endpoint: a place id, or a point that is snapped onto the graph.
+/// A route endpoint: a place id, or a point that is snapped onto the graph (`lat` and `lon`
+/// only: a point with other members is refused).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum Endpoint {
     /// A place id.
     Place(String),
@@ -172,5 +173,29 @@ impl PlanError {
             (Lang::Zh, Some(zh)) => zh,
             _ => &self.message,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_point_endpoint_has_lat_and_lon_only() {
+        let p: Endpoint = serde_json::from_str(r#"{"lat": 29.55, "lon": 106.53}"#).unwrap();
+        assert_eq!(
+            p,
+            Endpoint::Point {
+                lat: 29.55,
+                lon: 106.53
+            }
+        );
+        let id: Endpoint = serde_json::from_str(r#""liziba-station""#).unwrap();
+        assert_eq!(id, Endpoint::Place("liziba-station".into()));
+        assert!(
+            serde_json::from_str::<Endpoint>(r#"{"lat": 29.55, "lon": 106.53, "alt": 300}"#)
+                .is_err()
+        );
+        assert!(serde_json::from_str::<Endpoint>(r#"{"lat": 29.55}"#).is_err());
     }
 }
