@@ -8,6 +8,21 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/heritage-guide.db";
 /// The shortest token signing secret accepted in production, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
+/// Fewest distinct characters in a signing secret (32 spaces or `a`×32 are long, not secret).
+pub const MIN_SECRET_DISTINCT: usize = 8;
+
+/// Why a long enough secret is still weak: blank, or too few distinct characters.
+pub fn weak_secret(s: &str) -> Option<String> {
+    if s.trim().is_empty() {
+        return Some("it is blank".into());
+    }
+    let distinct = s.chars().collect::<std::collections::HashSet<_>>().len();
+    (distinct < MIN_SECRET_DISTINCT).then(|| {
+        format!(
+            "it has {distinct} distinct characters; at least {MIN_SECRET_DISTINCT} are required"
+        )
+    })
+}
 /// File under the data folder holding the generated signing secret.
 pub const SECRET_FILE: &str = "jwt-secret";
 
@@ -320,6 +335,16 @@ impl Settings {
     /// other modes generate a secret once and keep it in `data_dir/jwt-secret`.
     pub fn resolve_jwt_secret(&self) -> Result<Vec<u8>, String> {
         if let Some(Secret(s)) = &self.jwt_secret {
+            if let Some(why) = weak_secret(s) {
+                if self.production {
+                    return Err(format!(
+                        "the token signing secret (HG_JWT_SECRET) is too weak: {why}"
+                    ));
+                }
+                tracing::warn!(
+                    "the token signing secret is weak ({why}); production mode would refuse it"
+                );
+            }
             if s.len() < MIN_SECRET_BYTES {
                 if self.production {
                     return Err(format!(
@@ -466,8 +491,14 @@ mod tests {
             .contains("HG_JWT_SECRET"));
         s.jwt_secret = Some(Secret("short".into()));
         assert!(s.resolve_jwt_secret().unwrap_err().contains("too weak"));
-        s.jwt_secret = Some(Secret("x".repeat(32)));
-        assert_eq!(s.resolve_jwt_secret().unwrap(), "x".repeat(32).into_bytes());
+        for weak in [" ".repeat(32), "x".repeat(32), "abab".repeat(16)] {
+            s.jwt_secret = Some(Secret(weak.clone()));
+            let e = s.resolve_jwt_secret().unwrap_err();
+            assert!(e.contains("too weak"), "{weak:?}: {e}");
+        }
+        let good = "k3J9-vQ2m_Lp8xZr4Tn7Wc1Ys6Hd0Fb5".to_string();
+        s.jwt_secret = Some(Secret(good.clone()));
+        assert_eq!(s.resolve_jwt_secret().unwrap(), good.into_bytes());
         s.production = false;
         s.jwt_secret = None;
         let a = s.resolve_jwt_secret().unwrap();

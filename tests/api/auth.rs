@@ -519,7 +519,14 @@ async fn requests_are_limited_per_client_and_per_token() {
 
 #[tokio::test]
 async fn production_refuses_to_start_without_a_strong_secret() {
-    for secret in [None, Some("too-short")] {
+    let blank = " ".repeat(32);
+    let repeated = "a".repeat(32);
+    for secret in [
+        None,
+        Some("too-short"),
+        Some(blank.as_str()),
+        Some(repeated.as_str()),
+    ] {
         let settings = heritage_guide::config::Settings {
             bind: "127.0.0.1:0".into(),
             database_url: fresh_database_url(),
@@ -538,7 +545,9 @@ async fn production_refuses_to_start_without_a_strong_secret() {
     }
     let app = spawn_app_with(|s| {
         s.production = true;
-        s.jwt_secret = Some(heritage_guide::config::Secret("k".repeat(40)));
+        s.jwt_secret = Some(heritage_guide::config::Secret(
+            "k3J9-vQ2m_Lp8xZr4Tn7Wc1Ys6Hd0Fb5Ge".into(),
+        ));
     })
     .await;
     assert_eq!(app.get("/healthz").await.status(), 200);

@@ -138,6 +138,11 @@ async fn bad_plan_requests_are_problems_naming_the_field() {
         (json!({"interests": ["skydiving"]}), 400, "interests"),
         (json!({"profile": "jetpack"}), 400, "profile"),
         (json!({"start_time": "tomorrow"}), 400, "start_time"),
+        (
+            json!({"start_time": "9999-12-31T09:00:00+08:00"}),
+            400,
+            "start_time",
+        ),
         (json!({"colour": "red"}), 400, "colour"),
         (json!({"must": ["no-such-place"]}), 404, "must"),
     ];

@@ -31,6 +31,10 @@ use crate::solver::{
 use crate::types::Bilingual;
 use crate::types::Lang;
 
+/// Years a plan may start in (site time): the range the sun, holiday and opening-hours
+/// rules are meant for; a start outside it is refused rather than planned into nonsense.
+pub const START_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
 /// Points per requested interest that a place matches (by tag or kind).
 pub const INTEREST_MATCH_POINTS: f64 = 1.0;
 /// Ratings count only from this many ratings on (score, value for money, crowding, findability).
@@ -274,6 +278,23 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
     })?;
     let start_local = start_time.with_timezone(&offset);
     let start_local = start_local.with_nanosecond(0).unwrap_or(start_local);
+    if !START_YEARS.contains(&start_local.year()) {
+        return Err(PlanError::invalid(
+            "start_time",
+            format!(
+                "{} is outside the years {}–{} that plans cover",
+                req.start_time,
+                START_YEARS.start(),
+                START_YEARS.end()
+            ),
+        )
+        .zh(format!(
+            "{}不在可规划的年份（{}–{}）之内",
+            req.start_time,
+            START_YEARS.start(),
+            START_YEARS.end()
+        )));
+    }
     let mut interests = Vec::new();
     for (i, id) in req.interests.iter().enumerate() {
         let idx = model
