@@ -43,9 +43,9 @@ pub struct Limits {
     pub per_ip_per_min: u32,
     /// Requests per minute per bearer token (`HG_TOKEN_RATE_LIMIT_PER_MIN`); 0 turns it off.
     pub per_token_per_min: u32,
-    /// Login attempts per username per 15 minutes (`HG_LOGIN_ATTEMPTS_PER_USERNAME`).
+    /// Failed sign-ins per username per 15 minutes (`HG_LOGIN_ATTEMPTS_PER_USERNAME`); 0 turns it off.
     pub login_per_username: u32,
-    /// Login attempts per client IP per 15 minutes (`HG_LOGIN_ATTEMPTS_PER_IP`).
+    /// Sign-in attempts per client IP per 15 minutes (`HG_LOGIN_ATTEMPTS_PER_IP`); 0 turns it off.
     pub login_per_ip: u32,
 }
 

@@ -119,27 +119,32 @@ pub async fn create_login(
     }
     let limits = &state.settings.limits;
     let ip = client_ip(&req, state.settings.trust_proxy);
-    let ip_key = state.cache.key(&["login", "ip", &ip]);
-    let d = state
-        .cache
-        .rate(&ip_key, limits.login_per_ip, LOGIN_WINDOW)
-        .await;
-    if !d.allowed {
-        return Err(ApiError::too_many_requests(
-            d.retry_after_s,
-            "too many sign-in attempts from this client; try again later",
-        ));
+    // A limit of 0 is off, as for the other request limits.
+    if limits.login_per_ip > 0 {
+        let ip_key = state.cache.key(&["login", "ip", &ip]);
+        let d = state
+            .cache
+            .rate(&ip_key, limits.login_per_ip, LOGIN_WINDOW)
+            .await;
+        if !d.allowed {
+            return Err(ApiError::too_many_requests(
+                d.retry_after_s,
+                "too many sign-in attempts from this client; try again later",
+            ));
+        }
     }
     let user_key = state.cache.key(&["login", "user", &digest(&username)]);
-    if let Some(retry) = state
-        .cache
-        .exhausted(&user_key, limits.login_per_username)
-        .await
-    {
-        return Err(ApiError::too_many_requests(
-            retry,
-            "too many failed sign-ins for this account; try again later",
-        ));
+    if limits.login_per_username > 0 {
+        if let Some(retry) = state
+            .cache
+            .exhausted(&user_key, limits.login_per_username)
+            .await
+        {
+            return Err(ApiError::too_many_requests(
+                retry,
+                "too many failed sign-ins for this account; try again later",
+            ));
+        }
     }
     let username_for_log = username.clone();
     let st = state.clone();
@@ -163,10 +168,12 @@ pub async fn create_login(
         Some(body) => Ok(no_store(HttpResponse::Ok()).json(body)),
         None => {
             tracing::warn!(username = %digest(&username_for_log), ip = %ip, "failed sign-in");
-            state
-                .cache
-                .rate(&user_key, limits.login_per_username, LOGIN_WINDOW)
-                .await;
+            if limits.login_per_username > 0 {
+                state
+                    .cache
+                    .rate(&user_key, limits.login_per_username, LOGIN_WINDOW)
+                    .await;
+            }
             Err(invalid_credentials())
         }
     }

@@ -486,6 +486,32 @@ async fn sign_ins_are_limited_per_username_and_per_ip() {
 }
 
 #[tokio::test]
+async fn sign_in_limits_of_zero_are_off() {
+    let app = spawn_app_with(|s| {
+        s.limits.login_per_username = 0;
+        s.limits.login_per_ip = 0;
+    })
+    .await;
+    add_account(&app, "ops-hal", Role::Operator);
+    for _ in 0..12 {
+        let r = app
+            .post_json(
+                "/v1/auth/login",
+                &json!({"username": "ops-hal", "password": "not the password"}),
+            )
+            .await;
+        assert_eq!(r.status(), 401, "a wrong password, never a 429");
+    }
+    let r = app
+        .post_json(
+            "/v1/auth/login",
+            &json!({"username": "ops-hal", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "the right password still signs in");
+}
+
+#[tokio::test]
 async fn requests_are_limited_per_client_and_per_token() {
     let app = spawn_app_with(|s| {
         s.limits.per_ip_per_min = 40;
