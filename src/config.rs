@@ -11,8 +11,15 @@ pub const MIN_SECRET_BYTES: usize = 32;
 /// Fewest distinct characters in a signing secret (32 spaces or `a`×32 are long, not secret).
 pub const MIN_SECRET_DISTINCT: usize = 8;
 
-/// Why a long enough secret is still weak: blank, or too few distinct characters.
+/// Why a signing secret is weak: shorter than [`MIN_SECRET_BYTES`], blank, or too few distinct
+/// characters.
 pub fn weak_secret(s: &str) -> Option<String> {
+    if s.len() < MIN_SECRET_BYTES {
+        return Some(format!(
+            "it has {} bytes; at least {MIN_SECRET_BYTES} are required",
+            s.len()
+        ));
+    }
     if s.trim().is_empty() {
         return Some("it is blank".into());
     }
@@ -331,7 +338,7 @@ impl Settings {
     }
 
     /// The token signing secret. A configured secret is used as given (in production it must
-    /// have at least [`MIN_SECRET_BYTES`] bytes); without one, production refuses to start and
+    /// not be weak: see [`weak_secret`]); without one, production refuses to start and
     /// other modes generate a secret once and keep it in `data_dir/jwt-secret`.
     pub fn resolve_jwt_secret(&self) -> Result<Vec<u8>, String> {
         if let Some(Secret(s)) = &self.jwt_secret {
@@ -343,16 +350,6 @@ impl Settings {
                 }
                 tracing::warn!(
                     "the token signing secret is weak ({why}); production mode would refuse it"
-                );
-            }
-            if s.len() < MIN_SECRET_BYTES {
-                if self.production {
-                    return Err(format!(
-                        "the token signing secret (HG_JWT_SECRET) is too weak: at least {MIN_SECRET_BYTES} bytes are required in production"
-                    ));
-                }
-                tracing::warn!(
-                    "the token signing secret is shorter than {MIN_SECRET_BYTES} bytes; production mode would refuse it"
                 );
             }
             return Ok(s.as_bytes().to_vec());
