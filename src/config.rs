@@ -368,10 +368,10 @@ impl Settings {
         format!(
             "bind={} database={} redis={} seed={} pool={} env={} signing_key={}",
             self.bind,
-            crate::store::redact(&self.database_url),
+            redact(&self.database_url),
             self.redis_url
                 .as_deref()
-                .map(crate::store::redact)
+                .map(redact)
                 .unwrap_or_else(|| "in-process".into()),
             self.seed_dir
                 .as_ref()
@@ -445,6 +445,20 @@ fn load_or_generate_secret(path: &std::path::Path) -> Result<Vec<u8>, String> {
         }
         Err(e) => Err(format!("cannot write {}: {e}", path.display())),
     }
+}
+
+/// A database URL with any password replaced, for logs and errors.
+pub fn redact(url: &str) -> String {
+    if let Some(scheme_end) = url.find("://") {
+        let (scheme, rest) = url.split_at(scheme_end + 3);
+        if let Some(at) = rest.find('@') {
+            let creds = &rest[..at];
+            if let Some(colon) = creds.find(':') {
+                return format!("{scheme}{}:***{}", &creds[..colon], &rest[at..]);
+            }
+        }
+    }
+    url.to_string()
 }
 
 #[cfg(test)]

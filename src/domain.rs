@@ -234,3 +234,57 @@ pub struct SiteData {
     pub findings: Vec<FindingRec>,
     pub codebook: Codebook,
 }
+
+/// What a token may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// An anonymous app user of one site (feedback).
+    Visitor,
+    /// Edits site data.
+    Operator,
+    /// Edits site data and manages accounts.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Visitor => "visitor",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The roles an account can have.
+    pub fn parse_account(s: &str) -> Option<Role> {
+        s.parse().ok().filter(|r| *r != Role::Visitor)
+    }
+}
+
+/// A role name that is none of [`Role`]'s.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role `{0}`")]
+pub struct UnknownRole(pub String);
+
+/// Any role by its name (`visitor`, `operator`, `admin`); an account's role is read with
+/// [`Role::parse_account`].
+impl std::str::FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(s: &str) -> Result<Role, UnknownRole> {
+        [Role::Visitor, Role::Operator, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_string()))
+    }
+}
+
+/// For loading stored roles (`#[diesel(deserialize_as = String)]`).
+impl TryFrom<String> for Role {
+    type Error = UnknownRole;
+
+    fn try_from(s: String) -> Result<Role, UnknownRole> {
+        s.parse()
+    }
+}

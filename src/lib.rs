@@ -14,6 +14,7 @@ pub mod model;
 pub mod quality;
 pub mod render;
 pub mod seed;
+pub mod services;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -135,7 +135,8 @@ fn read_password() -> String {
 }
 
 fn user_command(cli: &Cli, action: &UserCommand) {
-    use heritage_guide::auth::{accounts, Role};
+    use heritage_guide::auth::Role;
+    use heritage_guide::services::accounts;
     let s = settings(cli, None);
     let mut conn = migrated_connection(&s);
     let (user, verb) = match action {

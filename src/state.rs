@@ -108,8 +108,7 @@ impl AppState {
     ) -> Result<Option<i64>, String> {
         match store::site::load_site(conn, id).map_err(|e| e.to_string())? {
             Some((data, version)) => {
-                let stats =
-                    crate::feedback::stats::load_stats(conn, &data).map_err(|e| e.to_string())?;
+                let stats = store::feedback::load_stats(conn, &data).map_err(|e| e.to_string())?;
                 let snap = build_snapshot(data, version, stats)?;
                 self.install(snap);
                 Ok(Some(version))

@@ -2,14 +2,14 @@
 //! account management for admins.
 
 use super::error::ApiError;
-use super::extract::{parse_json, query_pairs, ApiJson, MAX_BODY_BYTES};
+use super::extract::{
+    no_store, parse_json, payload_too_large, query_pairs, require_json, ApiJson, MAX_BODY_BYTES,
+};
 use super::middleware::{client_ip, digest};
-use super::roles::{Admin, Authenticated};
-use crate::auth::accounts::{self, AccountChange, AccountError};
+use super::roles::Authenticated;
 use crate::auth::{password, Role};
 use crate::state::AppState;
 use crate::store::{self, tokens, users, StoreError};
-use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -47,12 +47,6 @@ pub struct LogoutRequest {
 #[serde(deny_unknown_fields)]
 pub struct VisitorRequest {
     pub site: String,
-}
-
-fn no_store(mut b: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
-    b.insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"));
-    b
 }
 
 /// Issues an access token and a refresh token for an account (a new family unless given).
@@ -240,54 +234,6 @@ pub async fn create_refresh(
     Ok(no_store(HttpResponse::Ok()).json(body))
 }
 
-/// Reads a strict JSON body after the handler's other extractors ran, so an unauthenticated
-/// request is refused for its credentials before its body is looked at.
-pub async fn json_body<T: serde::de::DeserializeOwned + 'static>(
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> Result<T, ApiError> {
-    use actix_web::FromRequest;
-    let mut pl = payload.into_inner();
-    ApiJson::<T>::from_request(req, &mut pl).await.map(|j| j.0)
-}
-
-/// 413 for a body over `limit` bytes.
-pub fn payload_too_large(limit: usize) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        "Payload too large",
-        format!("the body must be at most {limit} bytes"),
-    )
-    .with_field("body")
-}
-
-/// 415 unless the request says its body is JSON (`application/json` or `application/*+json`).
-pub fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mime = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Unsupported media type",
-            "the body must be JSON (Content-Type: application/json)",
-        )
-        .with_field("Content-Type"))
-    }
-}
-
 /// Parses an optional strict JSON body (empty means the defaults).
 fn optional_body<T: serde::de::DeserializeOwned + Default>(
     req: &HttpRequest,
@@ -399,138 +345,4 @@ pub async fn get_me(
         body["username"] = json!(user.map(|u| u.username));
     }
     Ok(no_store(HttpResponse::Ok()).json(body))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Accounts (admins).
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewUser {
-    pub username: String,
-    pub password: String,
-    #[serde(deserialize_with = "account_role")]
-    pub role: Role,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UserPatch {
-    #[serde(default, deserialize_with = "optional_account_role")]
-    pub role: Option<Role>,
-    #[serde(default)]
-    pub disabled: Option<bool>,
-    #[serde(default)]
-    pub password: Option<String>,
-}
-
-/// An account's role in a body: the string `operator` or `admin`. Anything else (`visitor`
-/// deserialises as a [`Role`] but is no account's) fails deserialisation, which
-/// [`super::extract::parse_json`] turns into a 400 naming `role`.
-fn account_role<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
-    account_role_of(&String::deserialize(d)?)
-}
-
-/// [`account_role`] of an optional member (`null` and absence leave the role as it is).
-fn optional_account_role<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Role>, D::Error> {
-    Option::<String>::deserialize(d)?
-        .as_deref()
-        .map(account_role_of)
-        .transpose()
-}
-
-fn account_role_of<E: serde::de::Error>(s: &str) -> Result<Role, E> {
-    Role::parse_account(s).ok_or_else(|| E::custom("role must be operator or admin"))
-}
-
-impl From<AccountError> for ApiError {
-    fn from(e: AccountError) -> ApiError {
-        match e {
-            AccountError::Invalid(m) => {
-                let field = if m.contains("password") {
-                    "password"
-                } else if m.contains("username") {
-                    "username"
-                } else {
-                    "role"
-                };
-                ApiError::invalid(field, m)
-            }
-            AccountError::Taken(_) => ApiError::new(
-                StatusCode::CONFLICT,
-                "username_taken",
-                "Conflict",
-                e.to_string(),
-            )
-            .with_field("username"),
-            AccountError::Unknown(u) => ApiError::not_found("account", &u),
-            AccountError::LastAdmin(m) => {
-                ApiError::new(StatusCode::CONFLICT, "last_admin", "Conflict", m)
-            }
-            AccountError::Store(s) => s.into(),
-        }
-    }
-}
-
-pub async fn list_users(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _admin: Admin,
-) -> Result<HttpResponse, ApiError> {
-    query_pairs(&req, &[])?;
-    let st = state.clone();
-    let list = web::block(move || -> Result<Vec<users::User>, StoreError> {
-        let mut conn = st.pool.get()?;
-        users::list(&mut conn)
-    })
-    .await??;
-    let items: Vec<_> = list.iter().map(users::User::public_json).collect();
-    Ok(no_store(HttpResponse::Ok()).json(json!({ "items": items })))
-}
-
-pub async fn create_user(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _admin: Admin,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    query_pairs(&req, &[])?;
-    let NewUser {
-        username,
-        password,
-        role,
-    } = json_body(&req, payload).await?;
-    let st = state.clone();
-    let user = web::block(move || -> Result<users::User, ApiError> {
-        let mut conn = st.pool.get().map_err(StoreError::from)?;
-        Ok(accounts::add_user(&mut conn, &username, role, &password)?)
-    })
-    .await??;
-    Ok(no_store(HttpResponse::Created())
-        .insert_header((header::LOCATION, format!("/v1/users/{}", user.username)))
-        .json(user.public_json()))
-}
-
-pub async fn update_user(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _admin: Admin,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    query_pairs(&req, &[])?;
-    let username = path.into_inner();
-    let p: UserPatch = json_body(&req, payload).await?;
-    let change = AccountChange {
-        role: p.role,
-        disabled: p.disabled,
-        password: p.password,
-    };
-    let st = state.clone();
-    let user = web::block(move || -> Result<users::User, ApiError> {
-        let mut conn = st.pool.get().map_err(StoreError::from)?;
-        Ok(accounts::change_user(&mut conn, &username, &change)?)
-    })
-    .await??;
-    Ok(no_store(HttpResponse::Ok()).json(user.public_json()))
 }

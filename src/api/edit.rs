@@ -6,13 +6,14 @@
 //! the site's version; the snapshot is rebuilt off the request path and swapped in, and other
 //! instances are told to reload.
 
-use super::auth::{json_body, payload_too_large, require_json};
 use super::error::ApiError;
-use super::extract::{parse_json, query_pairs};
+use super::extract::{json_body, parse_json, payload_too_large, query_pairs, require_json};
 use super::roles::Operator;
+use crate::seed::write::{Entity, SeedDoc};
+use crate::services::site_edit::{self as edits, Committed, EditSpec, ImportSpec, Op};
 use crate::state::AppState;
 use crate::store::audit::{self, AuditAction};
-use crate::store::edits::{self, Actor, Committed, EditSpec, Entity, ImportSpec, Op};
+use crate::store::edits::{Actor, Change};
 use crate::store::StoreError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -86,7 +87,7 @@ fn edit_response(status: StatusCode, site: &str, e: Entity, c: &Committed) -> Ht
         "item": c.item,
         "revision": c.revision,
         "site_version": c.version,
-        "changes": c.changes.iter().map(edits::Change::summary).collect::<Vec<_>>(),
+        "changes": c.changes.iter().map(Change::summary).collect::<Vec<_>>(),
     }))
 }
 
@@ -446,7 +447,7 @@ pub async fn create_import(
             "written": out.written,
             "site_version": out.version,
             "counts": counts,
-            "changes": out.changes.iter().map(edits::Change::summary).collect::<Vec<_>>(),
+            "changes": out.changes.iter().map(Change::summary).collect::<Vec<_>>(),
         })))
 }
 
@@ -458,7 +459,7 @@ pub async fn get_export(
 ) -> Result<HttpResponse, ApiError> {
     let pairs = query_pairs(&req, &["file"])?;
     let snap = state.snapshot(&path)?;
-    let doc = edits::SeedDoc::of(&snap.data);
+    let doc = SeedDoc::of(&snap.data);
     let file = pairs.first().map(|(_, v)| v.as_str());
     let yaml = |v: &Value| serde_yaml::to_string(v).expect("JSON values serialise as YAML");
     let (ct, body, name) = match file {

@@ -211,9 +211,9 @@ impl From<planner::model::PlanError> for ApiError {
     }
 }
 
-impl From<crate::store::edits::EditError> for ApiError {
-    fn from(e: crate::store::edits::EditError) -> ApiError {
-        use crate::store::edits::{revision_etag, EditError};
+impl From<crate::services::site_edit::EditError> for ApiError {
+    fn from(e: crate::services::site_edit::EditError) -> ApiError {
+        use crate::services::site_edit::{revision_etag, EditError};
         match e {
             EditError::NotFound { entity, id } => ApiError::not_found(entity, &id),
             EditError::Invalid { field, detail } => ApiError::invalid(&field, detail),

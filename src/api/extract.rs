@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use crate::domain::Lang;
 use crate::model::Rendered;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
@@ -247,4 +247,59 @@ pub fn conditional_json(
     content_type: &str,
 ) -> HttpResponse {
     conditional(req, &Rendered::json(value), content_type)
+}
+
+/// Reads a strict JSON body after the handler's other extractors ran, so an unauthenticated
+/// request is refused for its credentials before its body is looked at.
+pub async fn json_body<T: serde::de::DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<T, ApiError> {
+    use actix_web::FromRequest;
+    let mut pl = payload.into_inner();
+    ApiJson::<T>::from_request(req, &mut pl).await.map(|j| j.0)
+}
+
+/// 413 for a body over `limit` bytes.
+pub fn payload_too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "Payload too large",
+        format!("the body must be at most {limit} bytes"),
+    )
+    .with_field("body")
+}
+
+/// 415 unless the request says its body is JSON (`application/json` or `application/*+json`).
+pub fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+            "the body must be JSON (Content-Type: application/json)",
+        )
+        .with_field("Content-Type"))
+    }
+}
+
+/// Marks a response as not to be stored by any cache (tokens, accounts).
+pub fn no_store(mut b: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    b.insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"));
+    b
 }

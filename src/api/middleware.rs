@@ -166,10 +166,10 @@ pub async fn response_cache(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let route = CACHED_ROUTES
-        .iter()
-        .find(|t| super::routes::path_matches(t, req.path()));
-    let (Some(state), Some(_), true) = (state, route, req.method() == Method::GET) else {
+    let cached = req
+        .match_pattern()
+        .is_some_and(|p| CACHED_ROUTES.contains(&p.as_str()));
+    let (Some(state), true, true) = (state, cached, req.method() == Method::GET) else {
         return next.call(req).await.map(|r| r.map_into_boxed_body());
     };
     let site = req.path().split('/').nth(3).unwrap_or("").to_string();

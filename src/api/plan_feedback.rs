@@ -128,7 +128,7 @@ pub async fn create_plan_feedback(
         comment: comment.text,
     };
     let r = write(&state, move |c| {
-        fstore::write_plan_feedback(c, &input, idem.as_ref())
+        crate::services::feedback::submit_plan_feedback(c, &input, idem.as_ref())
     })
     .await?;
     Ok(reply(r, None))

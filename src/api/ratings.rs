@@ -6,8 +6,9 @@ use super::feedback_common::*;
 use super::roles::Authenticated;
 use crate::feedback::aggregates::{place_stats, prior_for, SlotCounts};
 use crate::feedback::hour_of_week;
+use crate::services::feedback::{self as feedback, FeedbackView, View};
 use crate::state::AppState;
-use crate::store::feedback::{self as fstore, FeedbackRecord, View};
+use crate::store::feedback as fstore;
 use crate::store::StoreError;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
@@ -96,7 +97,7 @@ pub async fn create_rating(
         comment: comment.text,
     };
     let r = write(&state, move |c| {
-        fstore::write_rating(c, &input, idem.as_ref())
+        feedback::submit_rating(c, &input, idem.as_ref())
     })
     .await?;
     let location = serde_json::from_str::<Value>(&r.body).ok().and_then(|v| {

@@ -72,7 +72,7 @@ async fn authenticate(req: HttpRequest) -> Result<Claims, ApiError> {
     let st = state.clone();
     web::block(move || -> Result<(), ApiError> {
         let mut conn = st.pool.get().map_err(store::StoreError::from)?;
-        Ok(store::tokens::check_standing(&mut conn, &c)?)
+        Ok(crate::auth::check_standing(&mut conn, &c)?)
     })
     .await??;
     req.extensions_mut().insert(claims.clone());

@@ -1,74 +1,129 @@
-//! The route table and matching a concrete path against it.
+//! The route table: every operation's method, path and handler, registered one `web::resource`
+//! per path, so a known path asked with another method answers 405 with `Allow`. `tests/api`
+//! checks the table against `openapi.yaml`.
 
-/// The route table. `tests/api` checks it against `openapi.yaml`.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/healthz"),
-    ("GET", "/readyz"),
-    ("GET", "/openapi.yaml"),
-    ("GET", "/v1/sites"),
-    ("GET", "/v1/sites/{site}"),
-    ("GET", "/v1/sites/{site}/places"),
-    ("GET", "/v1/sites/{site}/places/{place}"),
-    ("GET", "/v1/sites/{site}/graph"),
-    ("GET", "/v1/sites/{site}/findings"),
-    ("GET", "/v1/sites/{site}/bundle"),
-    ("POST", "/v1/sites/{site}/directions"),
-    ("POST", "/v1/sites/{site}/plans"),
-    ("GET", "/v1/plans/{plan}"),
-    ("POST", "/v1/auth/login"),
-    ("POST", "/v1/auth/refresh"),
-    ("POST", "/v1/auth/logout"),
-    ("POST", "/v1/auth/visitor"),
-    ("GET", "/v1/auth/me"),
-    ("GET", "/v1/users"),
-    ("POST", "/v1/users"),
-    ("PATCH", "/v1/users/{username}"),
-    ("POST", "/v1/sites/{site}/places"),
-    ("PATCH", "/v1/sites/{site}/places/{place}"),
-    ("DELETE", "/v1/sites/{site}/places/{place}"),
-    ("POST", "/v1/sites/{site}/places/{place}/restore"),
-    ("POST", "/v1/sites/{site}/nodes"),
-    ("GET", "/v1/sites/{site}/nodes/{node}"),
-    ("PATCH", "/v1/sites/{site}/nodes/{node}"),
-    ("DELETE", "/v1/sites/{site}/nodes/{node}"),
-    ("POST", "/v1/sites/{site}/nodes/{node}/restore"),
-    ("POST", "/v1/sites/{site}/edges"),
-    ("GET", "/v1/sites/{site}/edges/{edge}"),
-    ("PATCH", "/v1/sites/{site}/edges/{edge}"),
-    ("DELETE", "/v1/sites/{site}/edges/{edge}"),
-    ("POST", "/v1/sites/{site}/edges/{edge}/restore"),
-    ("POST", "/v1/sites/{site}/findings"),
-    ("GET", "/v1/sites/{site}/findings/{finding}"),
-    ("PATCH", "/v1/sites/{site}/findings/{finding}"),
-    ("DELETE", "/v1/sites/{site}/findings/{finding}"),
-    ("POST", "/v1/sites/{site}/findings/{finding}/restore"),
-    ("GET", "/v1/sites/{site}/audit"),
-    ("POST", "/v1/sites/{site}/import"),
-    ("GET", "/v1/sites/{site}/export"),
-    ("POST", "/v1/sites/{site}/places/{place}/ratings"),
-    ("GET", "/v1/sites/{site}/places/{place}/ratings"),
-    ("POST", "/v1/plans/{plan}/feedback"),
-    ("GET", "/v1/sites/{site}/ratings"),
-    ("GET", "/v1/sites/{site}/ratings/{rating}"),
-    ("POST", "/v1/sites/{site}/ratings/{rating}/hide"),
-    ("POST", "/v1/sites/{site}/ratings/{rating}/unhide"),
-    ("POST", "/v1/sites/{site}/plan-feedback/{feedback}/hide"),
-    ("POST", "/v1/sites/{site}/plan-feedback/{feedback}/unhide"),
-    ("GET", "/v1/sites/{site}/insights"),
-    ("GET", "/v1/sites/{site}/insights/weekly"),
-    ("GET", "/v1/sites/{site}/codebook"),
-    ("POST", "/v1/sites/{site}/codebook/codes"),
-    ("PATCH", "/v1/sites/{site}/codebook/codes/{code}"),
-    ("GET", "/v1/sites/{site}/snapshots"),
-    ("POST", "/v1/sites/{site}/snapshots"),
-];
+use super::error::ApiError;
+use super::{
+    auth, codebook, edit, health, insights, moderation, plan_feedback, plans, ratings, sites,
+    snapshots, users,
+};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
 
-/// Whether a concrete path matches a route template like `/v1/sites/{site}`.
-pub fn path_matches(template: &str, path: &str) -> bool {
-    let t: Vec<&str> = template.trim_end_matches('/').split('/').collect();
-    let p: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    t.len() == p.len()
-        && t.iter()
-            .zip(&p)
-            .all(|(a, b)| (a.starts_with('{') && !b.is_empty()) || a == b)
+/// Declares the table: for each path, its methods and their handlers.
+macro_rules! route_table {
+    ($( $path:literal { $( $method:ident => $handler:path ),+ $(,)? } )*) => {
+        /// Method and path of every operation.
+        pub const ROUTES: &[(&str, &str)] = &[ $( $( (stringify!($method), $path), )+ )* ];
+
+        /// Registers every route of the table.
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(
+                    web::resource($path)
+                        $( .route(web::route().method(Method::$method).to($handler)) )+
+                        .default_service(web::to(|req: HttpRequest| async move {
+                            method_not_allowed(&req, &[$( stringify!($method) ),+])
+                        })),
+                );
+            )*
+        }
+    };
+}
+
+route_table! {
+    "/healthz" { GET => health::get_health }
+    "/readyz" { GET => health::get_ready }
+    "/openapi.yaml" { GET => health::get_openapi }
+    "/v1/sites" { GET => sites::list_sites }
+    "/v1/sites/{site}" { GET => sites::get_site }
+    "/v1/sites/{site}/places" { GET => sites::list_places, POST => edit::create_place }
+    "/v1/sites/{site}/places/{place}" {
+        GET => sites::get_place,
+        PATCH => edit::update_place,
+        DELETE => edit::delete_place,
+    }
+    "/v1/sites/{site}/places/{place}/restore" { POST => edit::restore_place }
+    "/v1/sites/{site}/graph" { GET => sites::get_graph }
+    "/v1/sites/{site}/findings" { GET => sites::list_findings, POST => edit::create_finding }
+    "/v1/sites/{site}/findings/{finding}" {
+        GET => edit::get_finding,
+        PATCH => edit::update_finding,
+        DELETE => edit::delete_finding,
+    }
+    "/v1/sites/{site}/findings/{finding}/restore" { POST => edit::restore_finding }
+    "/v1/sites/{site}/bundle" { GET => sites::get_bundle }
+    "/v1/sites/{site}/directions" { POST => plans::create_directions }
+    "/v1/sites/{site}/plans" { POST => plans::create_plan }
+    "/v1/plans/{plan}" { GET => plans::get_plan }
+    "/v1/auth/login" { POST => auth::create_login }
+    "/v1/auth/refresh" { POST => auth::create_refresh }
+    "/v1/auth/logout" { POST => auth::create_logout }
+    "/v1/auth/visitor" { POST => auth::create_visitor_token }
+    "/v1/auth/me" { GET => auth::get_me }
+    "/v1/users" { GET => users::list_users, POST => users::create_user }
+    "/v1/users/{username}" { PATCH => users::update_user }
+    "/v1/sites/{site}/nodes" { POST => edit::create_node }
+    "/v1/sites/{site}/nodes/{node}" {
+        GET => edit::get_node,
+        PATCH => edit::update_node,
+        DELETE => edit::delete_node,
+    }
+    "/v1/sites/{site}/nodes/{node}/restore" { POST => edit::restore_node }
+    "/v1/sites/{site}/edges" { POST => edit::create_edge }
+    "/v1/sites/{site}/edges/{edge}" {
+        GET => edit::get_edge,
+        PATCH => edit::update_edge,
+        DELETE => edit::delete_edge,
+    }
+    "/v1/sites/{site}/edges/{edge}/restore" { POST => edit::restore_edge }
+    "/v1/sites/{site}/audit" { GET => edit::list_audit }
+    "/v1/sites/{site}/import" { POST => edit::create_import }
+    "/v1/sites/{site}/export" { GET => edit::get_export }
+    "/v1/sites/{site}/places/{place}/ratings" {
+        POST => ratings::create_rating,
+        GET => ratings::list_place_ratings,
+    }
+    "/v1/plans/{plan}/feedback" { POST => plan_feedback::create_plan_feedback }
+    "/v1/sites/{site}/ratings" { GET => ratings::list_ratings }
+    "/v1/sites/{site}/ratings/{rating}" { GET => ratings::get_rating }
+    "/v1/sites/{site}/ratings/{rating}/hide" { POST => moderation::hide_rating }
+    "/v1/sites/{site}/ratings/{rating}/unhide" { POST => moderation::unhide_rating }
+    "/v1/sites/{site}/plan-feedback/{feedback}/hide" { POST => moderation::hide_plan_feedback }
+    "/v1/sites/{site}/plan-feedback/{feedback}/unhide" {
+        POST => moderation::unhide_plan_feedback,
+    }
+    "/v1/sites/{site}/insights" { GET => insights::get_insights }
+    "/v1/sites/{site}/insights/weekly" { GET => insights::get_weekly_insights }
+    "/v1/sites/{site}/codebook" { GET => codebook::get_codebook }
+    "/v1/sites/{site}/codebook/codes" { POST => codebook::create_code }
+    "/v1/sites/{site}/codebook/codes/{code}" { PATCH => codebook::update_code }
+    "/v1/sites/{site}/snapshots" {
+        GET => snapshots::list_snapshots,
+        POST => snapshots::create_snapshot,
+    }
+}
+
+/// 405 for a known path asked with a method it does not serve; `Allow` lists those it does.
+fn method_not_allowed(req: &HttpRequest, allowed: &[&str]) -> Result<HttpResponse, ApiError> {
+    let list = allowed.join(", ");
+    let mut e = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method not allowed",
+        format!("{} is not allowed here; allowed: {list}", req.method()),
+    );
+    e.field = Some("method".into());
+    e.allow = Some(list.into());
+    Err(e)
+}
+
+/// 404 for a path no route has.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "Not found",
+        format!("no route for {}", req.path()),
+    ))
 }

@@ -3,7 +3,7 @@
 use super::error::ApiError;
 use super::extract::query_pairs;
 use super::feedback_common::*;
-use crate::feedback::publisher;
+use crate::services::publication as publisher;
 use crate::state::AppState;
 use crate::store::feedback::{self as fstore};
 use crate::store::StoreError;

@@ -1,10 +1,10 @@
 //! Authentication: JWT access tokens (HS256 only), their claims and roles, and argon2id
 //! passwords. The request extractors for the roles are in `api::roles`.
 
-pub mod accounts;
 pub mod password;
 
-use crate::store::StoreError;
+pub use crate::domain::{Role, UnknownRole};
+use crate::store::{tokens, users, DbConn, StoreError};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -41,60 +41,6 @@ pub const AUDIENCE: &str = "heritage-guide-api";
 pub const ALGORITHM: Algorithm = Algorithm::HS256;
 /// Clock skew tolerated on `exp` and `iat`, in seconds.
 pub const LEEWAY_S: u64 = 5;
-
-/// What a token may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// An anonymous app user of one site (feedback).
-    Visitor,
-    /// Edits site data.
-    Operator,
-    /// Edits site data and manages accounts.
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Visitor => "visitor",
-            Role::Operator => "operator",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// The roles an account can have.
-    pub fn parse_account(s: &str) -> Option<Role> {
-        s.parse().ok().filter(|r| *r != Role::Visitor)
-    }
-}
-
-/// A role name that is none of [`Role`]'s.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role `{0}`")]
-pub struct UnknownRole(pub String);
-
-/// Any role by its name (`visitor`, `operator`, `admin`); an account's role is read with
-/// [`Role::parse_account`].
-impl std::str::FromStr for Role {
-    type Err = UnknownRole;
-
-    fn from_str(s: &str) -> Result<Role, UnknownRole> {
-        [Role::Visitor, Role::Operator, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_string()))
-    }
-}
-
-/// For loading stored roles (`#[diesel(deserialize_as = String)]`).
-impl TryFrom<String> for Role {
-    type Error = UnknownRole;
-
-    fn try_from(s: String) -> Result<Role, UnknownRole> {
-        s.parse()
-    }
-}
 
 /// The claims of an access token.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -133,9 +79,25 @@ impl Claims {
     }
 }
 
-/// Seconds since the Unix epoch.
-pub fn now_s() -> i64 {
-    chrono::Utc::now().timestamp()
+pub use crate::store::now_s;
+
+/// Whether a token still stands: its id is not revoked, and an account token's account exists,
+/// is enabled and still has the token's role.
+pub fn check_standing(conn: &mut DbConn, c: &Claims) -> Result<(), AuthError> {
+    if tokens::is_revoked(conn, &c.jti)? {
+        return Err(AuthError::Revoked);
+    }
+    if c.role == Role::Visitor {
+        return Ok(());
+    }
+    match users::by_id(conn, &c.sub)? {
+        Some(u) if u.disabled => Err(AuthError::AccountDisabled),
+        Some(u) if u.role() == Some(c.role) => Ok(()),
+        Some(_) => Err(AuthError::RoleChanged),
+        None => Err(AuthError::InvalidToken(
+            "the token's account does not exist",
+        )),
+    }
 }
 
 /// Signs and verifies access tokens with one secret.

@@ -159,7 +159,7 @@ impl Cache {
 /// Pings Redis within `timeout` (connect and answer together).
 pub async fn ping_redis(url: &str, timeout: Duration) -> Result<(), String> {
     let client = redis::Client::open(url)
-        .map_err(|e| format!("bad Redis URL: {}", crate::store::redact(&e.to_string())))?;
+        .map_err(|e| format!("bad Redis URL: {}", crate::config::redact(&e.to_string())))?;
     let fut = async {
         let mut c = client
             .get_multiplexed_async_connection()

@@ -35,7 +35,7 @@ impl RedisCache {
     /// subscription tasks. Must be called within a Tokio runtime.
     pub async fn start(url: &str, channel: &str) -> Result<Arc<RedisCache>, String> {
         let client = redis::Client::open(url)
-            .map_err(|e| format!("bad Redis URL: {}", crate::store::redact(&e.to_string())))?;
+            .map_err(|e| format!("bad Redis URL: {}", crate::config::redact(&e.to_string())))?;
         let me = Arc::new(RedisCache {
             client,
             conn: Mutex::new(None),
@@ -115,7 +115,7 @@ impl RedisCache {
         match tokio::time::timeout(OP_TIMEOUT, f(conn)).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => {
-                let msg = crate::store::redact(&e.to_string());
+                let msg = crate::config::redact(&e.to_string());
                 if e.is_io_error() || e.is_timeout() || e.is_connection_dropped() {
                     self.mark_down(&msg);
                 }

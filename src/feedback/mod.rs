@@ -15,8 +15,6 @@
 pub mod aggregates;
 pub mod coding;
 pub mod insights;
-pub mod publisher;
-pub mod stats;
 
 /// Reasons a visitor may give for skipping a planned stop.
 pub const SKIP_REASONS: [&str; 5] = [

@@ -6,7 +6,7 @@
 
 use super::schema::audit_log;
 use super::{DbConn, StoreError};
-use crate::auth::Role;
+use crate::domain::Role;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -275,7 +275,7 @@ pub fn page(conn: &mut DbConn, site: &str, q: &AuditQuery) -> Result<Vec<Audit>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::edits::Entity;
+    use crate::seed::write::Entity;
 
     /// The stored text of every value, as written before these enums existed.
     #[test]

@@ -18,7 +18,6 @@ use crate::feedback::insights::{PlanFeedbackRow, Publication, RatingRow};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use serde_json::{json, Value};
 
 /// Why a feedback write did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -84,19 +83,17 @@ pub struct RatingRecord {
     pub updated_at: String,
 }
 
+/// The codes stored with a comment.
 fn codes_of(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
-/// Who sees a stored feedback: the visitor who wrote it, an operator, or the public.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum View {
-    Author,
-    Operator,
-    Public,
-}
-
 impl RatingRecord {
+    /// The comment's codes.
+    pub fn codes(&self) -> Vec<String> {
+        codes_of(&self.codes_json)
+    }
+
     pub fn facts(&self) -> RatingFacts {
         RatingFacts {
             place_id: self.place_id.clone(),
@@ -112,21 +109,6 @@ impl RatingRecord {
 
     pub fn contribution(&self) -> SiteAggregates {
         rating_contribution(&self.facts())
-    }
-
-    /// The fields of its own; [`FeedbackRecord::to_json`] adds the shared ones.
-    fn own_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "site": self.site_id,
-            "place_id": self.place_id,
-            "overall": self.overall,
-            "value_for_money": self.value_for_money,
-            "crowding": self.crowding,
-            "findability": self.findability,
-            "photos_ok": self.photos_ok,
-            "visited_at": self.visited_at,
-        })
     }
 }
 
@@ -156,30 +138,17 @@ pub struct PlanFeedbackRecord {
 }
 
 impl PlanFeedbackRecord {
+    /// The comment's codes.
+    pub fn codes(&self) -> Vec<String> {
+        codes_of(&self.codes_json)
+    }
+
     pub fn skipped(&self) -> Vec<SkipFacts> {
         serde_json::from_str(&self.skipped_json).unwrap_or_default()
     }
 
     pub fn contribution(&self) -> SiteAggregates {
         plan_feedback_contribution(&self.skipped(), self.hidden)
-    }
-
-    /// The fields of its own; [`FeedbackRecord::to_json`] adds the shared ones.
-    fn own_json(&self) -> Value {
-        let skipped: Vec<Value> = self
-            .skipped()
-            .into_iter()
-            .map(|s| json!({"place_id": s.place_id, "reason": s.reason}))
-            .collect();
-        json!({
-            "id": self.id,
-            "plan_id": self.plan_id,
-            "site": self.site_id,
-            "snapshot_version": self.snapshot_version,
-            "followed": self.followed,
-            "overall": self.overall,
-            "skipped": skipped,
-        })
     }
 }
 
@@ -435,7 +404,6 @@ pub trait FeedbackRecord: Clone {
     /// Applies an operator's decision.
     fn moderate(&mut self, m: &Moderation);
     fn contribution(&self) -> SiteAggregates;
-    fn to_json(&self, view: View) -> Value;
 }
 
 macro_rules! feedback_record {
@@ -465,38 +433,6 @@ macro_rules! feedback_record {
             fn contribution(&self) -> SiteAggregates {
                 <$t>::contribution(self)
             }
-
-            /// The API representation: the public never sees hidden comments, moderation or
-            /// visitor ids; the author sees the moderation flags; operators see everything.
-            fn to_json(&self, view: View) -> Value {
-                let mut v = self.own_json();
-                let show_comment = view != View::Public || !self.comment_hidden;
-                v["comment"] = json!(self.comment.as_ref().filter(|_| show_comment));
-                v["comment_lang"] = json!(self.comment_lang.as_ref().filter(|_| show_comment));
-                v["codes"] = json!(if show_comment {
-                    codes_of(&self.codes_json)
-                } else {
-                    vec![]
-                });
-                v["revision"] = json!(self.revision);
-                v["created_at"] = json!(self.created_at);
-                v["updated_at"] = json!(self.updated_at);
-                if view != View::Public {
-                    v["hidden"] = json!(self.hidden);
-                    v["comment_hidden"] = json!(self.comment_hidden);
-                }
-                if view == View::Operator {
-                    v["visitor_id"] = json!(self.visitor_id);
-                    v["moderation"] = json!({
-                        "hidden": self.hidden,
-                        "comment_hidden": self.comment_hidden,
-                        "reason": self.moderation_reason,
-                        "by": self.moderated_by,
-                        "at": self.moderated_at,
-                    });
-                }
-                v
-            }
         }
     };
 }
@@ -505,15 +441,15 @@ feedback_record!(RatingRecord);
 feedback_record!(PlanFeedbackRecord);
 
 /// Stores `rec` in place of `old` (the visitor's earlier record, if any) and moves the aggregates
-/// by the difference; `save(conn, rec, replacing)` writes the row. Replies 201 for a first
-/// record, 200 for a replacement. Moderation sticks to the visitor's record across replacements.
+/// by the difference; `save(conn, rec, replacing)` writes the row. Returns the stored record and
+/// whether it replaced one. Moderation sticks to the visitor's record across replacements.
 fn replace_record<T: FeedbackRecord>(
     c: &mut DbConn,
     site: &str,
     old: Option<T>,
     mut rec: T,
     save: impl FnOnce(&mut DbConn, &T, bool) -> Result<usize, DieselError>,
-) -> Result<(u16, String), FeedbackError> {
+) -> Result<(T, bool), FeedbackError> {
     rec.carry_over(old.as_ref());
     let before = old.as_ref().map(|o| o.contribution()).unwrap_or_default();
     apply_delta(
@@ -522,9 +458,7 @@ fn replace_record<T: FeedbackRecord>(
         &SiteAggregates::delta(&rec.contribution(), &before),
     )?;
     save(c, &rec, old.is_some())?;
-    let mut body = rec.to_json(View::Author);
-    body["replaced"] = json!(old.is_some());
-    Ok((if old.is_some() { 200 } else { 201 }, body.to_string()))
+    Ok((rec, old.is_some()))
 }
 
 /// Applies a moderation decision to `old` and moves the aggregates by the difference; `save`
@@ -549,13 +483,13 @@ fn moderate_record<T: FeedbackRecord>(
 }
 
 /// Writes a rating (replacing the visitor's earlier one for the place) and updates the
-/// aggregates in the same transaction. Replies 201 for a first rating, 200 for a replacement.
+/// aggregates; to run inside a write transaction (see [`idempotent_write`]). Returns the stored
+/// rating and whether it replaced one.
 pub fn write_rating(
-    conn: &mut DbConn,
+    c: &mut DbConn,
     input: &RatingInput,
-    idem: Option<&Idem>,
-) -> Result<Reply, FeedbackError> {
-    idempotent_write(conn, &input.visitor_id, idem, |c| {
+) -> Result<(RatingRecord, bool), FeedbackError> {
+    {
         use ratings::dsl as r;
         let mine = r::site_id
             .eq(&input.site_id)
@@ -601,17 +535,16 @@ pub fn write_rating(
                 diesel::insert_into(r::ratings).values(rec).execute(c)
             }
         })
-    })
+    }
 }
 
 /// Writes a plan feedback (replacing the visitor's earlier one for the plan) and updates the
-/// aggregates in the same transaction.
+/// aggregates, as [`write_rating`].
 pub fn write_plan_feedback(
-    conn: &mut DbConn,
+    c: &mut DbConn,
     input: &PlanFeedbackInput,
-    idem: Option<&Idem>,
-) -> Result<Reply, FeedbackError> {
-    idempotent_write(conn, &input.visitor_id, idem, |c| {
+) -> Result<(PlanFeedbackRecord, bool), FeedbackError> {
+    {
         use plan_feedback::dsl as f;
         let mine = f::plan_id
             .eq(&input.plan_id)
@@ -655,7 +588,7 @@ pub fn write_plan_feedback(
                 diesel::insert_into(f::plan_feedback).values(rec).execute(c)
             }
         })
-    })
+    }
 }
 
 /// An operator's moderation decision. `None` leaves a flag as it is.
@@ -899,12 +832,9 @@ pub fn publish(
     write_transaction(conn, |c| {
         let now = now_text();
         // Taking the site row first serialises publishers of the site across instances.
-        let n = diesel::update(sites::table.find(site))
-            .set(sites::version.eq(sites::version + 1i64))
-            .execute(c)?;
-        if n == 0 {
+        let Some(version) = super::site::next_version(c, site, None)? else {
             return Ok(None);
-        }
+        };
         if !force {
             let last: Option<(String, String)> = snapshot_publications::table
                 .filter(snapshot_publications::site_id.eq(site))
@@ -929,10 +859,6 @@ pub fn publish(
                 return Err(DieselError::RollbackTransaction.into());
             }
         }
-        diesel::update(sites::table.find(site))
-            .set(sites::updated_at.eq(&now))
-            .execute(c)?;
-        let version: i64 = sites::table.find(site).select(sites::version).first(c)?;
         diesel::insert_into(snapshot_publications::table)
             .values((
                 snapshot_publications::site_id.eq(site),
@@ -1002,11 +928,7 @@ pub fn ratings_in_range(
         .map(|r| {
             let has_comment = r.comment.is_some() && !r.comment_hidden;
             RatingRow {
-                codes: if has_comment {
-                    codes_of(&r.codes_json)
-                } else {
-                    vec![]
-                },
+                codes: if has_comment { r.codes() } else { vec![] },
                 has_comment,
                 at: parse_time(&r.updated_at),
                 id: r.id,
@@ -1045,11 +967,7 @@ pub fn plan_feedback_in_range(
                     .into_iter()
                     .map(|s| (s.place_id, s.reason))
                     .collect(),
-                codes: if has_comment {
-                    codes_of(&f.codes_json)
-                } else {
-                    vec![]
-                },
+                codes: if has_comment { f.codes() } else { vec![] },
                 has_comment,
                 at: parse_time(&f.updated_at),
                 id: f.id,
@@ -1194,14 +1112,7 @@ where
     E: From<StoreError>,
 {
     write_transaction(conn, |c| {
-        let n = diesel::update(sites::table.find(site))
-            .set((
-                sites::version.eq(sites::version + 1i64),
-                sites::updated_at.eq(now_text()),
-            ))
-            .execute(c)
-            .map_err(StoreError::from)?;
-        if n == 0 {
+        if super::site::next_version(c, site, None)?.is_none() {
             return Err(StoreError::Other(format!("no site `{site}`")).into());
         }
         let (mut data, version) = super::site::load_site(c, site)?
@@ -1246,4 +1157,13 @@ where
         let changed = recode(c, &data.codebook)?;
         Ok((version, changed))
     })
+}
+
+/// The planner's per-place statistics for a site from its stored aggregates.
+pub fn load_stats(
+    conn: &mut DbConn,
+    data: &crate::domain::SiteData,
+) -> Result<std::collections::HashMap<String, planner::model::PlaceStats>, StoreError> {
+    let agg = load_aggregates(conn, &data.site.id)?;
+    Ok(crate::feedback::aggregates::site_stats(data, &agg))
 }

@@ -9,6 +9,7 @@ pub mod site;
 pub mod tokens;
 pub mod users;
 
+use crate::config::redact;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -94,20 +95,6 @@ impl DbTarget {
         }
         Err(StoreError::BadUrl(redact(url)))
     }
-}
-
-/// A database URL with any password replaced, for logs and errors.
-pub fn redact(url: &str) -> String {
-    if let Some(scheme_end) = url.find("://") {
-        let (scheme, rest) = url.split_at(scheme_end + 3);
-        if let Some(at) = rest.find('@') {
-            let creds = &rest[..at];
-            if let Some(colon) = creds.find(':') {
-                return format!("{scheme}{}:***{}", &creds[..colon], &rest[at..]);
-            }
-        }
-    }
-    url.to_string()
 }
 
 /// r2d2 manager that opens the backend named by the URL and sets SQLite up for a server
@@ -261,6 +248,11 @@ pub fn table_names(conn: &mut DbConn) -> Result<Vec<String>, StoreError> {
     };
     let rows: Vec<Name> = diesel::sql_query(sql).load(conn)?;
     Ok(rows.into_iter().map(|n| n.name).collect())
+}
+
+/// Seconds since the Unix epoch.
+pub fn now_s() -> i64 {
+    chrono::Utc::now().timestamp()
 }
 
 /// Current UTC time as RFC 3339 text, the portable timestamp format of every table.

@@ -552,6 +552,38 @@ pub(crate) fn finding_from_row(f: FindingRow) -> Result<FindingRec, StoreError> 
     })
 }
 
+/// Moves a site to its next version, the one way every change bumps it (an edit or import of
+/// site data, a codebook code, a snapshot publication); `content_hash` is stored with it when
+/// the site data changed. Inside the change's write transaction this also takes the site's row
+/// lock. Returns the new version, `None` for an unknown site.
+pub fn next_version(
+    conn: &mut DbConn,
+    sid: &str,
+    content_hash: Option<&str>,
+) -> Result<Option<i64>, StoreError> {
+    let now = now_text();
+    let row = sites::table.find(sid);
+    let n = match content_hash {
+        Some(h) => diesel::update(row)
+            .set((
+                sites::version.eq(sites::version + 1i64),
+                sites::content_hash.eq(h),
+                sites::updated_at.eq(&now),
+            ))
+            .execute(conn)?,
+        None => diesel::update(row)
+            .set((
+                sites::version.eq(sites::version + 1i64),
+                sites::updated_at.eq(&now),
+            ))
+            .execute(conn)?,
+    };
+    if n == 0 {
+        return Ok(None);
+    }
+    Ok(Some(row.select(sites::version).first(conn)?))
+}
+
 /// Ids and versions of every stored site.
 pub fn list_sites(conn: &mut DbConn) -> Result<Vec<(String, i64)>, StoreError> {
     Ok(sites::table

@@ -2,7 +2,7 @@
 
 use super::schema::users;
 use super::{now_text, DbConn, StoreError};
-use crate::auth::Role;
+use crate::domain::Role;
 use diesel::prelude::*;
 
 #[derive(Clone, Debug, Queryable, Selectable)]

@@ -2,7 +2,8 @@
 //! roles, account changes, rate limits, production secrets and the `user` command.
 
 use crate::helpers::*;
-use heritage_guide::auth::{accounts, Role};
+use heritage_guide::auth::Role;
+use heritage_guide::services::accounts;
 use serde_json::{json, Value};
 
 pub const PASSWORD: &str = "correct horse battery staple";

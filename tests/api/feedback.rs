@@ -747,7 +747,10 @@ mod property {
                                 comment_lang: Some("en".into()),
                                 codes: vec![],
                             };
-                            let r = fstore::write_rating(&mut conn, &input, None).unwrap();
+                            let r = heritage_guide::services::feedback::submit_rating(
+                                &mut conn, &input, None,
+                            )
+                            .unwrap();
                             let id = serde_json::from_str::<Value>(&r.body).unwrap()["id"]
                                 .as_str()
                                 .unwrap()
@@ -795,7 +798,10 @@ mod property {
                                 comment_lang: None,
                                 codes: vec![],
                             };
-                            let r = fstore::write_plan_feedback(&mut conn, &input, None).unwrap();
+                            let r = heritage_guide::services::feedback::submit_plan_feedback(
+                                &mut conn, &input, None,
+                            )
+                            .unwrap();
                             let id = serde_json::from_str::<Value>(&r.body).unwrap()["id"]
                                 .as_str()
                                 .unwrap()
@@ -1030,7 +1036,7 @@ async fn too_few_ratings_change_nothing() {
     // The planner's input is unchanged: no place has enough feedback to matter.
     let data = app.state.snapshot(SITE).unwrap().data.clone();
     let stats = with_db(&app, move |c| {
-        heritage_guide::feedback::stats::load_stats(c, &data).unwrap()
+        heritage_guide::store::feedback::load_stats(c, &data).unwrap()
     })
     .await;
     assert!(stats.is_empty(), "{stats:?}");

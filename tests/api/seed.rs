@@ -294,7 +294,7 @@ fn set_place_props(text: &str, changes: &[(&str, Value)]) -> String {
 
 #[test]
 fn visit_attributes_default_and_round_trip_through_the_store_and_the_export() {
-    use heritage_guide::store::edits::SeedDoc;
+    use heritage_guide::seed::write::SeedDoc;
     use serde_json::json;
     let base = SeedFiles::embedded();
     // Absent, they take their defaults.
@@ -344,7 +344,7 @@ fn visit_attributes_default_and_round_trip_through_the_store_and_the_export() {
     // The export writes them, and what it writes parses to the same site.
     let doc = SeedDoc::of(&stored);
     let exported = doc.find(
-        heritage_guide::store::edits::Entity::Place,
+        heritage_guide::seed::write::Entity::Place,
         "factory-main-square",
     );
     let props = &exported.unwrap()["properties"];

@@ -113,5 +113,5 @@ fn database_urls_choose_the_backend_by_scheme() {
         Backend::Postgres
     );
     assert!(DbTarget::parse("mysql://h/db").is_err());
-    assert!(!store::redact("postgres://u:secret@h/db").contains("secret"));
+    assert!(!heritage_guide::config::redact("postgres://u:secret@h/db").contains("secret"));
 }

@@ -5,8 +5,7 @@
 //! `snapshot_publications`. Instances that did not publish pick the new version up from the
 //! database on their next tick.
 
-use super::aggregates::fingerprint;
-use super::stats::load_stats;
+use crate::feedback::aggregates::fingerprint;
 use crate::state::AppState;
 use crate::store::{self, feedback as fstore, StoreError};
 use std::sync::Arc;
@@ -36,7 +35,7 @@ pub fn publish_blocking(
     let Some((data, _)) = store::site::load_site(&mut conn, site)? else {
         return Ok(None);
     };
-    let stats = load_stats(&mut conn, &data)?;
+    let stats = fstore::load_stats(&mut conn, &data)?;
     let hash = fingerprint(&stats);
     let Some(version) = fstore::publish(
         &mut conn,

@@ -1,7 +1,7 @@
 //! Account management shared by the HTTP API and the `user` command.
 
-use super::password;
-use super::Role;
+use crate::auth::password;
+use crate::domain::Role;
 use crate::store::{tokens, users, DbConn, StoreError};
 
 #[derive(Debug, thiserror::Error)]

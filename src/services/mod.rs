@@ -1,0 +1,13 @@
+//! Services: what the API and the command line do, above the store and the per-process state.
+//!
+//! * [`accounts`]: operator and admin accounts (password policy, the last enabled admin).
+//! * [`feedback`]: ratings and plan feedback written once per idempotency key, and their views.
+//! * [`publication`]: snapshots published with fresh feedback aggregates, on request or in the
+//!   background.
+//! * [`site_edit`]: operators' changes and imports of site data: preconditions, merge patches,
+//!   validation as a seed and one new site version per change.
+
+pub mod accounts;
+pub mod feedback;
+pub mod publication;
+pub mod site_edit;
