@@ -1,12 +1,13 @@
 //! The site's codebook: read by anyone, codes and their keywords edited by operators.
 
 use super::error::ApiError;
-use super::extract::{conditional_json, lang_of, query_pairs};
+use super::extract::{conditional_json, if_match, lang_of, query_pairs};
 use super::feedback_common::*;
 use crate::auth::Claims;
 use crate::domain::{Bilingual, Code, Keywords, Lang};
 use crate::feedback::coding::Coder;
 use crate::model::Snapshot;
+use crate::services::site_edit::IfMatch;
 use crate::state::AppState;
 use crate::store::feedback::{self as fstore};
 use crate::store::{self, StoreError};
@@ -175,7 +176,7 @@ async fn save_code(
     claims: Claims,
     code: Code,
     create: bool,
-    if_match: Option<String>,
+    if_match: Option<IfMatch>,
 ) -> Result<HttpResponse, ApiError> {
     let st = state.clone();
     let (sid, c2) = (site.clone(), code.clone());
@@ -200,10 +201,10 @@ async fn save_code(
                     (None, false) => Err(ApiError::not_found("code", &c2.id)),
                     (Some(e), false) => {
                         let current = code_etag(e);
-                        let ok = if_match.as_deref().is_some_and(|h| {
-                            h.split(',').map(str::trim).any(|t| t == "*" || t == current)
-                        });
-                        if ok {
+                        if if_match
+                            .as_ref()
+                            .is_some_and(|m| m.matches(std::slice::from_ref(&current)))
+                        {
                             Ok(())
                         } else {
                             Err(ApiError::new(
@@ -320,20 +321,15 @@ pub async fn update_code(
         .find(|c| c.id == id)
         .cloned()
         .ok_or_else(|| ApiError::not_found("code", &id))?;
-    let if_match = req
-        .headers()
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::PRECONDITION_REQUIRED,
-                "precondition_required",
-                "Precondition required",
-                "send If-Match with the code's ETag (from GET /v1/sites/{site}/codebook)",
-            )
-            .with_field("If-Match")
-        })?;
+    let if_match = if_match(&req)?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition_required",
+            "Precondition required",
+            "send If-Match with the code's ETag (from GET /v1/sites/{site}/codebook)",
+        )
+        .with_field("If-Match")
+    })?;
     let p: CodePatch = body_of(&req, payload).await?;
     let mut code = existing;
     if let Some(n) = p.name {

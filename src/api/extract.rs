@@ -4,6 +4,7 @@
 use super::error::ApiError;
 use crate::domain::Lang;
 use crate::model::Rendered;
+use crate::services::site_edit::IfMatch;
 use actix_web::http::{header, StatusCode};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
@@ -173,17 +174,44 @@ pub fn accepts(req: &HttpRequest, media: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn etag_matches(req: &HttpRequest, etag: &str) -> bool {
-    let Some(inm) = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-    else {
+/// Whether `If-None-Match` is `*` or names `etag` (weak comparison, RFC 9110 §13.1.2). Absent
+/// or malformed, it names nothing.
+pub fn none_match(req: &HttpRequest, etag: &str) -> bool {
+    use actix_web::http::header::{EntityTag, Header, IfNoneMatch};
+    if !req.headers().contains_key(header::IF_NONE_MATCH) {
+        return false;
+    }
+    let Ok(ours) = etag.parse::<EntityTag>() else {
         return false;
     };
-    inm.split(',')
-        .map(str::trim)
-        .any(|t| t == "*" || t == etag || t.strip_prefix("W/") == Some(etag))
+    match IfNoneMatch::parse(req) {
+        Ok(IfNoneMatch::Any) => true,
+        Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&ours)),
+        Err(_) => false,
+    }
+}
+
+/// `If-Match` as the editing services compare it: `*`, or its strong entity tags (a weak tag
+/// never matches under strong comparison, RFC 9110 §13.1.1). `None` without the header; a
+/// malformed header names no tag, so it fails the precondition. 400 unless it is ASCII.
+pub fn if_match(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {
+    use actix_web::http::header::{Header, IfMatch as IfMatchHeader};
+    let Some(raw) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    if raw.to_str().is_err() {
+        return Err(ApiError::invalid("If-Match", "If-Match must be ASCII"));
+    }
+    Ok(Some(match IfMatchHeader::parse(req) {
+        Ok(IfMatchHeader::Any) => IfMatch::Any,
+        Ok(IfMatchHeader::Items(tags)) => IfMatch::Tags(
+            tags.iter()
+                .filter(|t| !t.weak)
+                .map(|t| t.to_string())
+                .collect(),
+        ),
+        Err(_) => IfMatch::Tags(Vec::new()),
+    }))
 }
 
 /// A GET response with a strong ETag; 304 when `If-None-Match` matches.
@@ -194,8 +222,8 @@ pub fn conditional(req: &HttpRequest, rendered: &Rendered, content_type: &str) -
     } else {
         rendered.etag.clone()
     };
-    let fresh = etag_matches(req, &rendered.etag)
-        || (rendered.gzip.is_some() && etag_matches(req, &rendered.gzip_etag()));
+    let fresh = none_match(req, &rendered.etag)
+        || (rendered.gzip.is_some() && none_match(req, &rendered.gzip_etag()));
     let mut b = if fresh {
         HttpResponse::NotModified()
     } else {

@@ -3,7 +3,7 @@
 //! without any purge).
 
 use super::error::ApiError;
-use super::extract::{lang_of, wants_geojson};
+use super::extract::{lang_of, none_match, wants_geojson};
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -129,18 +129,6 @@ fn unframe(v: &[u8]) -> Option<(String, String, &[u8])> {
     let etag = parts.pop()?;
     let ct = parts.pop()?;
     Some((ct, etag, rest))
-}
-
-fn none_match(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(|inm| {
-            inm.split(',')
-                .map(str::trim)
-                .any(|t| t == "*" || t == etag || t.strip_prefix("W/") == Some(etag))
-        })
-        .unwrap_or(false)
 }
 
 fn cached_response(req: &HttpRequest, ct: &str, etag: &str, body: &[u8]) -> HttpResponse {

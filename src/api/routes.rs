@@ -4,8 +4,8 @@
 
 use super::error::ApiError;
 use super::{
-    auth, codebook, edit, health, insights, moderation, plan_feedback, plans, ratings, sites,
-    snapshots, users,
+    audit, auth, codebook, edges, findings, health, insights, moderation, nodes, places,
+    plan_feedback, plans, ratings, seed_files, sites, snapshots, users,
 };
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -37,21 +37,21 @@ route_table! {
     "/openapi.yaml" { GET => health::get_openapi }
     "/v1/sites" { GET => sites::list_sites }
     "/v1/sites/{site}" { GET => sites::get_site }
-    "/v1/sites/{site}/places" { GET => sites::list_places, POST => edit::create_place }
+    "/v1/sites/{site}/places" { GET => places::list_places, POST => places::create_place }
     "/v1/sites/{site}/places/{place}" {
-        GET => sites::get_place,
-        PATCH => edit::update_place,
-        DELETE => edit::delete_place,
+        GET => places::get_place,
+        PATCH => places::update_place,
+        DELETE => places::delete_place,
     }
-    "/v1/sites/{site}/places/{place}/restore" { POST => edit::restore_place }
+    "/v1/sites/{site}/places/{place}/restore" { POST => places::restore_place }
     "/v1/sites/{site}/graph" { GET => sites::get_graph }
-    "/v1/sites/{site}/findings" { GET => sites::list_findings, POST => edit::create_finding }
+    "/v1/sites/{site}/findings" { GET => findings::list_findings, POST => findings::create_finding }
     "/v1/sites/{site}/findings/{finding}" {
-        GET => edit::get_finding,
-        PATCH => edit::update_finding,
-        DELETE => edit::delete_finding,
+        GET => findings::get_finding,
+        PATCH => findings::update_finding,
+        DELETE => findings::delete_finding,
     }
-    "/v1/sites/{site}/findings/{finding}/restore" { POST => edit::restore_finding }
+    "/v1/sites/{site}/findings/{finding}/restore" { POST => findings::restore_finding }
     "/v1/sites/{site}/bundle" { GET => sites::get_bundle }
     "/v1/sites/{site}/directions" { POST => plans::create_directions }
     "/v1/sites/{site}/plans" { POST => plans::create_plan }
@@ -63,23 +63,23 @@ route_table! {
     "/v1/auth/me" { GET => auth::get_me }
     "/v1/users" { GET => users::list_users, POST => users::create_user }
     "/v1/users/{username}" { PATCH => users::update_user }
-    "/v1/sites/{site}/nodes" { POST => edit::create_node }
+    "/v1/sites/{site}/nodes" { POST => nodes::create_node }
     "/v1/sites/{site}/nodes/{node}" {
-        GET => edit::get_node,
-        PATCH => edit::update_node,
-        DELETE => edit::delete_node,
+        GET => nodes::get_node,
+        PATCH => nodes::update_node,
+        DELETE => nodes::delete_node,
     }
-    "/v1/sites/{site}/nodes/{node}/restore" { POST => edit::restore_node }
-    "/v1/sites/{site}/edges" { POST => edit::create_edge }
+    "/v1/sites/{site}/nodes/{node}/restore" { POST => nodes::restore_node }
+    "/v1/sites/{site}/edges" { POST => edges::create_edge }
     "/v1/sites/{site}/edges/{edge}" {
-        GET => edit::get_edge,
-        PATCH => edit::update_edge,
-        DELETE => edit::delete_edge,
+        GET => edges::get_edge,
+        PATCH => edges::update_edge,
+        DELETE => edges::delete_edge,
     }
-    "/v1/sites/{site}/edges/{edge}/restore" { POST => edit::restore_edge }
-    "/v1/sites/{site}/audit" { GET => edit::list_audit }
-    "/v1/sites/{site}/import" { POST => edit::create_import }
-    "/v1/sites/{site}/export" { GET => edit::get_export }
+    "/v1/sites/{site}/edges/{edge}/restore" { POST => edges::restore_edge }
+    "/v1/sites/{site}/audit" { GET => audit::list_audit }
+    "/v1/sites/{site}/import" { POST => seed_files::create_import }
+    "/v1/sites/{site}/export" { GET => seed_files::get_export }
     "/v1/sites/{site}/places/{place}/ratings" {
         POST => ratings::create_rating,
         GET => ratings::list_place_ratings,

@@ -155,12 +155,21 @@ pub fn revision_etag(rev: i64) -> String {
     format!("\"rev-{rev}\"")
 }
 
-/// Whether an `If-Match` value matches one of the current tags (strong comparison; `*` matches).
-pub fn if_match_ok(header: &str, current: &[String]) -> bool {
-    header
-        .split(',')
-        .map(str::trim)
-        .any(|t| t == "*" || (!t.starts_with("W/") && current.iter().any(|c| c == t)))
+/// An `If-Match` precondition: any current representation, or one of these strong tags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IfMatch {
+    Any,
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    /// Whether the precondition holds for an item whose current tags are `current`.
+    pub fn matches(&self, current: &[String]) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Tags(tags) => tags.iter().any(|t| current.contains(t)),
+        }
+    }
 }
 
 /// The strong ETags of a live item's public representations (each format and language), so the
@@ -214,8 +223,8 @@ pub struct EditSpec {
     /// The item's id (for `Create`, taken from the body).
     pub id: Option<String>,
     pub op: Op,
-    /// The `If-Match` header (required for `Patch` and `Delete`).
-    pub if_match: Option<String>,
+    /// The `If-Match` precondition (required for `Patch` and `Delete`).
+    pub if_match: Option<IfMatch>,
     /// Close places the change would strand instead of refusing it.
     pub close_stranded: bool,
 }
@@ -310,7 +319,7 @@ pub fn edit(
             };
             let mut tags = representation_etags(&old, e, &id);
             tags.push(revision_etag(st.revision));
-            if !if_match_ok(im, &tags) {
+            if !im.matches(&tags) {
                 return Err(EditError::PreconditionFailed {
                     current: st.revision,
                 });
