@@ -202,131 +202,146 @@ fn main() {
         .init();
     let cli = Cli::parse();
     match &cli.command {
-        Command::Serve { seed_dir } => {
-            let s = settings(&cli, seed_dir.clone());
-            tracing::info!(settings = %s.redacted(), "starting");
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            let res: Result<(), String> = rt.block_on(async move {
-                let app = Application::build(s).await?;
-                tracing::info!(
-                    "listening on http://{}",
-                    app.state
-                        .settings
-                        .bind
-                        .replace(":0", &format!(":{}", app.port()))
-                );
-                app.server().await.map_err(|e| e.to_string())
-            });
-            if let Err(e) = res {
-                fail(&e);
-            }
-        }
-        Command::Migrate { revert_all } => {
-            let s = settings(&cli, None);
-            let (pool, backend) =
-                store::connect(&s.database_url, 1).unwrap_or_else(|e| fail(&e.to_string()));
-            let mut conn = pool
-                .get()
-                .unwrap_or_else(|e| fail(&format!("cannot reach the database: {e}")));
-            let n = if *revert_all {
-                store::revert_all(&mut conn)
-            } else {
-                store::migrate(&mut conn)
-            }
-            .unwrap_or_else(|e| fail(&e.to_string()));
-            println!(
-                "{} {n} migration(s) on {}",
-                if *revert_all { "reverted" } else { "applied" },
-                backend.as_str()
-            );
-        }
-        Command::Seed { dir, check } => {
-            let files = match dir {
-                Some(d) => SeedFiles::from_dir(d).unwrap_or_else(|errs| {
-                    fail(
-                        &errs
-                            .iter()
-                            .map(|e| e.to_string())
-                            .collect::<Vec<_>>()
-                            .join("\n"),
-                    )
-                }),
-                None => SeedFiles::embedded(),
-            };
-            if *check {
-                match heritage_guide::seed::parse(&files) {
-                    Ok(d) => println!(
-                        "seed is valid: site {} with {} places, {} nodes, {} edges, {} findings",
-                        d.site.id,
-                        d.places.len(),
-                        d.nodes.len(),
-                        d.edges.len(),
-                        d.findings.len()
-                    ),
-                    Err(errs) => fail(
-                        &errs
-                            .iter()
-                            .map(|e| e.to_string())
-                            .collect::<Vec<_>>()
-                            .join("\n"),
-                    ),
-                }
-                return;
-            }
-            let s = settings(&cli, None);
-            let mut conn = migrated_connection(&s);
-            let outcome = startup::load_seed(&mut conn, &files).unwrap_or_else(|e| fail(&e));
-            println!("{outcome:?}");
-        }
+        Command::Serve { seed_dir } => serve_command(&cli, seed_dir.clone()),
+        Command::Migrate { revert_all } => migrate_command(&cli, *revert_all),
+        Command::Seed { dir, check } => seed_command(&cli, dir.as_deref(), *check),
         Command::Aggregates {
             action: AggregatesCommand::Rebuild { site, check },
-        } => {
-            let s = settings(&cli, None);
-            let mut conn = migrated_connection(&s);
-            let sites: Vec<String> = match site {
-                Some(id) => vec![id.clone()],
-                None => store::site::list_sites(&mut conn)
-                    .unwrap_or_else(|e| fail(&e.to_string()))
-                    .into_iter()
-                    .map(|(id, _)| id)
-                    .collect(),
-            };
-            let mut differed = false;
-            for id in sites {
-                let r = store::feedback::rebuild_aggregates(&mut conn, &id, *check)
-                    .unwrap_or_else(|e| fail(&e.to_string()));
-                differed |= r.changed;
-                println!(
-                    "site {}: {} places, {} crowding slots: {}",
-                    r.site,
-                    r.places,
-                    r.slots,
-                    match (r.changed, *check) {
-                        (false, _) => "stored aggregates already equal the raw rows",
-                        (true, true) => "stored aggregates DIFFER from the raw rows",
-                        (true, false) => "stored aggregates differed and were rebuilt",
-                    }
-                );
-            }
-            if *check && differed {
-                std::process::exit(1);
-            }
-        }
+        } => aggregates_command(&cli, site.as_deref(), *check),
         Command::User { action } => user_command(&cli, action),
         Command::OpSolve {
             file,
             time_limit_ms,
             seed,
-        } => {
-            let text = std::fs::read_to_string(file)
-                .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", file.display())));
-            let inst = planner::op::parse_instance(&text)
-                .unwrap_or_else(|e| fail(&format!("{}: {e}", file.display())));
-            let sol = planner::op::solve(&inst, *time_limit_ms, *seed);
-            println!("{}", serde_json::to_string(&sol).expect("serialises"));
-        }
+        } => op_solve_command(file, *time_limit_ms, *seed),
     }
+}
+
+/// `serve`: the API until the process is stopped.
+fn serve_command(cli: &Cli, seed_dir: Option<PathBuf>) {
+    let s = settings(cli, seed_dir.clone());
+    tracing::info!(settings = %s.redacted(), "starting");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let res: Result<(), String> = rt.block_on(async move {
+        let app = Application::build(s).await?;
+        tracing::info!(
+            "listening on http://{}",
+            app.state
+                .settings
+                .bind
+                .replace(":0", &format!(":{}", app.port()))
+        );
+        app.server().await.map_err(|e| e.to_string())
+    });
+    if let Err(e) = res {
+        fail(&e);
+    }
+}
+
+/// `migrate`: applies (or reverts) the migrations.
+fn migrate_command(cli: &Cli, revert_all: bool) {
+    let s = settings(cli, None);
+    let (pool, backend) =
+        store::connect(&s.database_url, 1).unwrap_or_else(|e| fail(&e.to_string()));
+    let mut conn = pool
+        .get()
+        .unwrap_or_else(|e| fail(&format!("cannot reach the database: {e}")));
+    let n = if revert_all {
+        store::revert_all(&mut conn)
+    } else {
+        store::migrate(&mut conn)
+    }
+    .unwrap_or_else(|e| fail(&e.to_string()));
+    println!(
+        "{} {n} migration(s) on {}",
+        if revert_all { "reverted" } else { "applied" },
+        backend.as_str()
+    );
+}
+
+/// `seed`: checks a seed, or loads it into the database.
+fn seed_command(cli: &Cli, dir: Option<&std::path::Path>, check: bool) {
+    let files = match dir {
+        Some(d) => SeedFiles::from_dir(d).unwrap_or_else(|errs| {
+            fail(
+                &errs
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        }),
+        None => SeedFiles::embedded(),
+    };
+    if check {
+        match heritage_guide::seed::parse(&files) {
+            Ok(d) => println!(
+                "seed is valid: site {} with {} places, {} nodes, {} edges, {} findings",
+                d.site.id,
+                d.places.len(),
+                d.nodes.len(),
+                d.edges.len(),
+                d.findings.len()
+            ),
+            Err(errs) => fail(
+                &errs
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+        }
+        return;
+    }
+    let s = settings(cli, None);
+    let mut conn = migrated_connection(&s);
+    let outcome = startup::load_seed(&mut conn, &files).unwrap_or_else(|e| fail(&e));
+    println!("{outcome:?}");
+}
+
+/// `aggregates rebuild`: recomputes the stored aggregates from the raw feedback (or checks them).
+fn aggregates_command(cli: &Cli, site: Option<&str>, check: bool) {
+    let s = settings(cli, None);
+    let mut conn = migrated_connection(&s);
+    let sites: Vec<String> = match site {
+        Some(id) => vec![id.to_string()],
+        None => store::site::list_sites(&mut conn)
+            .unwrap_or_else(|e| fail(&e.to_string()))
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect(),
+    };
+    let mut differed = false;
+    for id in sites {
+        let r = store::feedback::rebuild_aggregates(&mut conn, &id, check)
+            .unwrap_or_else(|e| fail(&e.to_string()));
+        differed |= r.changed;
+        println!(
+            "site {}: {} places, {} crowding slots: {}",
+            r.site,
+            r.places,
+            r.slots,
+            match (r.changed, check) {
+                (false, _) => "stored aggregates already equal the raw rows",
+                (true, true) => "stored aggregates DIFFER from the raw rows",
+                (true, false) => "stored aggregates differed and were rebuilt",
+            }
+        );
+    }
+    if check && differed {
+        std::process::exit(1);
+    }
+}
+
+/// `op-solve`: solves one orienteering instance and prints the solution as JSON.
+fn op_solve_command(file: &std::path::Path, time_limit_ms: u64, seed: u64) {
+    let text = std::fs::read_to_string(file)
+        .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", file.display())));
+    let inst = planner::op::parse_instance(&text)
+        .unwrap_or_else(|e| fail(&format!("{}: {e}", file.display())));
+    let sol = planner::op::solve(&inst, time_limit_ms, seed);
+    println!("{}", serde_json::to_string(&sol).expect("serialises"));
 }

@@ -309,6 +309,43 @@ impl From<crate::auth::AuthError> for ApiError {
     }
 }
 
+impl From<crate::services::accounts::AccountError> for ApiError {
+    fn from(e: crate::services::accounts::AccountError) -> ApiError {
+        use crate::services::accounts::AccountError;
+        match e {
+            AccountError::Invalid { field, message } => ApiError::invalid(field, message),
+            AccountError::Taken(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "username_taken",
+                "Conflict",
+                e.to_string(),
+            )
+            .with_field("username"),
+            AccountError::Unknown(u) => ApiError::not_found("account", &u),
+            AccountError::LastAdmin(m) => {
+                ApiError::new(StatusCode::CONFLICT, "last_admin", "Conflict", m)
+            }
+            AccountError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<crate::store::feedback::FeedbackError> for ApiError {
+    fn from(e: crate::store::feedback::FeedbackError) -> ApiError {
+        use crate::store::feedback::FeedbackError;
+        match e {
+            FeedbackError::Store(s) => s.into(),
+            FeedbackError::KeyReused | FeedbackError::KeyTaken => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "Idempotency key reused",
+                "this Idempotency-Key was already used with a different request; use a new key",
+            )
+            .with_field("Idempotency-Key"),
+        }
+    }
+}
+
 impl From<crate::state::UnknownSite> for ApiError {
     fn from(e: crate::state::UnknownSite) -> ApiError {
         ApiError::not_found("site", &e.0)

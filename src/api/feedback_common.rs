@@ -42,21 +42,6 @@ const MAX_RANGE_DAYS: i64 = 3 * 366;
 pub(crate) const DEFAULT_LIMIT: i64 = 20;
 pub(crate) const MAX_LIMIT: i64 = 100;
 
-impl From<FeedbackError> for ApiError {
-    fn from(e: FeedbackError) -> ApiError {
-        match e {
-            FeedbackError::Store(s) => s.into(),
-            FeedbackError::KeyReused | FeedbackError::KeyTaken => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "Idempotency key reused",
-                "this Idempotency-Key was already used with a different request; use a new key",
-            )
-            .with_field("Idempotency-Key"),
-        }
-    }
-}
-
 /// The visitor token of the request, bound to `site`; 401 without a token, 403 for another
 /// site's or a non-visitor token.
 pub(crate) async fn visitor_of(req: &HttpRequest, site: &str) -> Result<Claims, ApiError> {

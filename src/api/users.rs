@@ -4,10 +4,10 @@ use super::error::ApiError;
 use super::extract::{json_body, no_store, query_pairs};
 use super::roles::Admin;
 use crate::auth::Role;
-use crate::services::accounts::{self, AccountChange, AccountError};
+use crate::services::accounts::{self, AccountChange};
 use crate::state::AppState;
 use crate::store::{users, StoreError};
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -49,35 +49,6 @@ fn optional_account_role<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Optio
 
 fn account_role_of<E: serde::de::Error>(s: &str) -> Result<Role, E> {
     Role::parse_account(s).ok_or_else(|| E::custom("role must be operator or admin"))
-}
-
-impl From<AccountError> for ApiError {
-    fn from(e: AccountError) -> ApiError {
-        match e {
-            AccountError::Invalid(m) => {
-                let field = if m.contains("password") {
-                    "password"
-                } else if m.contains("username") {
-                    "username"
-                } else {
-                    "role"
-                };
-                ApiError::invalid(field, m)
-            }
-            AccountError::Taken(_) => ApiError::new(
-                StatusCode::CONFLICT,
-                "username_taken",
-                "Conflict",
-                e.to_string(),
-            )
-            .with_field("username"),
-            AccountError::Unknown(u) => ApiError::not_found("account", &u),
-            AccountError::LastAdmin(m) => {
-                ApiError::new(StatusCode::CONFLICT, "last_admin", "Conflict", m)
-            }
-            AccountError::Store(s) => s.into(),
-        }
-    }
 }
 
 pub async fn list_users(

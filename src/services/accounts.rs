@@ -6,8 +6,12 @@ use crate::store::{tokens, users, DbConn, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
-    #[error("{0}")]
-    Invalid(String),
+    /// A refused value: the field (`username`, `role`, `password`) and why.
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("username `{0}` is taken")]
     Taken(String),
     #[error("no account `{0}`")]
@@ -18,6 +22,10 @@ pub enum AccountError {
     Store(#[from] StoreError),
 }
 
+fn invalid(field: &'static str) -> impl Fn(String) -> AccountError {
+    move |message| AccountError::Invalid { field, message }
+}
+
 /// Creates an account after checking the username and the password policy.
 pub fn add_user(
     conn: &mut DbConn,
@@ -25,14 +33,12 @@ pub fn add_user(
     role: Role,
     password: &str,
 ) -> Result<users::User, AccountError> {
-    users::check_username(username).map_err(AccountError::Invalid)?;
+    users::check_username(username).map_err(invalid("username"))?;
     if role == Role::Visitor {
-        return Err(AccountError::Invalid(
-            "accounts are operators or admins".into(),
-        ));
+        return Err(invalid("role")("accounts are operators or admins".into()));
     }
-    password::check_policy(password).map_err(AccountError::Invalid)?;
-    let hash = password::hash_password(password).map_err(AccountError::Invalid)?;
+    password::check_policy(password).map_err(invalid("password"))?;
+    let hash = password::hash_password(password).map_err(invalid("password"))?;
     users::create(conn, username, role, &hash)?
         .ok_or_else(|| AccountError::Taken(username.to_string()))
 }
@@ -55,15 +61,13 @@ pub fn change_user(
 ) -> Result<users::User, AccountError> {
     let hash = match &change.password {
         Some(p) => {
-            password::check_policy(p).map_err(AccountError::Invalid)?;
-            Some(password::hash_password(p).map_err(AccountError::Invalid)?)
+            password::check_policy(p).map_err(invalid("password"))?;
+            Some(password::hash_password(p).map_err(invalid("password"))?)
         }
         None => None,
     };
     if change.role == Some(Role::Visitor) {
-        return Err(AccountError::Invalid(
-            "accounts are operators or admins".into(),
-        ));
+        return Err(invalid("role")("accounts are operators or admins".into()));
     }
     crate::store::write_transaction(conn, |conn| {
         let user = users::by_username(conn, username)?

@@ -11,7 +11,7 @@ use crate::store::edits::{
     apply_diff, lock_site, row_state, stored_value, Actor, Change, RowState,
 };
 use crate::store::{audit::AuditSource, site, write_transaction, DbConn, StoreError};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// An item's seed-format value with its revision, live items only.
 pub use crate::store::edits::live_item;
@@ -82,26 +82,6 @@ pub fn validate(doc: &mut SeedDoc, close_stranded: bool) -> Result<SiteData, Edi
         }
     }
     seed::parse(&doc.files()).map_err(EditError::Seed)
-}
-
-/// RFC 7396 JSON merge patch.
-pub fn merge_patch(target: &mut Value, patch: &Value) {
-    match patch {
-        Value::Object(p) => {
-            if !target.is_object() {
-                *target = Value::Object(Map::new());
-            }
-            let t = target.as_object_mut().expect("object");
-            for (k, v) in p {
-                if v.is_null() {
-                    t.remove(k);
-                } else {
-                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
-                }
-            }
-        }
-        other => *target = other.clone(),
-    }
 }
 
 /// Refuses members outside the seed format at the top of a feature or finding (the seed
@@ -309,74 +289,14 @@ pub fn edit(
             (_, None) => return Err(EditError::invalid("id", "no item id")),
         };
         let state = row_state(conn, e, sid, &id)?;
-        let live = |s: Option<RowState>| s.filter(|s| !s.deleted);
         if matches!(spec.op, Op::Patch(_) | Op::Delete) {
-            let Some(st) = live(state) else {
-                return Err(gone_or_missing(e, &id));
-            };
-            let Some(im) = &spec.if_match else {
-                return Err(EditError::PreconditionRequired);
-            };
-            let mut tags = representation_etags(&old, e, &id);
-            tags.push(revision_etag(st.revision));
-            if !im.matches(&tags) {
-                return Err(EditError::PreconditionFailed {
-                    current: st.revision,
-                });
-            }
+            check_precondition(&old, e, &id, state, spec.if_match.as_ref())?;
         }
-        match &spec.op {
-            Op::Create(body) => {
-                if let Some(s) = state {
-                    return Err(EditError::Exists {
-                        entity: e.as_str(),
-                        id,
-                        deleted: s.deleted,
-                    });
-                }
-                let mut v = body.clone();
-                if e.is_feature() {
-                    v["id"] = json!(id);
-                }
-                doc.list_mut(e).push(v);
-            }
-            Op::Patch(patch) => {
-                check_shape_patch(e, patch)?;
-                let i = doc
-                    .position(e, &id)
-                    .ok_or_else(|| gone_or_missing(e, &id))?;
-                let mut v = doc.list(e)[i].clone();
-                merge_patch(&mut v, patch);
-                if item_id(&v) != Some(id.as_str()) || (e.is_feature() && v["id"] != json!(id)) {
-                    return Err(EditError::invalid("id", "an item's id cannot change"));
-                }
-                check_shape(e, &v)?;
-                if e == Entity::Node {
-                    follow_node(&mut doc, &id, &v["geometry"]["coordinates"]);
-                }
-                doc.list_mut(e)[i] = v;
-            }
-            Op::Delete => {
-                let i = doc
-                    .position(e, &id)
-                    .ok_or_else(|| gone_or_missing(e, &id))?;
-                doc.list_mut(e).remove(i);
-            }
-            Op::Restore => match state {
-                None => return Err(gone_or_missing(e, &id)),
-                Some(s) if !s.deleted => {
-                    return Err(EditError::NotDeleted {
-                        entity: e.as_str(),
-                        id,
-                    })
-                }
-                Some(_) => {
-                    let v =
-                        stored_value(conn, e, sid, &id)?.ok_or_else(|| gone_or_missing(e, &id))?;
-                    doc.list_mut(e).push(v);
-                }
-            },
-        }
+        let restored = match (&spec.op, state) {
+            (Op::Restore, Some(s)) if s.deleted => stored_value(conn, e, sid, &id)?,
+            _ => None,
+        };
+        apply_op(&mut doc, e, &id, &spec.op, state, restored)?;
         let new = validate(&mut doc, spec.close_stranded)?;
         let (version, changes) = commit(
             conn,
@@ -399,6 +319,91 @@ pub fn edit(
             changes,
         })
     })
+}
+
+/// A change of a live item needs `If-Match` naming one of its representations or its revision:
+/// 404 for a missing or deleted item, 428 without the header, 412 when it names another state.
+fn check_precondition(
+    current: &SiteData,
+    e: Entity,
+    id: &str,
+    state: Option<RowState>,
+    if_match: Option<&IfMatch>,
+) -> Result<(), EditError> {
+    let Some(st) = state.filter(|s| !s.deleted) else {
+        return Err(gone_or_missing(e, id));
+    };
+    let Some(im) = if_match else {
+        return Err(EditError::PreconditionRequired);
+    };
+    let mut tags = representation_etags(current, e, id);
+    tags.push(revision_etag(st.revision));
+    if !im.matches(&tags) {
+        return Err(EditError::PreconditionFailed {
+            current: st.revision,
+        });
+    }
+    Ok(())
+}
+
+/// Applies one operation to the seed document: a new item, a merge patch (a moved node takes
+/// its edges' ends along), a removal, or the stored value of a deleted item back (`restored`).
+fn apply_op(
+    doc: &mut SeedDoc,
+    e: Entity,
+    id: &str,
+    op: &Op,
+    state: Option<RowState>,
+    restored: Option<Value>,
+) -> Result<(), EditError> {
+    match op {
+        Op::Create(body) => {
+            if let Some(s) = state {
+                return Err(EditError::Exists {
+                    entity: e.as_str(),
+                    id: id.to_string(),
+                    deleted: s.deleted,
+                });
+            }
+            let mut v = body.clone();
+            if e.is_feature() {
+                v["id"] = json!(id);
+            }
+            doc.list_mut(e).push(v);
+        }
+        Op::Patch(patch) => {
+            check_shape_patch(e, patch)?;
+            let i = doc.position(e, id).ok_or_else(|| gone_or_missing(e, id))?;
+            let mut v = doc.list(e)[i].clone();
+            json_patch::merge(&mut v, patch);
+            if item_id(&v) != Some(id) || (e.is_feature() && v["id"] != json!(id)) {
+                return Err(EditError::invalid("id", "an item's id cannot change"));
+            }
+            check_shape(e, &v)?;
+            if e == Entity::Node {
+                follow_node(doc, id, &v["geometry"]["coordinates"]);
+            }
+            doc.list_mut(e)[i] = v;
+        }
+        Op::Delete => {
+            let i = doc.position(e, id).ok_or_else(|| gone_or_missing(e, id))?;
+            doc.list_mut(e).remove(i);
+        }
+        Op::Restore => match state {
+            None => return Err(gone_or_missing(e, id)),
+            Some(s) if !s.deleted => {
+                return Err(EditError::NotDeleted {
+                    entity: e.as_str(),
+                    id: id.to_string(),
+                })
+            }
+            Some(_) => {
+                let v = restored.ok_or_else(|| gone_or_missing(e, id))?;
+                doc.list_mut(e).push(v);
+            }
+        },
+    }
+    Ok(())
 }
 
 /// A moved node takes the ends of its edges along (their first or last position), so the paths
