@@ -528,13 +528,18 @@ impl Sampler {
 /// profile (standard 3 in 4) and language drawn for each; then restricted requests, `meals: false`
 /// requests and `pace` pairs. Deterministic: the same list on every run.
 pub fn grid() -> Vec<Scenario> {
-    let mut rng = Sampler(0x9E11_2026);
     let mut out: Vec<Scenario> = Vec::new();
-    let push = |mut s: Scenario, out: &mut Vec<Scenario>| {
-        s.index = out.len();
-        out.push(s);
-    };
-    let base = |start: StartPoint, day: Day, time_min: u32, budget_min: u32| Scenario {
+    grid_scenarios(&mut out);
+    restricted_scenarios(&mut out);
+    history_scenarios(&mut out);
+    meals_off_scenarios(&mut out);
+    pace_pairs(&mut out);
+    out
+}
+
+/// A scenario of the grid with the defaults: no interests, standard profile, English.
+fn scenario(start: StartPoint, day: Day, time_min: u32, budget_min: u32) -> Scenario {
+    Scenario {
         index: 0,
         group: Group::Grid,
         start,
@@ -548,14 +553,25 @@ pub fn grid() -> Vec<Scenario> {
         meals: None,
         areas: None,
         avoid: Vec::new(),
-    };
+    }
+}
+
+/// Appends a scenario, numbering it.
+fn push(out: &mut Vec<Scenario>, mut s: Scenario) {
+    s.index = out.len();
+    out.push(s);
+}
+
+/// Every start point, day and time with two drawn budgets, drawn interests, profile and language.
+fn grid_scenarios(out: &mut Vec<Scenario>) {
+    let mut rng = Sampler(0x9E11_2026);
     for start in STARTS {
         for day in DAYS {
             for time in TIMES_MIN {
                 let first = rng.below(BUDGETS_MIN.len());
                 let second = (first + 1 + rng.below(BUDGETS_MIN.len() - 1)) % BUDGETS_MIN.len();
                 for b in [first, second] {
-                    let mut s = base(start, day, time, BUDGETS_MIN[b]);
+                    let mut s = scenario(start, day, time, BUDGETS_MIN[b]);
                     s.interests = INTERESTS[rng.below(INTERESTS.len())].to_vec();
                     s.profile = if rng.below(4) == 0 {
                         "step_free"
@@ -563,13 +579,16 @@ pub fn grid() -> Vec<Scenario> {
                         "standard"
                     };
                     s.lang = if rng.below(2) == 0 { "zh" } else { "en" };
-                    push(s, &mut out);
+                    push(out, s);
                 }
             }
         }
     }
+}
+
+/// Plans kept to some areas, or avoiding some places.
+fn restricted_scenarios(out: &mut Vec<Scenario>) {
     let (may_mon, may_sat, jan, dec) = (DAYS[0], DAYS[1], DAYS[2], DAYS[3]);
-    // Area and avoid restrictions.
     type Limits = (Option<Vec<&'static str>>, Vec<&'static str>);
     let restricted: [(StartPoint, Day, u32, u32, Limits); 6] = [
         (
@@ -604,16 +623,20 @@ pub fn grid() -> Vec<Scenario> {
         ),
     ];
     for (i, (start, day, time, budget, (areas, avoid))) in restricted.into_iter().enumerate() {
-        let mut s = base(start, day, time, budget);
+        let mut s = scenario(start, day, time, budget);
         s.group = Group::Restricted;
         s.areas = areas;
         s.avoid = avoid;
         s.lang = ["zh", "en"][i % 2];
-        push(s, &mut out);
+        push(out, s);
     }
-    // History at Liziba in January and in May (the Stilwell Museum closes in January and
-    // February) and art in the factory on a Monday and a Saturday (the T2 art centre closes on
-    // Mondays).
+}
+
+/// History at Liziba in January and in May (the Stilwell Museum closes in January and
+/// February) and art in the factory on a Monday and a Saturday (the T2 art centre closes on
+/// Mondays).
+fn history_scenarios(out: &mut Vec<Scenario>) {
+    let (may_mon, may_sat, jan) = (DAYS[0], DAYS[1], DAYS[2]);
     for (i, (start, day, areas)) in [
         (STARTS[3], jan, "liziba"),
         (STARTS[3], may_mon, "liziba"),
@@ -623,14 +646,18 @@ pub fn grid() -> Vec<Scenario> {
     .into_iter()
     .enumerate()
     {
-        let mut s = base(start, day, 600, 360);
+        let mut s = scenario(start, day, 600, 360);
         s.group = Group::Restricted;
         s.interests = vec!["history"];
         s.areas = Some(vec![areas]);
         s.lang = ["en", "zh"][i % 2];
-        push(s, &mut out);
+        push(out, s);
     }
-    // Long plans over lunch or dinner that ask for no meal.
+}
+
+/// Long plans over lunch or dinner that ask for no meal.
+fn meals_off_scenarios(out: &mut Vec<Scenario>) {
+    let (may_mon, may_sat, jan, dec) = (DAYS[0], DAYS[1], DAYS[2], DAYS[3]);
     for (i, (start, day, time, budget)) in [
         (STARTS[0], may_sat, 600, 240),
         (STARTS[3], may_mon, 600, 360),
@@ -640,13 +667,17 @@ pub fn grid() -> Vec<Scenario> {
     .into_iter()
     .enumerate()
     {
-        let mut s = base(start, day, time, budget);
+        let mut s = scenario(start, day, time, budget);
         s.group = Group::MealsOff;
         s.meals = Some(false);
         s.lang = ["zh", "en"][i % 2];
-        push(s, &mut out);
+        push(out, s);
     }
-    // Pace pairs: the same request as relaxed and as packed.
+}
+
+/// The same request as relaxed and as packed.
+fn pace_pairs(out: &mut Vec<Scenario>) {
+    let (may_mon, may_sat, jan, dec) = (DAYS[0], DAYS[1], DAYS[2], DAYS[3]);
     for (i, (start, day, time, budget, interests)) in [
         (STARTS[0], may_sat, 600, 180, INTERESTS[1]),
         (STARTS[1], may_mon, 780, 240, INTERESTS[0]),
@@ -661,15 +692,14 @@ pub fn grid() -> Vec<Scenario> {
     .enumerate()
     {
         for pace in ["relaxed", "packed"] {
-            let mut s = base(start, day, time, budget);
+            let mut s = scenario(start, day, time, budget);
             s.group = Group::Pace;
             s.interests = interests.to_vec();
             s.pace = Some(pace);
             s.lang = ["zh", "en"][i % 2];
-            push(s, &mut out);
+            push(out, s);
         }
     }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1263,65 +1293,7 @@ pub fn metrics(site: &Site, runs: &[Run]) -> Metrics {
         warnings += plan.warnings.len();
         crowded += plan.count_code("crowded");
 
-        if s.start.area == "factory" && s.budget_min >= 180 {
-            m.factory_reaches_liziba
-                .add(plan.stops.iter().any(|st| st.area == "liziba"));
-        }
-        let deadline = f64::from(s.time_min + s.budget_min);
-        let reachable: Vec<&str> = HIGHLIGHTS
-            .iter()
-            .copied()
-            .filter(|h| {
-                site.places.get(*h).is_some_and(|p| s.admits(h, &p.area))
-                    && highlight_visit_end(site, s, plan.sunset_min, h, deadline).is_some()
-            })
-            .collect();
-        if !reachable.is_empty() {
-            m.highlight_included
-                .add(HIGHLIGHTS.iter().any(|h| plan.visits(h)));
-        }
-        if s.budget_min >= 240 {
-            let windows: Vec<(f64, f64)> = [LUNCH, DINNER]
-                .into_iter()
-                .filter(|w| s.spans(*w))
-                .collect();
-            if !windows.is_empty() {
-                m.meal_coverage
-                    .add(windows.iter().all(|w| plan.meal_in(site, *w)));
-            }
-        }
-        for st in &plan.stops {
-            m.empty_why_stops
-                .add(st.why.iter().all(|t| t.trim().is_empty()));
-            m.container_stops
-                .add(site.places.get(&st.place_id).is_some_and(|p| p.container));
-            m.closed_visits
-                .add(closed_visit(site, &st.place_id, s.day.naive()));
-        }
-        if plan.stops.len() >= 2 {
-            m.repeated_why_plans.add(plan.repeated_why().is_some());
-        }
-        for t in plan.texts() {
-            m.raw_id_texts.add(site.raw_id_in(t, s.lang).is_some());
-            m.doubled_punct_texts.add(doubled_punctuation(t).is_some());
-        }
-        if plan.stops.len() >= 2 {
-            let pairs = plan.same_spot_pairs(site).len();
-            m.same_spot_pairs.num += pairs;
-            m.same_spot_pairs.den += plan.stops.len() - 1;
-        }
-        if plan.stops.len() >= 3 {
-            m.returning_plans
-                .add(!plan.returns_to_spot(site).is_empty());
-        }
-        if s.start.area == "liziba" && !plan.stops.is_empty() {
-            m.liziba_start_leaves_first
-                .add(plan.stops[0].area != "liziba");
-        }
-        if plan.past_sunset() {
-            m.dark_without_warning
-                .add(plan.count_code("dark_soon") == 0);
-        }
+        judge_plan(&mut m, site, s, &plan);
     }
     let per_plan = |n: usize| {
         if m.plans == 0 {
@@ -1339,6 +1311,70 @@ pub fn metrics(site: &Site, runs: &[Run]) -> Metrics {
     };
     m.median_dwell_min = median(dwells).unwrap_or(0.0);
     m
+}
+
+/// Adds one plan to the ratios of the figures: highlights, meals, reasons, containers, closed
+/// visits, same-spot pairs, returns, leaving Liziba and darkness.
+fn judge_plan(m: &mut Metrics, site: &Site, s: &Scenario, plan: &PlanView) {
+    if s.start.area == "factory" && s.budget_min >= 180 {
+        m.factory_reaches_liziba
+            .add(plan.stops.iter().any(|st| st.area == "liziba"));
+    }
+    let deadline = f64::from(s.time_min + s.budget_min);
+    let reachable: Vec<&str> = HIGHLIGHTS
+        .iter()
+        .copied()
+        .filter(|h| {
+            site.places.get(*h).is_some_and(|p| s.admits(h, &p.area))
+                && highlight_visit_end(site, s, plan.sunset_min, h, deadline).is_some()
+        })
+        .collect();
+    if !reachable.is_empty() {
+        m.highlight_included
+            .add(HIGHLIGHTS.iter().any(|h| plan.visits(h)));
+    }
+    if s.budget_min >= 240 {
+        let windows: Vec<(f64, f64)> = [LUNCH, DINNER]
+            .into_iter()
+            .filter(|w| s.spans(*w))
+            .collect();
+        if !windows.is_empty() {
+            m.meal_coverage
+                .add(windows.iter().all(|w| plan.meal_in(site, *w)));
+        }
+    }
+    for st in &plan.stops {
+        m.empty_why_stops
+            .add(st.why.iter().all(|t| t.trim().is_empty()));
+        m.container_stops
+            .add(site.places.get(&st.place_id).is_some_and(|p| p.container));
+        m.closed_visits
+            .add(closed_visit(site, &st.place_id, s.day.naive()));
+    }
+    if plan.stops.len() >= 2 {
+        m.repeated_why_plans.add(plan.repeated_why().is_some());
+    }
+    for t in plan.texts() {
+        m.raw_id_texts.add(site.raw_id_in(t, s.lang).is_some());
+        m.doubled_punct_texts.add(doubled_punctuation(t).is_some());
+    }
+    if plan.stops.len() >= 2 {
+        let pairs = plan.same_spot_pairs(site).len();
+        m.same_spot_pairs.num += pairs;
+        m.same_spot_pairs.den += plan.stops.len() - 1;
+    }
+    if plan.stops.len() >= 3 {
+        m.returning_plans
+            .add(!plan.returns_to_spot(site).is_empty());
+    }
+    if s.start.area == "liziba" && !plan.stops.is_empty() {
+        m.liziba_start_leaves_first
+            .add(plan.stops[0].area != "liziba");
+    }
+    if plan.past_sunset() {
+        m.dark_without_warning
+            .add(plan.count_code("dark_soon") == 0);
+    }
 }
 
 impl Metrics {
