@@ -181,24 +181,10 @@ impl SecurityOverrides {
     }
 }
 
-/// The config file's shape; every key is optional.
-#[derive(Debug, Default, Deserialize)]
+/// One layer of settings: the config file's shape (every key optional), and the values the
+/// environment and flags give (clap merges the two, flags winning).
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FileSettings {
-    pub bind: Option<String>,
-    pub database_url: Option<String>,
-    pub redis_url: Option<String>,
-    pub seed_dir: Option<PathBuf>,
-    pub workers: Option<usize>,
-    pub db_pool_size: Option<u32>,
-    pub data_dir: Option<PathBuf>,
-    pub snapshot_interval_min: Option<f64>,
-    #[serde(flatten)]
-    pub security: SecurityOverrides,
-}
-
-/// Values given by environment or flags (clap merges the two, flags winning).
-#[derive(Debug, Default, Clone)]
 pub struct Overrides {
     pub bind: Option<String>,
     pub database_url: Option<String>,
@@ -208,6 +194,7 @@ pub struct Overrides {
     pub db_pool_size: Option<u32>,
     pub data_dir: Option<PathBuf>,
     pub snapshot_interval_min: Option<f64>,
+    #[serde(flatten)]
     pub security: SecurityOverrides,
 }
 
@@ -225,31 +212,11 @@ impl Settings {
         if let Some(p) = path {
             let text = std::fs::read_to_string(&p)
                 .map_err(|e| format!("cannot read config file {}: {e}", p.display()))?;
-            let f: FileSettings =
+            let f: Overrides =
                 toml::from_str(&text).map_err(|e| format!("config file {}: {e}", p.display()))?;
-            s.apply(
-                f.bind,
-                f.database_url,
-                f.redis_url,
-                f.seed_dir,
-                f.workers,
-                f.db_pool_size,
-                f.data_dir,
-            );
-            s.apply_security(f.security)?;
-            s.snapshot_interval_min = f.snapshot_interval_min.unwrap_or(s.snapshot_interval_min);
+            s.apply(f)?;
         }
-        s.apply(
-            o.bind,
-            o.database_url,
-            o.redis_url,
-            o.seed_dir,
-            o.workers,
-            o.db_pool_size,
-            o.data_dir,
-        );
-        s.apply_security(o.security)?;
-        s.snapshot_interval_min = o.snapshot_interval_min.unwrap_or(s.snapshot_interval_min);
+        s.apply(o)?;
         if !(s.snapshot_interval_min.is_finite() && s.snapshot_interval_min >= 0.0) {
             return Err("snapshot_interval_min must be a number of minutes ≥ 0".into());
         }
@@ -262,38 +229,33 @@ impl Settings {
         Ok(s)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn apply(
-        &mut self,
-        bind: Option<String>,
-        database_url: Option<String>,
-        redis_url: Option<String>,
-        seed_dir: Option<PathBuf>,
-        workers: Option<usize>,
-        db_pool_size: Option<u32>,
-        data_dir: Option<PathBuf>,
-    ) {
-        if let Some(v) = bind {
+    /// Lays one layer over the settings: what it gives replaces what is there.
+    fn apply(&mut self, o: Overrides) -> Result<(), String> {
+        if let Some(v) = o.bind {
             self.bind = v;
         }
-        if let Some(v) = database_url {
+        if let Some(v) = o.database_url {
             self.database_url = v;
         }
-        if let Some(v) = redis_url {
+        if let Some(v) = o.redis_url {
             self.redis_url = Some(v);
         }
-        if let Some(v) = seed_dir {
+        if let Some(v) = o.seed_dir {
             self.seed_dir = Some(v);
         }
-        if let Some(v) = workers {
+        if let Some(v) = o.workers {
             self.workers = Some(v);
         }
-        if let Some(v) = db_pool_size {
+        if let Some(v) = o.db_pool_size {
             self.db_pool_size = v;
         }
-        if let Some(v) = data_dir {
+        if let Some(v) = o.data_dir {
             self.data_dir = v;
         }
+        if let Some(v) = o.snapshot_interval_min {
+            self.snapshot_interval_min = v;
+        }
+        self.apply_security(o.security)
     }
 
     fn apply_security(&mut self, o: SecurityOverrides) -> Result<(), String> {

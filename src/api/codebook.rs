@@ -1,6 +1,7 @@
 //! The site's codebook: read by anyone, codes and their keywords edited by operators.
 
 use super::error::ApiError;
+use super::extract::SiteRead;
 use super::extract::{conditional_json, if_match, lang_of, query_pairs};
 use super::feedback_common::*;
 use crate::auth::Claims;
@@ -35,12 +36,8 @@ fn code_etag(c: &Code) -> String {
 /// `GET /v1/sites/{site}/codebook`: themes, categories and codes with their keywords. Public.
 pub async fn get_codebook(
     req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    SiteRead { snap, lang }: SiteRead,
 ) -> Result<HttpResponse, ApiError> {
-    query_pairs(&req, &[])?;
-    let snap = state.snapshot(&path)?;
-    let lang = lang_of(&req);
     let cb = &snap.data.codebook;
     let pick = |id: &str, name: &Bilingual, desc: &Bilingual| json!({"id": id, "name": lang.pick(name), "names": name, "description": lang.pick(desc)});
     let body = json!({

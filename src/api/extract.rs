@@ -331,3 +331,30 @@ pub fn no_store(mut b: actix_web::HttpResponseBuilder) -> actix_web::HttpRespons
         .insert_header((header::PRAGMA, "no-cache"));
     b
 }
+
+/// A public read of one site: the snapshot of the path's `{site}` and the request's language,
+/// for a GET that takes no query parameters (400 naming any it is given, 404 for an unknown
+/// site).
+pub struct SiteRead {
+    pub snap: std::sync::Arc<crate::model::Snapshot>,
+    pub lang: Lang,
+}
+
+impl FromRequest for SiteRead {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<SiteRead, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready((|| {
+            query_pairs(req, &[])?;
+            let state = req
+                .app_data::<web::Data<crate::state::AppState>>()
+                .ok_or_else(|| ApiError::internal("no application state".to_string()))?;
+            let site = req.match_info().get("site").unwrap_or_default();
+            Ok(SiteRead {
+                snap: state.snapshot(site)?,
+                lang: lang_of(req),
+            })
+        })())
+    }
+}

@@ -1,8 +1,9 @@
 //! Findings of the study: the public list, one stored finding, and operators' edits.
 
 use super::error::ApiError;
+use super::extract::conditional_json;
 use super::extract::json_body;
-use super::extract::{conditional_json, lang_of, query_pairs};
+use super::extract::SiteRead;
 use super::roles::Operator;
 use super::site_edits::{edit_handlers, get_handler, get_item, run_edit};
 use super::sites::JSON;
@@ -25,12 +26,8 @@ get_handler!(get_finding, Entity::Finding);
 /// The site's findings in the request's language.
 pub async fn list_findings(
     req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    SiteRead { snap, lang }: SiteRead,
 ) -> Result<HttpResponse, ApiError> {
-    query_pairs(&req, &[])?;
-    let snap = state.snapshot(&path)?;
-    let lang = lang_of(&req);
     let items: Vec<_> = snap
         .data
         .findings

@@ -2,6 +2,7 @@
 //! their own).
 
 use super::error::ApiError;
+use super::extract::SiteRead;
 use super::extract::{conditional, conditional_json, lang_of, query_pairs};
 use crate::render;
 use crate::state::AppState;
@@ -27,12 +28,8 @@ pub async fn list_sites(
 
 pub async fn get_site(
     req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    SiteRead { snap, lang }: SiteRead,
 ) -> Result<HttpResponse, ApiError> {
-    query_pairs(&req, &[])?;
-    let snap = state.snapshot(&path)?;
-    let lang = lang_of(&req);
     let mut v = render::site_summary(&snap.data.site, snap.version, &snap.data.areas, lang);
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for p in &snap.data.places {
@@ -49,26 +46,18 @@ pub async fn get_site(
     Ok(conditional_json(&req, &v, JSON))
 }
 
+/// The pedestrian graph as GeoJSON in the request's language.
 pub async fn get_graph(
     req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    SiteRead { snap, lang }: SiteRead,
 ) -> Result<HttpResponse, ApiError> {
-    query_pairs(&req, &[])?;
-    let snap = state.snapshot(&path)?;
-    Ok(conditional(
-        &req,
-        snap.rendered_graph(lang_of(&req)),
-        GEOJSON,
-    ))
+    Ok(conditional(&req, snap.rendered_graph(lang), GEOJSON))
 }
 
+/// Everything an app needs offline for a site, in one body.
 pub async fn get_bundle(
     req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    SiteRead { snap, lang }: SiteRead,
 ) -> Result<HttpResponse, ApiError> {
-    query_pairs(&req, &[])?;
-    let snap = state.snapshot(&path)?;
-    Ok(conditional(&req, snap.rendered_bundle(lang_of(&req)), JSON))
+    Ok(conditional(&req, snap.rendered_bundle(lang), JSON))
 }
