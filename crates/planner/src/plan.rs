@@ -1703,6 +1703,8 @@ fn warn_about(code: &str, severity: Severity, message: String, places: Vec<Strin
     }
 }
 
+/// The plan's answer to the request: stops with their reasons, legs, explanations, warnings and
+/// totals, written from the solved schedule.
 #[allow(clippy::too_many_arguments)]
 fn compose(
     ctx: &Ctx,
@@ -1713,176 +1715,372 @@ fn compose(
     end_t: Option<&Terminal>,
     order_waived: &[&Finding],
 ) -> Plan {
-    let m = ctx.model;
-    let lang = ctx.lang;
-    let places: Vec<usize> = sch.route.iter().map(|&c| scored[c].place).collect();
-    let in_plan: HashSet<usize> = places.iter().copied().collect();
-
-    // Schedule positions grouped into stops: consecutive places at the same spot. A place the
-    // visitor asked for is a stop of its own unless it leads its spot.
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (k, &p) in places.iter().enumerate() {
-        match groups.last_mut() {
-            Some(g) if m.same_spot(places[g[0]], p) && !ctx.must.contains(&p) => g.push(k),
-            _ => groups.push(vec![k]),
-        }
-    }
-
-    // Routes between consecutive positions (route[k] leads to position k; a last one to end).
-    let as_resolved = |p: usize| Resolved {
-        endpoint: Endpoint::Place(m.places[p].spec.id.clone()),
-        place: Some(p),
-        snap: None,
-        node: Some(m.places[p].node_idx),
-    };
-    let mut routes: Vec<Route> = Vec::new();
-    for (k, &p) in places.iter().enumerate() {
-        let r = if k == 0 {
-            start_t.route(ctx, p, true)
-        } else {
-            route_between(m, &as_resolved(places[k - 1]), &as_resolved(p), ctx.profile)
-        };
-        routes.push(r.unwrap_or_default());
-    }
-    let end_route = match (&ctx.end, end_t) {
-        (Some(end), Some(et)) => Some(match places.last() {
-            None => route_between(m, &ctx.start, end, ctx.profile).unwrap_or_default(),
-            Some(&q) => et.route(ctx, q, false).unwrap_or_default(),
-        }),
-        _ => None,
-    };
-    // Legs: the walks inside a stop's spot are carried into the leg that leaves it.
-    let mut legs: Vec<Leg> = Vec::new();
-    let mut carried: Vec<f64> = Vec::new();
-    for (g, grp) in groups.iter().enumerate() {
-        let k0 = grp[0];
-        let mut route = if g == 0 {
-            routes[0].clone()
-        } else {
-            let prev = &groups[g - 1];
-            let mut r = Route::default();
-            for &k in &prev[1..] {
-                r.pieces.extend(routes[k].pieces.iter().copied());
-                r.time_s += routes[k].time_s;
-            }
-            r.pieces.extend(routes[k0].pieces.iter().copied());
-            r.time_s += routes[k0].time_s;
-            r
-        };
-        if route.pieces.is_empty() {
-            route.time_s = routes[k0].time_s;
-        }
-        let from = if g == 0 {
-            ctx.start.clone()
-        } else {
-            as_resolved(places[groups[g - 1][0]])
-        };
-        legs.push(build_leg(
-            m,
-            &from,
-            &as_resolved(places[k0]),
-            &route,
-            ctx.profile,
-        ));
-        carried.push(grp[1..].iter().map(|&k| routes[k].time_s).sum());
-    }
-    if let Some(er) = end_route {
-        let end = ctx.end.as_ref().expect("end route only with an end");
-        let (from, route) = match groups.last() {
-            None => (ctx.start.clone(), er),
-            Some(last) => {
-                let mut r = Route::default();
-                for &k in &last[1..] {
-                    r.pieces.extend(routes[k].pieces.iter().copied());
-                    r.time_s += routes[k].time_s;
-                }
-                r.pieces.extend(er.pieces.iter().copied());
-                r.time_s += er.time_s;
-                (as_resolved(places[last[0]]), r)
-            }
-        };
-        legs.push(build_leg(m, &from, end, &route, ctx.profile));
-    }
-    // A last stop without a leg after it keeps its inner walks in its visit.
-    if ctx.end.is_none() {
-        if let Some(c) = carried.last_mut() {
-            *c = 0.0;
-        }
-    }
-    let hinted = legs.iter().any(|leg| {
-        leg.edges.iter().any(|e| {
-            m.graph
-                .edge_index(&e.id)
-                .is_some_and(|i| m.graph.edges()[i].hint.is_some())
-        })
-    });
-
-    let sunset0 = ctx.daylight[0].map(|d| d.1);
-    let sunset_of = |min: f64| -> Option<f64> {
-        ctx.daylight[((min / 1440.0).floor().max(0.0) as usize).min(1)].map(|d| d.1)
-    };
+    let c = Composer::new(ctx, problem, scored, sch);
+    let (routes, end_route) = c.walks(start_t, end_t);
+    let (legs, carried) = c.legs(&routes, end_route);
+    let hinted = c.hinted(&legs);
     let mut warnings: Vec<Warning> = Vec::new();
-    let mut explanations: Vec<Citation> = Vec::new();
-    let plan_end_min = ctx.t0_min + sch.finish_s / 60.0;
-    // Whether the plan's span has peak hours for crowd-prone places.
-    let span_has_peak = scored.iter().any(|sc| {
-        let h0 = (ctx.t0_min / 60.0).floor() as usize;
-        let h1 = ((plan_end_min / 60.0).floor() as usize).min(HOURS - 1);
-        (h0..=h1).any(|h| sc.peak[h])
-    });
+    let mut notes = StopNotes::default();
+    let mut stops: Vec<Stop> = Vec::with_capacity(c.groups.len());
+    for (g, &carried_s) in carried.iter().enumerate() {
+        stops.push(c.stop(g, carried_s, &mut notes));
+    }
+    let explanations = c.explanations(order_waived, &stops, hinted, &mut warnings);
+    c.stop_warnings(&notes, &mut warnings);
+    c.dark_warning(&notes, &mut warnings);
+    c.highlight_warnings(&stops, &mut warnings);
+    c.meal_and_empty_warnings(&notes, &stops, &mut warnings);
+    c.assemble(stops, legs, explanations, warnings)
+}
 
-    // Stops.
-    let mut stops: Vec<Stop> = Vec::with_capacity(groups.len());
-    let mut crowded: Vec<(String, String)> = Vec::new();
-    let mut queued: Vec<(String, String, f64)> = Vec::new();
-    let mut booked: Vec<(String, String)> = Vec::new();
-    let mut hard: Vec<(String, String)> = Vec::new();
-    let mut after_dark: Vec<(String, String)> = Vec::new();
-    let mut meal_stops = 0;
-    // Findings cited at an earlier stop: a later stop does not repeat their text.
-    let mut cited_before: HashSet<String> = HashSet::new();
-    let (span_h0, span_h1) = (
-        (ctx.t0_min / 60.0).floor().max(0.0) as usize,
-        ((plan_end_min / 60.0).floor().max(0.0) as usize).min(HOURS - 1),
-    );
-    for (g, grp) in groups.iter().enumerate() {
+/// What every part of composing a plan reads: the request, the solved schedule and the places
+/// it visits, grouped into stops.
+struct Composer<'c> {
+    ctx: &'c Ctx<'c>,
+    m: &'c PlanningModel,
+    lang: Lang,
+    problem: &'c Problem,
+    scored: &'c [Scored],
+    sch: &'c Schedule,
+    /// The place at each schedule position.
+    places: Vec<usize>,
+    in_plan: HashSet<usize>,
+    /// Schedule positions grouped into stops: consecutive places at the same spot.
+    groups: Vec<Vec<usize>>,
+    /// Sunset of the start date, in minutes after its midnight.
+    sunset0: Option<f64>,
+    /// The plan's end in minutes after the start date's midnight.
+    plan_end_min: f64,
+    /// Whether the plan's span has peak hours for crowd-prone places.
+    span_has_peak: bool,
+    /// The first and last hour slots of the plan's span.
+    span_h0: usize,
+    span_h1: usize,
+}
+
+/// What the stops note for the plan's warnings (`(place id, label)` pairs), and the findings
+/// they have cited.
+#[derive(Default)]
+struct StopNotes {
+    crowded: Vec<(String, String)>,
+    /// `(place id, name, minutes of queueing)`.
+    queued: Vec<(String, String, f64)>,
+    booked: Vec<(String, String)>,
+    hard: Vec<(String, String)>,
+    after_dark: Vec<(String, String)>,
+    meal_stops: usize,
+    /// Findings cited at an earlier stop: a later stop does not repeat their text.
+    cited_before: HashSet<String>,
+}
+
+/// One stop being written: its schedule positions, its leading place and its start.
+struct StopAt<'c> {
+    grp: &'c [usize],
+    k0: usize,
+    k1: usize,
+    sc: &'c Scored,
+    spec: &'c PlaceSpec,
+    start_min: f64,
+    hour_slot: usize,
+}
+
+/// A stop's reasons (`why`) and summary phrases, in the order they are found.
+#[derive(Default)]
+struct Reasons {
+    why: Vec<Citation>,
+    summary: Vec<String>,
+}
+
+impl Reasons {
+    /// Adds a reason unless its text, or the finding it cites, is given already.
+    fn push(&mut self, c: Citation) {
+        let dup = self
+            .why
+            .iter()
+            .any(|x| x.text == c.text || (c.finding_id.is_some() && x.finding_id == c.finding_id));
+        if !dup {
+            self.why.push(c);
+        }
+    }
+
+    /// Whether a reason cites the finding.
+    fn cites(&self, f: &Finding) -> bool {
+        self.why
+            .iter()
+            .any(|c| c.finding_id.as_deref() == Some(f.id.as_str()))
+    }
+}
+
+/// The place ids of `(place id, label)` notes.
+fn note_ids(v: &[(String, String)]) -> Vec<String> {
+    v.iter().map(|x| x.0.clone()).collect::<Vec<_>>()
+}
+
+/// The labels of `(place id, label)` notes.
+fn note_labels(v: &[(String, String)]) -> Vec<String> {
+    v.iter().map(|x| x.1.clone()).collect::<Vec<_>>()
+}
+
+/// A route made of the walks inside a spot (`inner` positions) followed by `next`.
+fn carried_into(routes: &[Route], inner: &[usize], next: &Route) -> Route {
+    let mut r = Route::default();
+    for &k in inner {
+        r.pieces.extend(routes[k].pieces.iter().copied());
+        r.time_s += routes[k].time_s;
+    }
+    r.pieces.extend(next.pieces.iter().copied());
+    r.time_s += next.time_s;
+    r
+}
+
+impl<'c> Composer<'c> {
+    /// The schedule's places, grouped into stops, and the plan's span.
+    fn new(
+        ctx: &'c Ctx<'c>,
+        problem: &'c Problem,
+        scored: &'c [Scored],
+        sch: &'c Schedule,
+    ) -> Composer<'c> {
+        let m = ctx.model;
+        let places: Vec<usize> = sch.route.iter().map(|&c| scored[c].place).collect();
+        let in_plan: HashSet<usize> = places.iter().copied().collect();
+        // A place the visitor asked for is a stop of its own unless it leads its spot.
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (k, &p) in places.iter().enumerate() {
+            match groups.last_mut() {
+                Some(g) if m.same_spot(places[g[0]], p) && !ctx.must.contains(&p) => g.push(k),
+                _ => groups.push(vec![k]),
+            }
+        }
+        let sunset0 = ctx.daylight[0].map(|d| d.1);
+        let plan_end_min = ctx.t0_min + sch.finish_s / 60.0;
+        let span_has_peak = scored.iter().any(|sc| {
+            let h0 = (ctx.t0_min / 60.0).floor() as usize;
+            let h1 = ((plan_end_min / 60.0).floor() as usize).min(HOURS - 1);
+            (h0..=h1).any(|h| sc.peak[h])
+        });
+        let (span_h0, span_h1) = (
+            (ctx.t0_min / 60.0).floor().max(0.0) as usize,
+            ((plan_end_min / 60.0).floor().max(0.0) as usize).min(HOURS - 1),
+        );
+        Composer {
+            ctx,
+            m,
+            lang: ctx.lang,
+            problem,
+            scored,
+            sch,
+            places,
+            in_plan,
+            groups,
+            sunset0,
+            plan_end_min,
+            span_has_peak,
+            span_h0,
+            span_h1,
+        }
+    }
+
+    /// Sunset of the day of `min` (minutes after the start date's midnight).
+    fn sunset_of(&self, min: f64) -> Option<f64> {
+        self.ctx.daylight[((min / 1440.0).floor().max(0.0) as usize).min(1)].map(|d| d.1)
+    }
+
+    /// A place as a route endpoint.
+    fn resolved(&self, p: usize) -> Resolved {
+        Resolved {
+            endpoint: Endpoint::Place(self.m.places[p].spec.id.clone()),
+            place: Some(p),
+            snap: None,
+            node: Some(self.m.places[p].node_idx),
+        }
+    }
+
+    /// A place's name in the request's language.
+    fn name(&self, s: &PlaceSpec) -> String {
+        say(self.lang, s.name.en.clone(), s.name.zh.clone())
+    }
+
+    /// Routes between consecutive positions (route `k` leads to position `k`), and the route
+    /// to the end when there is one.
+    fn walks(&self, start_t: &Terminal, end_t: Option<&Terminal>) -> (Vec<Route>, Option<Route>) {
+        let (ctx, m, places) = (self.ctx, self.m, &self.places);
+        let mut routes: Vec<Route> = Vec::new();
+        for (k, &p) in places.iter().enumerate() {
+            let r = if k == 0 {
+                start_t.route(ctx, p, true)
+            } else {
+                route_between(
+                    m,
+                    &self.resolved(places[k - 1]),
+                    &self.resolved(p),
+                    ctx.profile,
+                )
+            };
+            routes.push(r.unwrap_or_default());
+        }
+        let end_route = match (&ctx.end, end_t) {
+            (Some(end), Some(et)) => Some(match places.last() {
+                None => route_between(m, &ctx.start, end, ctx.profile).unwrap_or_default(),
+                Some(&q) => et.route(ctx, q, false).unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        (routes, end_route)
+    }
+
+    /// Legs between stops, the walks inside a stop's spot carried into the leg that leaves it,
+    /// and the seconds of such walks each stop hands on.
+    fn legs(&self, routes: &[Route], end_route: Option<Route>) -> (Vec<Leg>, Vec<f64>) {
+        let (ctx, m, places, groups) = (self.ctx, self.m, &self.places, &self.groups);
+        let mut legs: Vec<Leg> = Vec::new();
+        let mut carried: Vec<f64> = Vec::new();
+        for (g, grp) in groups.iter().enumerate() {
+            let k0 = grp[0];
+            let mut route = if g == 0 {
+                routes[0].clone()
+            } else {
+                carried_into(routes, &groups[g - 1][1..], &routes[k0])
+            };
+            if route.pieces.is_empty() {
+                route.time_s = routes[k0].time_s;
+            }
+            let from = if g == 0 {
+                ctx.start.clone()
+            } else {
+                self.resolved(places[groups[g - 1][0]])
+            };
+            legs.push(build_leg(
+                m,
+                &from,
+                &self.resolved(places[k0]),
+                &route,
+                ctx.profile,
+            ));
+            carried.push(grp[1..].iter().map(|&k| routes[k].time_s).sum());
+        }
+        if let Some(er) = end_route {
+            let end = ctx.end.as_ref().expect("end route only with an end");
+            let (from, route) = match groups.last() {
+                None => (ctx.start.clone(), er),
+                Some(last) => (
+                    self.resolved(places[last[0]]),
+                    carried_into(routes, &last[1..], &er),
+                ),
+            };
+            legs.push(build_leg(m, &from, end, &route, ctx.profile));
+        }
+        // A last stop without a leg after it keeps its inner walks in its visit.
+        if ctx.end.is_none() {
+            if let Some(c) = carried.last_mut() {
+                *c = 0.0;
+            }
+        }
+        (legs, carried)
+    }
+
+    /// Whether a leg walks an edge with a landmark hint.
+    fn hinted(&self, legs: &[Leg]) -> bool {
+        let m = self.m;
+        legs.iter().any(|leg| {
+            leg.edges.iter().any(|e| {
+                m.graph
+                    .edge_index(&e.id)
+                    .is_some_and(|i| m.graph.edges()[i].hint.is_some())
+            })
+        })
+    }
+
+    /// Stop `g`: its reasons, summary, what else is at its spot and its times; what it notes
+    /// for the plan's warnings goes to `notes`.
+    fn stop(&self, g: usize, carried_s: f64, notes: &mut StopNotes) -> Stop {
+        let (ctx, m, sch, lang) = (self.ctx, self.m, self.sch, self.lang);
+        let grp = &self.groups[g];
         let k0 = grp[0];
         let k1 = *grp.last().expect("non-empty");
-        let ci = sch.route[k0];
-        let sc = &scored[ci];
-        let place = &m.places[sc.place];
-        let spec = &place.spec;
+        let sc = &self.scored[sch.route[k0]];
+        let spec = &m.places[sc.place].spec;
         let start_min = ctx.t0_min + sch.start_s[k0] / 60.0;
-        let hour_slot = ((start_min / 60.0).floor().max(0.0) as usize).min(HOURS - 1);
-        let name = |s: &PlaceSpec| say(lang, s.name.en.clone(), s.name.zh.clone());
-        let mut why: Vec<Citation> = Vec::new();
-        let mut summary: Vec<String> = Vec::new();
-        let push = |why: &mut Vec<Citation>, c: Citation| {
-            let dup = why.iter().any(|x| {
-                x.text == c.text || (c.finding_id.is_some() && x.finding_id == c.finding_id)
-            });
-            if !dup {
-                why.push(c);
-            }
+        let at = StopAt {
+            grp,
+            k0,
+            k1,
+            sc,
+            spec,
+            start_min,
+            hour_slot: ((start_min / 60.0).floor().max(0.0) as usize).min(HOURS - 1),
         };
+        let mut r = Reasons::default();
         if ctx.must.contains(&sc.place) {
-            summary.push(say(lang, "you asked for it", "你指定要去"));
-            push(
-                &mut why,
-                own(
-                    lang,
-                    "You asked to visit it".into(),
-                    "你指定要去这里".into(),
-                ),
-            );
+            r.summary.push(say(lang, "you asked for it", "你指定要去"));
+            r.push(own(
+                lang,
+                "You asked to visit it".into(),
+                "你指定要去这里".into(),
+            ));
         }
-        let (area_en, area_zh) = area_name(ctx, &spec.area);
-        let desc = spec
+        let area = area_name(ctx, &spec.area);
+        self.why_highlight(&at, &area, &mut r);
+        self.why_meal(&at, &mut r, notes);
+        self.why_interests(&at, &mut r, &notes.cited_before);
+        self.why_popularity(&at, &mut r, &notes.cited_before);
+        let dark_now = dark_hour(ctx, at.hour_slot);
+        if sc.night_view && dark_now {
+            r.summary.push(say(lang, "a view after dark", "夜景"));
+            r.push(own(
+                lang,
+                format!(
+                    "After dark at {}: a view that is worth it at night",
+                    hhmm(start_min)
+                ),
+                format!("{}天已黑，这里的夜景值得一看", hhmm(start_min)),
+            ));
+        }
+        self.why_findings(&at, &mut r, &notes.cited_before);
+        self.summary_fee_and_rating(&at, &mut r);
+        let also_here = self.also_here(&at);
+        self.why_same_stop_and_fallbacks(&at, &area, &mut r);
+        let queue_s = self.note_stop(&at, dark_now, notes);
+        notes
+            .cited_before
+            .extend(r.why.iter().filter_map(|c| c.finding_id.clone()));
+        let sep = if lang == Lang::Zh { "；" } else { "; " };
+        let depart_s = sch.depart_s[k1] - carried_s;
+        Stop {
+            place_id: spec.id.clone(),
+            name: spec.name.clone(),
+            kind: spec.kind.clone(),
+            area: spec.area.clone(),
+            arrive: fmt_time(ctx, sch.arrive_s[k0]),
+            depart: fmt_time(ctx, depart_s),
+            wait_min: tenth((sch.start_s[k0] - sch.arrive_s[k0]) / 60.0),
+            dwell_min: tenth((depart_s - sch.start_s[k0]) / 60.0),
+            queue_min: tenth(queue_s / 60.0),
+            highlight: spec.highlight,
+            meal: sch.meal[k0..=k1].iter().any(|&x| x),
+            fee_cny: grp
+                .iter()
+                .map(|&k| m.places[self.places[k]].spec.fee_cny)
+                .sum(),
+            utility: grp.iter().map(|&k| sch.utility[k]).sum(),
+            why: r.why,
+            summary: r.summary.join(sep),
+            also_here,
+        }
+    }
+
+    /// A highlight of its area (with the description's first sentence), or else the first
+    /// sentence alone.
+    fn why_highlight(&self, at: &StopAt, area: &(String, String), r: &mut Reasons) {
+        let lang = self.lang;
+        let (area_en, area_zh) = area;
+        let desc = at
+            .spec
             .description
             .as_ref()
             .and_then(|d| first_sentence(d, lang));
-        if spec.highlight {
-            summary.push(say(lang, "a highlight", "必看"));
+        if at.spec.highlight {
+            r.summary.push(say(lang, "a highlight", "必看"));
             let lead = say(
                 lang,
                 format!("A highlight of {area_en}"),
@@ -1895,56 +2093,60 @@ fn compose(
                 },
                 None => lead,
             };
-            push(
-                &mut why,
-                Citation {
-                    finding_id: None,
-                    text: end_sentence(lang, &text),
-                },
-            );
+            r.push(Citation {
+                finding_id: None,
+                text: end_sentence(lang, &text),
+            });
         } else if let Some(d) = &desc {
-            push(
-                &mut why,
-                Citation {
-                    finding_id: None,
-                    text: end_sentence(lang, d),
-                },
-            );
+            r.push(Citation {
+                finding_id: None,
+                text: end_sentence(lang, d),
+            });
         }
-        if sch.meal[k0..=k1].iter().any(|&x| x) {
-            meal_stops += 1;
-            let k = (k0..=k1).find(|&k| sch.meal[k]).unwrap_or(k0);
-            let at = ctx.t0_min + sch.start_s[k] / 60.0;
-            let lunch = (at.rem_euclid(1440.0)) < 15.0 * 60.0;
-            let mp = &m.places[places[k]].spec;
-            let mins = ((sch.depart_s[k] - sch.start_s[k]) / 60.0).round();
-            summary.push(say(
-                lang,
-                if lunch { "lunch" } else { "dinner" },
+    }
+
+    /// Lunch or dinner when the stop holds the plan's meal.
+    fn why_meal(&self, at: &StopAt, r: &mut Reasons, notes: &mut StopNotes) {
+        let (ctx, sch, lang) = (self.ctx, self.sch, self.lang);
+        let (k0, k1) = (at.k0, at.k1);
+        if !sch.meal[k0..=k1].iter().any(|&x| x) {
+            return;
+        }
+        notes.meal_stops += 1;
+        let k = (k0..=k1).find(|&k| sch.meal[k]).unwrap_or(k0);
+        let meal_min = ctx.t0_min + sch.start_s[k] / 60.0;
+        let lunch = (meal_min.rem_euclid(1440.0)) < 15.0 * 60.0;
+        let mp = &self.m.places[self.places[k]].spec;
+        let mins = ((sch.depart_s[k] - sch.start_s[k]) / 60.0).round();
+        r.summary.push(say(
+            lang,
+            if lunch { "lunch" } else { "dinner" },
+            if lunch { "午饭" } else { "晚饭" },
+        ));
+        r.push(own(
+            lang,
+            format!(
+                "{} here at {} (about {mins:.0} min): {} is open then",
+                if lunch { "Lunch" } else { "Dinner" },
+                hhmm(meal_min),
+                mp.name.en
+            ),
+            format!(
+                "{}在这里吃{}（约{mins:.0}分钟），{}此时营业",
+                hhmm(meal_min),
                 if lunch { "午饭" } else { "晚饭" },
-            ));
-            push(
-                &mut why,
-                own(
-                    lang,
-                    format!(
-                        "{} here at {} (about {mins:.0} min): {} is open then",
-                        if lunch { "Lunch" } else { "Dinner" },
-                        hhmm(at),
-                        mp.name.en
-                    ),
-                    format!(
-                        "{}在这里吃{}（约{mins:.0}分钟），{}此时营业",
-                        hhmm(at),
-                        if lunch { "午饭" } else { "晚饭" },
-                        mp.name.zh
-                    ),
-                ),
-            );
-        }
-        for &i in &sc.interest_hits {
+                mp.name.zh
+            ),
+        ));
+    }
+
+    /// The visitor's interests the place answers, citing the finding behind each when there is
+    /// one not cited before.
+    fn why_interests(&self, at: &StopAt, r: &mut Reasons, cited_before: &HashSet<String>) {
+        let (m, lang, spec) = (self.m, self.lang, at.spec);
+        for &i in &at.sc.interest_hits {
             let it = &m.interests[i];
-            summary.push(say(
+            r.summary.push(say(
                 lang,
                 format!("for your interest in {}", it.name.en.to_lowercase()),
                 format!("符合你的兴趣：{}", it.name.zh),
@@ -1960,17 +2162,16 @@ fn compose(
             match finding {
                 // Said at an earlier stop: the summary names the interest.
                 Some(f) if cited_before.contains(&f.id) => {}
-                Some(f)
-                    if !why
-                        .iter()
-                        .any(|c| c.finding_id.as_deref() == Some(f.id.as_str())) =>
-                {
-                    push(&mut why, cite(f, lang, en, zh))
-                }
-                _ => push(&mut why, own(lang, en, zh)),
+                Some(f) if !r.cites(f) => r.push(cite(f, lang, en, zh)),
+                _ => r.push(own(lang, en, zh)),
             }
         }
-        // The most specific popularity finding the place answers (the rarest of its tags).
+    }
+
+    /// The most specific popularity finding the place answers (the rarest of its tags), in its
+    /// own words, unless cited before.
+    fn why_popularity(&self, at: &StopAt, r: &mut Reasons, cited_before: &HashSet<String>) {
+        let (m, lang, spec) = (self.m, self.lang, at.spec);
         let pop = m
             .findings
             .iter()
@@ -1988,145 +2189,59 @@ fn compose(
                     .count()
             });
         if let Some(f) = pop.filter(|f| !cited_before.contains(&f.id)) {
-            if !why
-                .iter()
-                .any(|c| c.finding_id.as_deref() == Some(f.id.as_str()))
-            {
+            if !r.cites(f) {
                 // The finding says in its own words how often visitors mention it.
                 let text = match lang {
                     Lang::En => &f.text.en,
                     Lang::Zh => &f.text.zh,
                 };
-                push(
-                    &mut why,
-                    Citation {
-                        finding_id: Some(f.id.clone()),
-                        text: end_sentence(lang, text),
-                    },
-                );
+                r.push(Citation {
+                    finding_id: Some(f.id.clone()),
+                    text: end_sentence(lang, text),
+                });
             }
         }
-        let dark_now = dark_hour(ctx, hour_slot);
-        if sc.night_view && dark_now {
-            summary.push(say(lang, "a view after dark", "夜景"));
-            push(
-                &mut why,
-                own(
-                    lang,
-                    format!(
-                        "After dark at {}: a view that is worth it at night",
-                        hhmm(start_min)
-                    ),
-                    format!("{}天已黑，这里的夜景值得一看", hhmm(start_min)),
-                ),
-            );
-        }
-        let depart_min = ctx.t0_min + sch.depart_s[k1] / 60.0;
+    }
+
+    /// The findings about daylight, fees, free alternatives and crowding that bear on the stop.
+    fn why_findings(&self, at: &StopAt, r: &mut Reasons, cited_before: &HashSet<String>) {
+        let (ctx, m, sch, lang) = (self.ctx, self.m, self.sch, self.lang);
+        let (sc, spec, start_min) = (at.sc, at.spec, at.start_min);
+        let depart_min = ctx.t0_min + sch.depart_s[at.k1] / 60.0;
         for f in &m.findings {
             match &f.rule {
                 Rule::Daylight { kinds, tags }
                     if sc.daylight && matches(kinds, tags, &spec.kind, &spec.tags) =>
                 {
                     // Only worth saying when sunset is near.
-                    if let Some(set) = sunset_of(depart_min) {
+                    if let Some(set) = self.sunset_of(depart_min) {
                         if set - depart_min <= DAYLIGHT_NEAR_MIN {
-                            push(
-                                &mut why,
-                                cite(
-                                    f,
-                                    lang,
-                                    format!("Seen before sunset at {}", hhmm(set)),
-                                    format!("赶在{}日落前看", hhmm(set)),
-                                ),
-                            );
+                            r.push(cite(
+                                f,
+                                lang,
+                                format!("Seen before sunset at {}", hhmm(set)),
+                                format!("赶在{}日落前看", hhmm(set)),
+                            ));
                         }
                     }
                 }
                 Rule::ValueForMoney { kinds, .. }
                     if spec.fee_cny > 0.0 && (kinds.is_empty() || kinds.contains(&spec.kind)) =>
                 {
-                    let rated = m
-                        .stats
-                        .get(&spec.id)
-                        .filter(|s| s.count >= MIN_RATINGS)
-                        .and_then(|s| s.value_for_money.map(|v| (v, s.count)));
-                    let (en, zh) = match rated {
-                        Some((v, c)) => (
-                            format!(
-                                "Entry is ¥{}; {c} visitors rate its value for money {v:.1}/5",
-                                spec.fee_cny
-                            ),
-                            format!("门票¥{}，{c}位游客评价性价比{v:.1}/5", spec.fee_cny),
-                        ),
-                        None => (
-                            format!("Entry is ¥{}, weighed against what it offers", spec.fee_cny),
-                            format!("门票¥{}，已与它的看点一并权衡", spec.fee_cny),
-                        ),
-                    };
-                    push(&mut why, cite(f, lang, en, zh));
+                    let (en, zh) = self.fee_words(spec);
+                    r.push(cite(f, lang, en, zh));
                 }
                 Rule::FreeAlternative { kinds }
                     if spec.fee_cny == 0.0 && kinds.contains(&spec.kind) =>
                 {
-                    // A paid place of the same kind that could have been planned and was not.
-                    let paid = (0..m.places.len())
-                        .filter(|&i| {
-                            let p = &m.places[i].spec;
-                            p.kind == spec.kind
-                                && p.fee_cny > 0.0
-                                && !in_plan.contains(&i)
-                                && admissible(ctx, i)
-                        })
-                        .max_by(|&a, &b| {
-                            m.places[a]
-                                .spec
-                                .popularity
-                                .total_cmp(&m.places[b].spec.popularity)
-                        });
-                    if let Some(pp) = paid.map(|i| &m.places[i].spec) {
-                        let (kw_en, kw_zh) = kind_words(&spec.kind);
-                        let en =
-                            format!("A free {kw_en} instead of {} (¥{})", pp.name.en, pp.fee_cny);
-                        let zh =
-                            format!("免费的{kw_zh}，代替收费的{}（¥{}）", pp.name.zh, pp.fee_cny);
-                        summary.push(say(lang, en.clone(), zh.clone()));
-                        push(&mut why, cite(f, lang, en, zh));
-                        // The value-for-money finding that weighed against the paid one.
-                        let vf = m.findings.iter().find(|x| {
-                            matches!(&x.rule, Rule::ValueForMoney { kinds, .. } if kinds.is_empty() || kinds.contains(&pp.kind))
-                        });
-                        if let Some(vf) = vf {
-                            let rated = m
-                                .stats
-                                .get(&pp.id)
-                                .filter(|s| s.count >= MIN_RATINGS)
-                                .and_then(|s| s.value_for_money.map(|v| (v, s.count)));
-                            let (en, zh) = match rated {
-                                Some((v, c)) => (
-                                    format!(
-                                        "{} charges ¥{} and {c} visitors rate its value {v:.1}/5",
-                                        pp.name.en, pp.fee_cny
-                                    ),
-                                    format!(
-                                        "{}收费¥{}，{c}位游客评价性价比{v:.1}/5",
-                                        pp.name.zh, pp.fee_cny
-                                    ),
-                                ),
-                                None => (
-                                    format!("{} charges ¥{}", pp.name.en, pp.fee_cny),
-                                    format!("{}收费¥{}", pp.name.zh, pp.fee_cny),
-                                ),
-                            };
-                            push(&mut why, cite(vf, lang, en, zh));
-                        }
-                    }
+                    self.why_free_instead(f, at, r);
                 }
                 // The place is busy at some hour of the plan and the plan visits it at
                 // another: its timing was a choice worth naming.
                 Rule::Crowding { .. }
-                    if span_has_peak
-                        && !sc.peak[hour_slot]
-                        && (span_h0..=span_h1).any(|h| sc.peak[h]) =>
+                    if self.span_has_peak
+                        && !sc.peak[at.hour_slot]
+                        && (self.span_h0..=self.span_h1).any(|h| sc.peak[h]) =>
                 {
                     let (en, zh) = (
                         format!("Timed for {}, outside the busy hours", hhmm(start_min)),
@@ -2140,31 +2255,126 @@ fn compose(
                     } else {
                         cite(f, lang, en, zh)
                     };
-                    push(&mut why, c);
+                    r.push(c);
                 }
                 _ => {}
             }
         }
+    }
+
+    /// A paid place's entry fee in words, with its value-for-money rating when enough
+    /// visitors gave one.
+    fn fee_words(&self, spec: &PlaceSpec) -> (String, String) {
+        let rated = self
+            .m
+            .stats
+            .get(&spec.id)
+            .filter(|s| s.count >= MIN_RATINGS)
+            .and_then(|s| s.value_for_money.map(|v| (v, s.count)));
+        match rated {
+            Some((v, c)) => (
+                format!(
+                    "Entry is ¥{}; {c} visitors rate its value for money {v:.1}/5",
+                    spec.fee_cny
+                ),
+                format!("门票¥{}，{c}位游客评价性价比{v:.1}/5", spec.fee_cny),
+            ),
+            None => (
+                format!("Entry is ¥{}, weighed against what it offers", spec.fee_cny),
+                format!("门票¥{}，已与它的看点一并权衡", spec.fee_cny),
+            ),
+        }
+    }
+
+    /// A free place chosen over a paid one of its kind that could have been planned and was
+    /// not, citing `f` and the value-for-money finding that weighed against the paid one.
+    fn why_free_instead(&self, f: &Finding, at: &StopAt, r: &mut Reasons) {
+        let (ctx, m, lang, spec) = (self.ctx, self.m, self.lang, at.spec);
+        let paid = (0..m.places.len())
+            .filter(|&i| {
+                let p = &m.places[i].spec;
+                p.kind == spec.kind
+                    && p.fee_cny > 0.0
+                    && !self.in_plan.contains(&i)
+                    && admissible(ctx, i)
+            })
+            .max_by(|&a, &b| {
+                m.places[a]
+                    .spec
+                    .popularity
+                    .total_cmp(&m.places[b].spec.popularity)
+            });
+        let Some(pp) = paid.map(|i| &m.places[i].spec) else {
+            return;
+        };
+        let (kw_en, kw_zh) = kind_words(&spec.kind);
+        let en = format!("A free {kw_en} instead of {} (¥{})", pp.name.en, pp.fee_cny);
+        let zh = format!("免费的{kw_zh}，代替收费的{}（¥{}）", pp.name.zh, pp.fee_cny);
+        r.summary.push(say(lang, en.clone(), zh.clone()));
+        r.push(cite(f, lang, en, zh));
+        let vf = m.findings.iter().find(|x| {
+            matches!(&x.rule, Rule::ValueForMoney { kinds, .. } if kinds.is_empty() || kinds.contains(&pp.kind))
+        });
+        let Some(vf) = vf else {
+            return;
+        };
+        let rated = m
+            .stats
+            .get(&pp.id)
+            .filter(|s| s.count >= MIN_RATINGS)
+            .and_then(|s| s.value_for_money.map(|v| (v, s.count)));
+        let (en, zh) = match rated {
+            Some((v, c)) => (
+                format!(
+                    "{} charges ¥{} and {c} visitors rate its value {v:.1}/5",
+                    pp.name.en, pp.fee_cny
+                ),
+                format!(
+                    "{}收费¥{}，{c}位游客评价性价比{v:.1}/5",
+                    pp.name.zh, pp.fee_cny
+                ),
+            ),
+            None => (
+                format!("{} charges ¥{}", pp.name.en, pp.fee_cny),
+                format!("{}收费¥{}", pp.name.zh, pp.fee_cny),
+            ),
+        };
+        r.push(cite(vf, lang, en, zh));
+    }
+
+    /// Summary phrases for a fee rated poor value and for the visitors' rating.
+    fn summary_fee_and_rating(&self, at: &StopAt, r: &mut Reasons) {
+        let (lang, sc, spec) = (self.lang, at.sc, at.spec);
         if sc.fee_penalty > 0.0 && sc.vfm_factor > 1.0 {
-            summary.push(say(
+            r.summary.push(say(
                 lang,
                 format!("fee ¥{} rated poor value", spec.fee_cny),
                 format!("门票¥{}性价比偏低", spec.fee_cny),
             ));
         }
-        if let Some(s) = m.stats.get(&spec.id).filter(|s| s.count >= MIN_RATINGS) {
+        if let Some(s) = self
+            .m
+            .stats
+            .get(&spec.id)
+            .filter(|s| s.count >= MIN_RATINGS)
+        {
             if let Some(score) = s.score {
-                summary.push(say(
+                r.summary.push(say(
                     lang,
                     format!("rated {score:.1}/5 by {} visitors", s.count),
                     format!("{}位游客评分{score:.1}/5", s.count),
                 ));
             }
         }
-        // Also here: the places visited with it, then what else is at the spot.
+    }
+
+    /// Also here: the places visited with the stop's leading place, then what else is at the
+    /// spot.
+    fn also_here(&self, at: &StopAt) -> Vec<AlsoHere> {
+        let m = self.m;
         let mut also_here: Vec<AlsoHere> = Vec::new();
-        for &k in &grp[1..] {
-            let p = &m.places[places[k]].spec;
+        for &k in &at.grp[1..] {
+            let p = &m.places[self.places[k]].spec;
             also_here.push(AlsoHere {
                 place_id: p.id.clone(),
                 name: p.name.clone(),
@@ -2173,10 +2383,10 @@ fn compose(
             });
         }
         for (i, p) in m.places.iter().enumerate() {
-            if m.same_spot(sc.place, i)
+            if m.same_spot(at.sc.place, i)
                 && !p.spec.container
                 && !p.spec.closed
-                && !in_plan.contains(&i)
+                && !self.in_plan.contains(&i)
             {
                 also_here.push(AlsoHere {
                     place_id: p.spec.id.clone(),
@@ -2186,319 +2396,342 @@ fn compose(
                 });
             }
         }
-        if grp.len() > 1 {
-            let names: Vec<String> = grp[1..]
+        also_here
+    }
+
+    /// The places visited with the leading one; then, for a stop with nothing else said, its
+    /// kind and area as summary and reason.
+    fn why_same_stop_and_fallbacks(&self, at: &StopAt, area: &(String, String), r: &mut Reasons) {
+        let (m, lang, spec) = (self.m, self.lang, at.spec);
+        let (area_en, area_zh) = area;
+        if at.grp.len() > 1 {
+            let names: Vec<String> = at.grp[1..]
                 .iter()
-                .map(|&k| name(&m.places[places[k]].spec))
+                .map(|&k| self.name(&m.places[self.places[k]].spec))
                 .collect();
-            push(
-                &mut why,
-                own(
-                    lang,
-                    format!(
-                        "Right next to it, and part of this stop: {}",
-                        names.join(", ")
-                    ),
-                    format!("紧挨着的{}也在这一站", names.join("、")),
+            r.push(own(
+                lang,
+                format!(
+                    "Right next to it, and part of this stop: {}",
+                    names.join(", ")
                 ),
-            );
+                format!("紧挨着的{}也在这一站", names.join("、")),
+            ));
         }
-        if summary.is_empty() {
+        if r.summary.is_empty() {
             let (kw_en, kw_zh) = kind_words(&spec.kind);
-            summary.push(say(
+            r.summary.push(say(
                 lang,
                 format!("a {kw_en} in {area_en}"),
                 format!("{area_zh}的{kw_zh}"),
             ));
         }
-        if why.is_empty() {
+        if r.why.is_empty() {
             let (kw_en, kw_zh) = kind_words(&spec.kind);
-            push(
-                &mut why,
-                own(
-                    lang,
-                    format!("A {kw_en} of {area_en} on the way"),
-                    format!("顺路经过的{area_zh}{kw_zh}"),
-                ),
-            );
+            r.push(own(
+                lang,
+                format!("A {kw_en} of {area_en} on the way"),
+                format!("顺路经过的{area_zh}{kw_zh}"),
+            ));
         }
-        // Notes for the plan's warnings.
-        let at = hhmm(start_min);
-        let label = format!("{} ({at})", name(spec));
-        if (sc.peak[hour_slot] && sc.crowd[hour_slot] >= CROWD_WARN_SHARE)
-            || sc.reported_busy[hour_slot]
+    }
+
+    /// Notes the stop's crowds, queue, bookings, hard-to-find places and darkness for the
+    /// plan's warnings; returns the seconds of queueing at the stop.
+    fn note_stop(&self, at: &StopAt, dark_now: bool, notes: &mut StopNotes) -> f64 {
+        let (m, sch, sc, spec) = (self.m, self.sch, at.sc, at.spec);
+        let label = format!("{} ({})", self.name(spec), hhmm(at.start_min));
+        if (sc.peak[at.hour_slot] && sc.crowd[at.hour_slot] >= CROWD_WARN_SHARE)
+            || sc.reported_busy[at.hour_slot]
         {
-            crowded.push((spec.id.clone(), label.clone()));
+            notes.crowded.push((spec.id.clone(), label.clone()));
         }
-        let queue_s: f64 = (k0..=k1)
+        let queue_s: f64 = (at.k0..=at.k1)
             .map(|k| {
-                let c = &problem.cands[sch.route[k]];
+                let c = &self.problem.cands[sch.route[k]];
                 (sch.depart_s[k] - sch.start_s[k] - c.dwell_s).max(0.0)
             })
             .sum();
         if queue_s >= 60.0 {
-            queued.push((spec.id.clone(), name(spec), queue_s / 60.0));
+            notes
+                .queued
+                .push((spec.id.clone(), self.name(spec), queue_s / 60.0));
         }
-        for &k in grp {
-            let p = &m.places[places[k]].spec;
+        for &k in at.grp {
+            let p = &m.places[self.places[k]].spec;
             if p.booking {
-                booked.push((p.id.clone(), name(p)));
+                notes.booked.push((p.id.clone(), self.name(p)));
             }
-            if hard_to_find(m, places[k]) {
-                hard.push((p.id.clone(), name(p)));
+            if hard_to_find(m, self.places[k]) {
+                notes.hard.push((p.id.clone(), self.name(p)));
             }
         }
         if dark_now {
-            after_dark.push((spec.id.clone(), label.clone()));
+            notes.after_dark.push((spec.id.clone(), label.clone()));
         }
-        cited_before.extend(why.iter().filter_map(|c| c.finding_id.clone()));
-        let sep = if lang == Lang::Zh { "；" } else { "; " };
-        let depart_s = sch.depart_s[k1] - carried[g];
-        stops.push(Stop {
-            place_id: spec.id.clone(),
-            name: spec.name.clone(),
-            kind: spec.kind.clone(),
-            area: spec.area.clone(),
-            arrive: fmt_time(ctx, sch.arrive_s[k0]),
-            depart: fmt_time(ctx, depart_s),
-            wait_min: tenth((sch.start_s[k0] - sch.arrive_s[k0]) / 60.0),
-            dwell_min: tenth((depart_s - sch.start_s[k0]) / 60.0),
-            queue_min: tenth(queue_s / 60.0),
-            highlight: spec.highlight,
-            meal: sch.meal[k0..=k1].iter().any(|&x| x),
-            fee_cny: grp.iter().map(|&k| m.places[places[k]].spec.fee_cny).sum(),
-            utility: grp.iter().map(|&k| sch.utility[k]).sum(),
-            why,
-            summary: summary.join(sep),
-            also_here,
-        });
+        queue_s
     }
 
-    // Plan-level explanations.
-    let areas_in_plan: Vec<&str> = {
-        let mut v: Vec<&str> = Vec::new();
-        for &p in &places {
+    /// Plan-level explanations: area orders waived or followed, areas linked, photo spots
+    /// before sunset and landmark hints. A free alternative to a paid place left out becomes a
+    /// warning.
+    fn explanations(
+        &self,
+        order_waived: &[&Finding],
+        stops: &[Stop],
+        hinted: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Vec<Citation> {
+        let (ctx, m, lang) = (self.ctx, self.m, self.lang);
+        let mut explanations: Vec<Citation> = Vec::new();
+        let mut areas_in_plan: Vec<&str> = Vec::new();
+        for &p in &self.places {
             let a = m.places[p].spec.area.as_str();
-            if !v.contains(&a) {
-                v.push(a);
+            if !areas_in_plan.contains(&a) {
+                areas_in_plan.push(a);
             }
         }
-        v
-    };
-    for f in order_waived {
-        if let Rule::AreaOrder { first, then } = &f.rule {
-            let (fe, fz) = area_name(ctx, first);
-            let (te, tz) = area_name(ctx, then);
-            explanations.push(cite(
-                f,
-                lang,
-                format!("Starting near {te}, the plan sees it first instead of climbing to {fe} and back down"),
-                format!("从{tz}附近出发，先看{tz}，不必先爬上{fz}再下来"),
-            ));
-        }
-    }
-    for f in &m.findings {
-        match &f.rule {
-            Rule::AreaOrder { first, then }
-                if !order_waived.iter().any(|w| w.id == f.id)
-                    && areas_in_plan.contains(&first.as_str())
-                    && areas_in_plan.contains(&then.as_str()) =>
-            {
+        for f in order_waived {
+            if let Rule::AreaOrder { first, then } = &f.rule {
                 let (fe, fz) = area_name(ctx, first);
                 let (te, tz) = area_name(ctx, then);
                 explanations.push(cite(
                     f,
                     lang,
-                    format!("{fe} first, then {te}"),
-                    format!("先逛{fz}，再去{tz}"),
+                    format!("Starting near {te}, the plan sees it first instead of climbing to {fe} and back down"),
+                    format!("从{tz}附近出发，先看{tz}，不必先爬上{fz}再下来"),
                 ));
             }
-            Rule::CombineAreas { areas, .. } => {
-                let hit: Vec<&str> = areas_in_plan
-                    .iter()
-                    .copied()
-                    .filter(|a| areas.is_empty() || areas.iter().any(|x| x == a))
-                    .collect();
-                if hit.len() >= 2 {
-                    let names: Vec<String> = hit
-                        .iter()
-                        .map(|a| {
-                            let (en, zh) = area_name(ctx, a);
-                            say(lang, en, zh)
-                        })
-                        .collect();
+        }
+        for f in &m.findings {
+            match &f.rule {
+                Rule::AreaOrder { first, then }
+                    if !order_waived.iter().any(|w| w.id == f.id)
+                        && areas_in_plan.contains(&first.as_str())
+                        && areas_in_plan.contains(&then.as_str()) =>
+                {
+                    let (fe, fz) = area_name(ctx, first);
+                    let (te, tz) = area_name(ctx, then);
                     explanations.push(cite(
                         f,
                         lang,
-                        format!("The plan links {}", names.join(" and ")),
-                        format!("行程串联{}", names.join("和")),
+                        format!("{fe} first, then {te}"),
+                        format!("先逛{fz}，再去{tz}"),
                     ));
                 }
-            }
-            Rule::Daylight { .. }
-                if sunset0.is_some_and(|s| plan_end_min >= s - DAYLIGHT_NEAR_MIN)
-                    && stops
-                        .iter()
-                        .zip(&groups)
-                        .any(|(_, g)| scored[sch.route[g[0]]].daylight) =>
-            {
-                let when = sunset0.map(hhmm).unwrap_or_default();
-                explanations.push(cite(
-                    f,
-                    lang,
-                    format!("Outdoor photo spots come before sunset at {when}"),
-                    format!("户外拍照点安排在{when}日落前"),
-                ));
-            }
-            Rule::Wayfinding if hinted => {
-                explanations.push(cite(
-                    f,
-                    lang,
-                    "Directions carry landmark hints for the ways that are easy to miss".into(),
-                    "路线说明在容易走错的地方附有地标提示".into(),
-                ));
-            }
-            Rule::FreeAlternative { kinds } => {
-                // A paid place of these kinds that could have been planned was left out and no
-                // free one of the kind is in the plan: offer the best free one.
-                for kind in kinds {
-                    let free_in_plan = places.iter().any(|&p| {
-                        &m.places[p].spec.kind == kind && m.places[p].spec.fee_cny == 0.0
-                    });
-                    let paid_left_out: Vec<usize> = (0..m.places.len())
-                        .filter(|&i| {
-                            &m.places[i].spec.kind == kind
-                                && m.places[i].spec.fee_cny > 0.0
-                                && !in_plan.contains(&i)
-                                && admissible(ctx, i)
-                        })
-                        .collect();
-                    if free_in_plan || paid_left_out.is_empty() {
-                        continue;
-                    }
-                    let offer = (0..m.places.len())
-                        .filter(|&i| {
-                            let p = &m.places[i].spec;
-                            &p.kind == kind && p.fee_cny == 0.0 && admissible(ctx, i)
-                        })
-                        .max_by(|&a, &b| {
-                            m.places[a]
-                                .spec
-                                .popularity
-                                .total_cmp(&m.places[b].spec.popularity)
-                        });
-                    if let Some(i) = offer {
-                        let fp = &m.places[i].spec;
-                        let pp = &m.places[paid_left_out[0]].spec;
-                        warnings.push(warn_about(
-                            "free_alternative",
-                            Severity::Info,
-                            say(
-                                lang,
-                                format!(
-                                    "{} (¥{}) is not in the plan; {} is free and visitors find its view as good",
-                                    pp.name.en, pp.fee_cny, fp.name.en
-                                ),
-                                format!(
-                                    "行程没有安排收费的{}（¥{}）；{}免费，游客觉得视野一样好",
-                                    pp.name.zh, pp.fee_cny, fp.name.zh
-                                ),
-                            ),
-                            vec![fp.id.clone()],
-                        ));
-                    }
+                Rule::CombineAreas { areas, .. } => {
+                    explanations.extend(self.linked_areas(f, areas, &areas_in_plan));
                 }
+                Rule::Daylight { .. }
+                    if self
+                        .sunset0
+                        .is_some_and(|s| self.plan_end_min >= s - DAYLIGHT_NEAR_MIN)
+                        && stops
+                            .iter()
+                            .zip(&self.groups)
+                            .any(|(_, g)| self.scored[self.sch.route[g[0]]].daylight) =>
+                {
+                    let when = self.sunset0.map(hhmm).unwrap_or_default();
+                    explanations.push(cite(
+                        f,
+                        lang,
+                        format!("Outdoor photo spots come before sunset at {when}"),
+                        format!("户外拍照点安排在{when}日落前"),
+                    ));
+                }
+                Rule::Wayfinding if hinted => {
+                    explanations.push(cite(
+                        f,
+                        lang,
+                        "Directions carry landmark hints for the ways that are easy to miss".into(),
+                        "路线说明在容易走错的地方附有地标提示".into(),
+                    ));
+                }
+                Rule::FreeAlternative { kinds } => self.offer_free_alternatives(kinds, warnings),
+                _ => {}
             }
-            _ => {}
+        }
+        explanations
+    }
+
+    /// The finding that the plan links areas, when it visits two or more of `areas` (any areas
+    /// when empty).
+    fn linked_areas(
+        &self,
+        f: &Finding,
+        areas: &[String],
+        areas_in_plan: &[&str],
+    ) -> Option<Citation> {
+        let hit: Vec<&str> = areas_in_plan
+            .iter()
+            .copied()
+            .filter(|a| areas.is_empty() || areas.iter().any(|x| x == a))
+            .collect();
+        if hit.len() < 2 {
+            return None;
+        }
+        let names: Vec<String> = hit
+            .iter()
+            .map(|a| {
+                let (en, zh) = area_name(self.ctx, a);
+                say(self.lang, en, zh)
+            })
+            .collect();
+        Some(cite(
+            f,
+            self.lang,
+            format!("The plan links {}", names.join(" and ")),
+            format!("行程串联{}", names.join("和")),
+        ))
+    }
+
+    /// For each of `kinds`: when a paid place of the kind that could have been planned was left
+    /// out and no free one of the kind is in the plan, a warning offering the best free one.
+    fn offer_free_alternatives(&self, kinds: &[String], warnings: &mut Vec<Warning>) {
+        let (ctx, m, lang, places) = (self.ctx, self.m, self.lang, &self.places);
+        for kind in kinds {
+            let free_in_plan = places
+                .iter()
+                .any(|&p| &m.places[p].spec.kind == kind && m.places[p].spec.fee_cny == 0.0);
+            let paid_left_out: Vec<usize> = (0..m.places.len())
+                .filter(|&i| {
+                    &m.places[i].spec.kind == kind
+                        && m.places[i].spec.fee_cny > 0.0
+                        && !self.in_plan.contains(&i)
+                        && admissible(ctx, i)
+                })
+                .collect();
+            if free_in_plan || paid_left_out.is_empty() {
+                continue;
+            }
+            let offer = (0..m.places.len())
+                .filter(|&i| {
+                    let p = &m.places[i].spec;
+                    &p.kind == kind && p.fee_cny == 0.0 && admissible(ctx, i)
+                })
+                .max_by(|&a, &b| {
+                    m.places[a]
+                        .spec
+                        .popularity
+                        .total_cmp(&m.places[b].spec.popularity)
+                });
+            if let Some(i) = offer {
+                let fp = &m.places[i].spec;
+                let pp = &m.places[paid_left_out[0]].spec;
+                warnings.push(warn_about(
+                    "free_alternative",
+                    Severity::Info,
+                    say(
+                        lang,
+                        format!(
+                            "{} (¥{}) is not in the plan; {} is free and visitors find its view as good",
+                            pp.name.en, pp.fee_cny, fp.name.en
+                        ),
+                        format!(
+                            "行程没有安排收费的{}（¥{}）；{}免费，游客觉得视野一样好",
+                            pp.name.zh, pp.fee_cny, fp.name.zh
+                        ),
+                    ),
+                    vec![fp.id.clone()],
+                ));
+            }
         }
     }
 
-    // Warnings.
-    let ids = |v: &[(String, String)]| v.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
-    let labels = |v: &[(String, String)]| v.iter().map(|x| x.1.clone()).collect::<Vec<_>>();
-    if !crowded.is_empty() {
-        let weekend = busy_day(ctx, 0);
-        warnings.push(warn(
-            "crowded",
-            Severity::Info,
-            say(
-                lang,
-                format!(
-                    "Busy hours{}: expect crowds and a wait for photos at {}",
-                    if weekend { " (weekend)" } else { "" },
-                    list_words(lang, &labels(&crowded))
-                ),
-                format!(
-                    "{}高峰时段：{}人多，拍照可能要排队",
-                    if weekend { "周末" } else { "" },
-                    list_words(lang, &labels(&crowded))
-                ),
-            ),
-            ids(&crowded),
-        ));
-    }
-    if !queued.is_empty() {
-        let items: Vec<String> = queued
-            .iter()
-            .map(|(_, n, q)| {
+    /// Warnings from the stops' notes: crowds, queues, bookings and places hard to find.
+    fn stop_warnings(&self, notes: &StopNotes, warnings: &mut Vec<Warning>) {
+        let lang = self.lang;
+        if !notes.crowded.is_empty() {
+            let weekend = busy_day(self.ctx, 0);
+            warnings.push(warn(
+                "crowded",
+                Severity::Info,
                 say(
                     lang,
-                    format!("{n} (about {q:.0} min)"),
-                    format!("{n}（约{q:.0}分钟）"),
-                )
-            })
-            .collect();
-        warnings.push(warn(
-            "queue",
-            Severity::Info,
-            say(
-                lang,
-                format!(
-                    "Expect to queue at {}; the plan allows for it",
-                    list_words(lang, &items)
+                    format!(
+                        "Busy hours{}: expect crowds and a wait for photos at {}",
+                        if weekend { " (weekend)" } else { "" },
+                        list_words(lang, &note_labels(&notes.crowded))
+                    ),
+                    format!(
+                        "{}高峰时段：{}人多，拍照可能要排队",
+                        if weekend { "周末" } else { "" },
+                        list_words(lang, &note_labels(&notes.crowded))
+                    ),
                 ),
-                format!("{}可能要排队，行程已留出时间", list_words(lang, &items)),
-            ),
-            queued.iter().map(|x| x.0.clone()).collect(),
-        ));
+                note_ids(&notes.crowded),
+            ));
+        }
+        if !notes.queued.is_empty() {
+            let items: Vec<String> = notes
+                .queued
+                .iter()
+                .map(|(_, n, q)| {
+                    say(
+                        lang,
+                        format!("{n} (about {q:.0} min)"),
+                        format!("{n}（约{q:.0}分钟）"),
+                    )
+                })
+                .collect();
+            warnings.push(warn(
+                "queue",
+                Severity::Info,
+                say(
+                    lang,
+                    format!(
+                        "Expect to queue at {}; the plan allows for it",
+                        list_words(lang, &items)
+                    ),
+                    format!("{}可能要排队，行程已留出时间", list_words(lang, &items)),
+                ),
+                notes.queued.iter().map(|x| x.0.clone()).collect(),
+            ));
+        }
+        if !notes.booked.is_empty() {
+            warnings.push(warn(
+                "booking",
+                Severity::Warning,
+                say(
+                    lang,
+                    format!(
+                        "Book ahead: {} takes bookings or timed tickets",
+                        list_words(lang, &note_labels(&notes.booked))
+                    ),
+                    format!(
+                        "请提前预约：{}需要预约或分时段入场",
+                        list_words(lang, &note_labels(&notes.booked))
+                    ),
+                ),
+                note_ids(&notes.booked),
+            ));
+        }
+        if !notes.hard.is_empty() {
+            warnings.push(warn(
+                "hard_to_find",
+                Severity::Info,
+                say(
+                    lang,
+                    format!(
+                        "Visitors find {} hard to find: follow the landmark hints",
+                        list_words(lang, &note_labels(&notes.hard))
+                    ),
+                    format!(
+                        "游客反映{}不好找，请留意路线里的地标提示",
+                        list_words(lang, &note_labels(&notes.hard))
+                    ),
+                ),
+                note_ids(&notes.hard),
+            ));
+        }
     }
-    if !booked.is_empty() {
-        warnings.push(warn(
-            "booking",
-            Severity::Warning,
-            say(
-                lang,
-                format!(
-                    "Book ahead: {} takes bookings or timed tickets",
-                    list_words(lang, &labels(&booked))
-                ),
-                format!(
-                    "请提前预约：{}需要预约或分时段入场",
-                    list_words(lang, &labels(&booked))
-                ),
-            ),
-            ids(&booked),
-        ));
-    }
-    if !hard.is_empty() {
-        warnings.push(warn(
-            "hard_to_find",
-            Severity::Info,
-            say(
-                lang,
-                format!(
-                    "Visitors find {} hard to find: follow the landmark hints",
-                    list_words(lang, &labels(&hard))
-                ),
-                format!(
-                    "游客反映{}不好找，请留意路线里的地标提示",
-                    list_words(lang, &labels(&hard))
-                ),
-            ),
-            ids(&hard),
-        ));
-    }
-    if let Some(set) = sunset_of(plan_end_min) {
+
+    /// `dark_soon` when the plan runs past sunset: the stops after dark, or the last walk.
+    fn dark_warning(&self, notes: &StopNotes, warnings: &mut Vec<Warning>) {
+        let (lang, plan_end_min, after_dark) = (self.lang, self.plan_end_min, &notes.after_dark);
+        let Some(set) = self.sunset_of(plan_end_min) else {
+            return;
+        };
         if plan_end_min > set || !after_dark.is_empty() {
             let msg = if after_dark.is_empty() {
                 say(
@@ -2515,129 +2748,162 @@ fn compose(
                     format!(
                         "Sunset is at {}: {} come after dark; stairs and lanes are dim, so take care",
                         hhmm(set),
-                        list_words(lang, &labels(&after_dark))
+                        list_words(lang, &note_labels(after_dark))
                     ),
                     format!(
                         "{}日落，{}时天已黑，梯坎和小巷光线暗，注意脚下",
                         hhmm(set),
-                        list_words(lang, &labels(&after_dark))
+                        list_words(lang, &note_labels(after_dark))
                     ),
                 )
             };
-            warnings.push(warn("dark_soon", Severity::Warning, msg, ids(&after_dark)));
+            warnings.push(warn(
+                "dark_soon",
+                Severity::Warning,
+                msg,
+                note_ids(after_dark),
+            ));
         }
-    }
-    // Highlights: closed today, or left out.
-    let mut closed_hl: Vec<(String, String)> = Vec::new();
-    let mut missed_hl: Vec<(String, String)> = Vec::new();
-    for (i, p) in m.places.iter().enumerate() {
-        if !p.spec.highlight || in_plan.contains(&i) || ctx.avoid.contains(&i) {
-            continue;
-        }
-        if ctx
-            .areas
-            .as_ref()
-            .is_some_and(|a| !a.contains(p.spec.area.as_str()))
-        {
-            continue;
-        }
-        let label = say(lang, p.spec.name.en.clone(), p.spec.name.zh.clone());
-        let today = open_windows_min(ctx, i)
-            .iter()
-            .any(|&(a, b)| b > ctx.t0_min && a < plan_end_min.max(ctx.t0_min + 1.0));
-        if p.spec.closed || !today {
-            closed_hl.push((p.spec.id.clone(), label));
-        } else if scored.iter().any(|s| s.place == i)
-            && places.iter().any(|&q| m.places[q].spec.area == p.spec.area)
-        {
-            missed_hl.push((p.spec.id.clone(), label));
-        }
-    }
-    if !closed_hl.is_empty() {
-        warnings.push(warn_about(
-            "closed",
-            Severity::Info,
-            say(
-                lang,
-                format!(
-                    "Closed during this plan: {}",
-                    list_words(lang, &labels(&closed_hl))
-                ),
-                format!(
-                    "行程时段内不开放：{}",
-                    list_words(lang, &labels(&closed_hl))
-                ),
-            ),
-            ids(&closed_hl),
-        ));
-    }
-    if !missed_hl.is_empty() && !stops.is_empty() {
-        warnings.push(warn_about(
-            "highlight_missed",
-            Severity::Info,
-            say(
-                lang,
-                format!(
-                    "Also worth seeing nearby, not in this plan: {}",
-                    list_words(lang, &labels(&missed_hl))
-                ),
-                format!(
-                    "附近还有值得一看的地方，这次没有安排：{}",
-                    list_words(lang, &labels(&missed_hl))
-                ),
-            ),
-            ids(&missed_hl),
-        ));
-    }
-    if ctx.wants_meal && meal_stops == 0 && !stops.is_empty() {
-        warnings.push(warn(
-            "no_meal",
-            Severity::Warning,
-            say(
-                lang,
-                "No place to eat fits this plan at meal time: bring something or eat before you start",
-                "这个行程在饭点找不到合适的餐馆，请自备食物或出发前吃饭",
-            ),
-            vec![],
-        ));
-    }
-    if stops.is_empty() {
-        warnings.push(warn(
-            "no_stops",
-            Severity::Warning,
-            say(
-                lang,
-                "No place fits this budget, its opening hours and the filters",
-                "在此时间预算、开放时间和筛选条件下没有合适的地点",
-            ),
-            vec![],
-        ));
     }
 
-    let walk_s: f64 = legs.iter().map(|l| l.duration_s).sum();
-    let length_m: f64 = legs.iter().map(|l| l.length_m).sum();
-    let fee_cny: f64 = stops.iter().map(|s| s.fee_cny).sum();
-    Plan {
-        id: String::new(),
-        site: m.site.id.clone(),
-        snapshot_version: m.version,
-        request: ctx.req.clone(),
-        profile: ctx.profile,
-        pace: ctx.pace,
-        start_time: fmt_time(ctx, 0.0),
-        end_time: fmt_time(ctx, sch.finish_s),
-        sunset: sunset0.map(|s| fmt_time(ctx, (s - ctx.t0_min) * 60.0)),
-        stops,
-        legs,
-        totals: Totals {
-            duration_s: sch.finish_s,
-            walk_s,
-            length_m,
-            fee_cny,
-            score: sch.score,
-        },
-        explanations,
-        warnings,
+    /// Highlights outside the plan: closed during it, or left out although the plan visits
+    /// their area.
+    fn highlight_warnings(&self, stops: &[Stop], warnings: &mut Vec<Warning>) {
+        let (ctx, m, lang, plan_end_min) = (self.ctx, self.m, self.lang, self.plan_end_min);
+        let mut closed_hl: Vec<(String, String)> = Vec::new();
+        let mut missed_hl: Vec<(String, String)> = Vec::new();
+        for (i, p) in m.places.iter().enumerate() {
+            if !p.spec.highlight || self.in_plan.contains(&i) || ctx.avoid.contains(&i) {
+                continue;
+            }
+            if ctx
+                .areas
+                .as_ref()
+                .is_some_and(|a| !a.contains(p.spec.area.as_str()))
+            {
+                continue;
+            }
+            let label = self.name(&p.spec);
+            let today = open_windows_min(ctx, i)
+                .iter()
+                .any(|&(a, b)| b > ctx.t0_min && a < plan_end_min.max(ctx.t0_min + 1.0));
+            if p.spec.closed || !today {
+                closed_hl.push((p.spec.id.clone(), label));
+            } else if self.scored.iter().any(|s| s.place == i)
+                && self
+                    .places
+                    .iter()
+                    .any(|&q| m.places[q].spec.area == p.spec.area)
+            {
+                missed_hl.push((p.spec.id.clone(), label));
+            }
+        }
+        if !closed_hl.is_empty() {
+            warnings.push(warn_about(
+                "closed",
+                Severity::Info,
+                say(
+                    lang,
+                    format!(
+                        "Closed during this plan: {}",
+                        list_words(lang, &note_labels(&closed_hl))
+                    ),
+                    format!(
+                        "行程时段内不开放：{}",
+                        list_words(lang, &note_labels(&closed_hl))
+                    ),
+                ),
+                note_ids(&closed_hl),
+            ));
+        }
+        if !missed_hl.is_empty() && !stops.is_empty() {
+            warnings.push(warn_about(
+                "highlight_missed",
+                Severity::Info,
+                say(
+                    lang,
+                    format!(
+                        "Also worth seeing nearby, not in this plan: {}",
+                        list_words(lang, &note_labels(&missed_hl))
+                    ),
+                    format!(
+                        "附近还有值得一看的地方，这次没有安排：{}",
+                        list_words(lang, &note_labels(&missed_hl))
+                    ),
+                ),
+                note_ids(&missed_hl),
+            ));
+        }
+    }
+
+    /// `no_meal` when a meal was wanted and none fits; `no_stops` for an empty plan.
+    fn meal_and_empty_warnings(
+        &self,
+        notes: &StopNotes,
+        stops: &[Stop],
+        warnings: &mut Vec<Warning>,
+    ) {
+        let lang = self.lang;
+        if self.ctx.wants_meal && notes.meal_stops == 0 && !stops.is_empty() {
+            warnings.push(warn(
+                "no_meal",
+                Severity::Warning,
+                say(
+                    lang,
+                    "No place to eat fits this plan at meal time: bring something or eat before you start",
+                    "这个行程在饭点找不到合适的餐馆，请自备食物或出发前吃饭",
+                ),
+                vec![],
+            ));
+        }
+        if stops.is_empty() {
+            warnings.push(warn(
+                "no_stops",
+                Severity::Warning,
+                say(
+                    lang,
+                    "No place fits this budget, its opening hours and the filters",
+                    "在此时间预算、开放时间和筛选条件下没有合适的地点",
+                ),
+                vec![],
+            ));
+        }
+    }
+
+    /// The plan with its totals.
+    fn assemble(
+        &self,
+        stops: Vec<Stop>,
+        legs: Vec<Leg>,
+        explanations: Vec<Citation>,
+        warnings: Vec<Warning>,
+    ) -> Plan {
+        let (ctx, m, sch) = (self.ctx, self.m, self.sch);
+        let walk_s: f64 = legs.iter().map(|l| l.duration_s).sum();
+        let length_m: f64 = legs.iter().map(|l| l.length_m).sum();
+        let fee_cny: f64 = stops.iter().map(|s| s.fee_cny).sum();
+        Plan {
+            id: String::new(),
+            site: m.site.id.clone(),
+            snapshot_version: m.version,
+            request: ctx.req.clone(),
+            profile: ctx.profile,
+            pace: ctx.pace,
+            start_time: fmt_time(ctx, 0.0),
+            end_time: fmt_time(ctx, sch.finish_s),
+            sunset: self.sunset0.map(|s| fmt_time(ctx, (s - ctx.t0_min) * 60.0)),
+            stops,
+            legs,
+            totals: Totals {
+                duration_s: sch.finish_s,
+                walk_s,
+                length_m,
+                fee_cny,
+                score: sch.score,
+            },
+            explanations,
+            warnings,
+        }
     }
 }
 
