@@ -240,18 +240,11 @@ struct Scored {
     meal: bool,
 }
 
+/// The request checked and read against the model: the context planning works in.
 fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a>, PlanError> {
     let profile = parse_profile(req.profile.as_deref())?;
     let lang = parse_lang(req.lang.as_deref())?;
-    let pace = match req.pace.as_deref() {
-        None => Pace::Normal,
-        Some(s) => Pace::parse(s).ok_or_else(|| {
-            PlanError::invalid(
-                "pace",
-                format!("unknown pace '{s}' (expected relaxed, normal or packed)"),
-            )
-        })?,
-    };
+    let pace = parse_pace(req)?;
     if !(1..=1440).contains(&req.budget_min) {
         return Err(PlanError::invalid(
             "budget_min",
@@ -259,6 +252,70 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
         )
         .zh(format!("预算 {} 分钟不在 1..=1440 之内", req.budget_min)));
     }
+    let start_local = parse_start_local(model, req)?;
+    let interests = parse_interests(model, req)?;
+    if let Some(cap) = req.max_fee_cny {
+        if !cap.is_finite() || cap < 0.0 {
+            return Err(
+                PlanError::invalid("max_fee_cny", format!("{cap} is not a number ≥ 0"))
+                    .zh(format!("{cap} 不是 ≥ 0 的数")),
+            );
+        }
+    }
+    let areas = parse_areas(model, req)?;
+    let mut avoid = HashSet::new();
+    for (i, id) in req.avoid.iter().enumerate() {
+        avoid.insert(place_of(model, format!("avoid[{i}]"), id)?);
+    }
+    let must = parse_must(model, req, &avoid, areas.as_ref(), start_local)?;
+    let start = resolve(model, &req.start, profile, "start")?;
+    let end = match &req.end {
+        Some(e) => Some(resolve(model, e, profile, "end")?),
+        None => None,
+    };
+    let t0_min = f64::from(start_local.num_seconds_from_midnight()) / 60.0;
+    let daylight = daylight_of(model, start_local.date_naive());
+    let meal_windows = meal_windows(req, t0_min);
+    Ok(Ctx {
+        model,
+        req,
+        profile,
+        lang,
+        pace,
+        wants_meal: !meal_windows.is_empty(),
+        meal_windows,
+        interests,
+        areas,
+        must,
+        avoid,
+        start,
+        end,
+        start_local,
+        t0_min,
+        weekday0: start_local.weekday(),
+        daylight,
+    })
+}
+
+/// The request's pace (`normal` when not given).
+fn parse_pace(req: &PlanRequest) -> Result<Pace, PlanError> {
+    Ok(match req.pace.as_deref() {
+        None => Pace::Normal,
+        Some(s) => Pace::parse(s).ok_or_else(|| {
+            PlanError::invalid(
+                "pace",
+                format!("unknown pace '{s}' (expected relaxed, normal or packed)"),
+            )
+        })?,
+    })
+}
+
+/// The start time in the site's time zone, to the whole second; an error for a time that is
+/// not RFC 3339 with an offset or lies outside [`START_YEARS`].
+fn parse_start_local(
+    model: &PlanningModel,
+    req: &PlanRequest,
+) -> Result<DateTime<FixedOffset>, PlanError> {
     let start_time = DateTime::parse_from_rfc3339(&req.start_time).map_err(|e| {
         PlanError::invalid(
             "start_time",
@@ -295,6 +352,11 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
             START_YEARS.end()
         )));
     }
+    Ok(start_local)
+}
+
+/// The requested interests as indices into the model's interests, without repeats.
+fn parse_interests(model: &PlanningModel, req: &PlanRequest) -> Result<Vec<usize>, PlanError> {
     let mut interests = Vec::new();
     for (i, id) in req.interests.iter().enumerate() {
         let idx = model
@@ -321,58 +383,66 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
             interests.push(idx);
         }
     }
-    if let Some(cap) = req.max_fee_cny {
-        if !cap.is_finite() || cap < 0.0 {
-            return Err(
-                PlanError::invalid("max_fee_cny", format!("{cap} is not a number ≥ 0"))
-                    .zh(format!("{cap} 不是 ≥ 0 的数")),
-            );
-        }
-    }
-    let areas = match &req.areas {
-        None => None,
-        Some(list) => {
-            let mut set = HashSet::new();
-            for (i, a) in list.iter().enumerate() {
-                if !model.area_ids.iter().any(|x| x == a) {
-                    return Err(PlanError::new(
-                        400,
-                        "unknown_area",
-                        Some("areas".into()),
-                        format!(
-                            "areas[{i}]: unknown area '{a}' (known: {})",
-                            model.area_ids.join(", ")
-                        ),
-                    )
-                    .zh(format!(
-                        "areas[{i}]：未知的区域“{a}”（可选：{}）",
-                        model.area_ids.join("、")
-                    )));
-                }
-                set.insert(a.as_str());
-            }
-            Some(set)
-        }
+    Ok(interests)
+}
+
+/// The requested areas, each checked against the site's.
+fn parse_areas<'a>(
+    model: &PlanningModel,
+    req: &'a PlanRequest,
+) -> Result<Option<HashSet<&'a str>>, PlanError> {
+    let Some(list) = &req.areas else {
+        return Ok(None);
     };
-    let place_of = |field: String, id: &str| -> Result<usize, PlanError> {
-        model.place_ids.get(id).copied().ok_or_else(|| {
-            PlanError::new(
-                404,
-                "unknown_place",
-                Some(field),
-                format!("no place '{id}' in this site"),
+    let mut set = HashSet::new();
+    for (i, a) in list.iter().enumerate() {
+        if !model.area_ids.iter().any(|x| x == a) {
+            return Err(PlanError::new(
+                400,
+                "unknown_area",
+                Some("areas".into()),
+                format!(
+                    "areas[{i}]: unknown area '{a}' (known: {})",
+                    model.area_ids.join(", ")
+                ),
             )
-            .zh(format!("本站点没有地点“{id}”"))
-        })
-    };
-    let mut avoid = HashSet::new();
-    for (i, id) in req.avoid.iter().enumerate() {
-        avoid.insert(place_of(format!("avoid[{i}]"), id)?);
+            .zh(format!(
+                "areas[{i}]：未知的区域“{a}”（可选：{}）",
+                model.area_ids.join("、")
+            )));
+        }
+        set.insert(a.as_str());
     }
+    Ok(Some(set))
+}
+
+/// The index of a place id named in request field `field`; a 404 `unknown_place` error when
+/// the site has no such place.
+fn place_of(model: &PlanningModel, field: String, id: &str) -> Result<usize, PlanError> {
+    model.place_ids.get(id).copied().ok_or_else(|| {
+        PlanError::new(
+            404,
+            "unknown_place",
+            Some(field),
+            format!("no place '{id}' in this site"),
+        )
+        .zh(format!("本站点没有地点“{id}”"))
+    })
+}
+
+/// The must-visits, without repeats, each checked against the avoided places, the filters and
+/// its opening hours, and together against the fee cap.
+fn parse_must(
+    model: &PlanningModel,
+    req: &PlanRequest,
+    avoid: &HashSet<usize>,
+    areas: Option<&HashSet<&str>>,
+    start_local: DateTime<FixedOffset>,
+) -> Result<Vec<usize>, PlanError> {
     let mut must = Vec::new();
     for (i, id) in req.must.iter().enumerate() {
         let field = format!("must[{i}]");
-        let p = place_of(field.clone(), id)?;
+        let p = place_of(model, field.clone(), id)?;
         if avoid.contains(&p) {
             return Err(PlanError::new(
                 400,
@@ -382,62 +452,7 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
             )
             .zh(format!("“{id}”既是必去地点又是要避开的地点")));
         }
-        let spec = &model.places[p].spec;
-        if spec.container {
-            return Err(PlanError::new(
-                422,
-                "not_a_stop",
-                Some(field),
-                format!(
-                    "'{id}' is {} as a whole, not a stop: name a place inside it, or use `areas`",
-                    spec.name.en
-                ),
-            )
-            .zh(format!(
-                "“{id}”指{}整体，不是一个停留点：请指定其中的地点，或使用 areas",
-                spec.name.zh
-            )));
-        }
-        let infeasible = |msg: String, zh: String| {
-            PlanError::new(422, "infeasible", Some(field.clone()), msg).zh(zh)
-        };
-        if spec.closed {
-            return Err(infeasible(
-                format!("'{id}' is closed"),
-                format!("“{id}”已关闭"),
-            ));
-        }
-        if req.avoid_paid && spec.fee_cny > 0.0 {
-            return Err(infeasible(
-                format!(
-                    "'{id}' charges ¥{} but only free places were asked for",
-                    spec.fee_cny
-                ),
-                format!("“{id}”收费 ¥{}，但只要求免费地点", spec.fee_cny),
-            ));
-        }
-        if let Some(cap) = req.max_fee_cny {
-            if spec.fee_cny > cap {
-                return Err(infeasible(
-                    format!(
-                        "'{id}' charges ¥{}, above the fee cap of ¥{cap}",
-                        spec.fee_cny
-                    ),
-                    format!("“{id}”收费 ¥{}，超过费用上限 ¥{cap}", spec.fee_cny),
-                ));
-            }
-        }
-        if let Some(a) = &areas {
-            if !a.contains(spec.area.as_str()) {
-                return Err(infeasible(
-                    format!(
-                        "'{id}' is in area '{}', outside the requested areas",
-                        spec.area
-                    ),
-                    format!("“{id}”位于区域“{}”，不在所选区域内", spec.area),
-                ));
-            }
-        }
+        check_must_place(model, req, p, id, &field, areas)?;
         if let Some(e) = closed_on_plan_days(model, p, start_local, req.budget_min, &field) {
             return Err(e);
         }
@@ -457,13 +472,81 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
             .zh(format!("必去地点合计收费 ¥{total}，超过费用上限 ¥{cap}")));
         }
     }
-    let start = resolve(model, &req.start, profile, "start")?;
-    let end = match &req.end {
-        Some(e) => Some(resolve(model, e, profile, "end")?),
-        None => None,
+    Ok(must)
+}
+
+/// Whether must-visit `p` (named `id` in field `field`) can be a stop under the request: not a
+/// container, not closed, within the fee filters and the requested areas.
+fn check_must_place(
+    model: &PlanningModel,
+    req: &PlanRequest,
+    p: usize,
+    id: &str,
+    field: &str,
+    areas: Option<&HashSet<&str>>,
+) -> Result<(), PlanError> {
+    let spec = &model.places[p].spec;
+    if spec.container {
+        return Err(PlanError::new(
+            422,
+            "not_a_stop",
+            Some(field.to_string()),
+            format!(
+                "'{id}' is {} as a whole, not a stop: name a place inside it, or use `areas`",
+                spec.name.en
+            ),
+        )
+        .zh(format!(
+            "“{id}”指{}整体，不是一个停留点：请指定其中的地点，或使用 areas",
+            spec.name.zh
+        )));
+    }
+    let infeasible = |msg: String, zh: String| {
+        PlanError::new(422, "infeasible", Some(field.to_string()), msg).zh(zh)
     };
-    let date0 = start_local.date_naive();
-    let t0_min = f64::from(start_local.num_seconds_from_midnight()) / 60.0;
+    if spec.closed {
+        return Err(infeasible(
+            format!("'{id}' is closed"),
+            format!("“{id}”已关闭"),
+        ));
+    }
+    if req.avoid_paid && spec.fee_cny > 0.0 {
+        return Err(infeasible(
+            format!(
+                "'{id}' charges ¥{} but only free places were asked for",
+                spec.fee_cny
+            ),
+            format!("“{id}”收费 ¥{}，但只要求免费地点", spec.fee_cny),
+        ));
+    }
+    if let Some(cap) = req.max_fee_cny {
+        if spec.fee_cny > cap {
+            return Err(infeasible(
+                format!(
+                    "'{id}' charges ¥{}, above the fee cap of ¥{cap}",
+                    spec.fee_cny
+                ),
+                format!("“{id}”收费 ¥{}，超过费用上限 ¥{cap}", spec.fee_cny),
+            ));
+        }
+    }
+    if let Some(a) = areas {
+        if !a.contains(spec.area.as_str()) {
+            return Err(infeasible(
+                format!(
+                    "'{id}' is in area '{}', outside the requested areas",
+                    spec.area
+                ),
+                format!("“{id}”位于区域“{}”，不在所选区域内", spec.area),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `(sunrise, sunset)` at the site in minutes after midnight of `date0`, for that date and the
+/// next (`None` in polar day or night).
+fn daylight_of(model: &PlanningModel, date0: NaiveDate) -> [Option<(f64, f64)>; 2] {
     let lat = model.site.center_lat;
     let lon = model.site.center_lon;
     let off = model.site.utc_offset_min;
@@ -473,7 +556,12 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
             sunset_local_min(d, lat, lon, off)? + k * 1440.0,
         ))
     };
-    let daylight = [day(date0, 0.0), date0.succ_opt().and_then(|d| day(d, 1.0))];
+    [day(date0, 0.0), date0.succ_opt().and_then(|d| day(d, 1.0))]
+}
+
+/// Meal windows `(first start, last start)` in minutes after the start date's midnight that a
+/// plan starting at `t0_min` covers enough of (none when meals are off or the budget short).
+fn meal_windows(req: &PlanRequest, t0_min: f64) -> Vec<(f64, f64)> {
     let span = (t0_min, t0_min + f64::from(req.budget_min));
     let mut meal_windows = Vec::new();
     if req.meals != Some(false) && req.budget_min >= MEAL_MIN_BUDGET_MIN {
@@ -486,25 +574,7 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
             }
         }
     }
-    Ok(Ctx {
-        model,
-        req,
-        profile,
-        lang,
-        pace,
-        wants_meal: !meal_windows.is_empty(),
-        meal_windows,
-        interests,
-        areas,
-        must,
-        avoid,
-        start,
-        end,
-        start_local,
-        t0_min,
-        weekday0: start_local.weekday(),
-        daylight,
-    })
+    meal_windows
 }
 
 /// A 422 `place_closed` error when a must-visit has no opening window on the plan's date, nor on
@@ -1002,109 +1072,171 @@ impl PlanningModel {
     }
 }
 
+/// Validates the request, builds the orienteering problem from its candidates and the
+/// findings' rules, solves it and composes the plan.
 pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, PlanError> {
     let ctx = validate(model, req)?;
     let budget_s = f64::from(req.budget_min) * 60.0;
     let start_t = terminal(&ctx, &ctx.start, true);
     let end_t = ctx.end.as_ref().map(|e| terminal(&ctx, e, false));
-
-    // Start straight to end.
-    let start_to_end_s = match &ctx.end {
-        None => 0.0,
-        Some(end) => {
-            let t = route_between(model, &ctx.start, end, ctx.profile)
-                .map_or(f64::INFINITY, |r| r.time_s);
-            if !t.is_finite() {
-                return Err(PlanError::new(
-                    422,
-                    "unreachable",
-                    Some("end".into()),
-                    format!(
-                        "there is no {} route from the start to the end",
-                        profile_words(ctx.profile)
-                    ),
-                )
-                .zh(format!(
-                    "从起点到终点没有{}路线",
-                    profile_words_zh(ctx.profile)
-                )));
-            }
-            if t > budget_s {
-                return Err(PlanError::new(
-                    422,
-                    "infeasible",
-                    Some("end".into()),
-                    format!(
-                        "the end is {:.0} min away, more than the budget of {} min",
-                        (t / 60.0).ceil(),
-                        req.budget_min
-                    ),
-                )
-                .zh(format!(
-                    "到终点需要 {:.0} 分钟，超过 {} 分钟的预算",
-                    (t / 60.0).ceil(),
-                    req.budget_min
-                )));
-            }
-            t
-        }
-    };
-
+    let start_to_end_s = start_to_end_s(&ctx, budget_s)?;
     let pace = pace_params(ctx.pace);
-    // Candidates.
+    let Candidates {
+        scored,
+        mut cands,
+        from_start_by_place,
+    } = candidates(&ctx, &start_t, end_t.as_ref(), budget_s, &pace)?;
+    let (groups, group_decay) = variety_groups(&ctx, &scored);
+    for (c, g) in cands.iter_mut().zip(groups) {
+        c.groups = g;
+    }
+    let rules = shaping_rules(&ctx, &mut cands, &scored, &from_start_by_place);
+    let n = cands.len();
+    let travel_s = travel_matrix(&ctx, &scored);
+    let budget_h = f64::from(req.budget_min) / 60.0;
+    // The start's area: that of the nearest place the visitor may visit. Its highlights are
+    // worth seeing first.
+    let start_area = (0..model.places.len())
+        .filter(|&p| !model.places[p].spec.container && from_start_by_place[p].is_finite())
+        .min_by(|&a, &b| from_start_by_place[a].total_cmp(&from_start_by_place[b]))
+        .map(|p| model.places[p].area_idx);
+    for (c, sc) in cands.iter_mut().zip(&scored) {
+        let place = &model.places[sc.place];
+        if place.spec.highlight && Some(place.area_idx) == start_area {
+            c.early_points = START_HIGHLIGHT_POINTS;
+        }
+    }
+    let mut problem = Problem {
+        cands,
+        travel_s,
+        budget_s,
+        start_to_end_s,
+        fee_cap: req.max_fee_cny,
+        precedence: rules.precedence,
+        caps: rules.caps,
+        combine: rules.combine,
+        time_weight_per_s: TIME_WEIGHT_PER_S,
+        t0_s: ctx.t0_min * 60.0,
+        group_decay,
+        stop_cost: pace.stop_cost,
+        stop_soft_cap: (pace.stops_per_hour * budget_h).ceil().max(1.0) as u32,
+        excess_stop_cost: EXCESS_STOP_POINTS,
+        meal_windows: ctx
+            .meal_windows
+            .iter()
+            .map(|&(a, b)| ((a - ctx.t0_min) * 60.0, (b - ctx.t0_min) * 60.0))
+            .collect(),
+        meal_bonus: MEAL_POINTS,
+        early_horizon_s: START_HIGHLIGHT_HORIZON_MIN * 60.0,
+        lead: None,
+        walk_weight_per_s: WALK_POINTS_PER_MIN / 60.0,
+    };
+    let soft_musts = hold_highlights(model, &mut problem, &scored, start_area, ctx.t0_min);
+    let Some(route) = solve_holding_highlights(model, &mut problem, n, &soft_musts) else {
+        return Err(musts_do_not_fit(&ctx));
+    };
+    let route = gather_spots(model, &problem, &scored, route);
+    let route = lead_first(model, &problem, &scored, &ctx.must, route);
+    let schedule = problem
+        .schedule(&route)
+        .expect("solver routes are feasible");
+    Ok(compose(
+        &ctx,
+        &problem,
+        &scored,
+        &schedule,
+        &start_t,
+        end_t.as_ref(),
+        &rules.order_waived,
+    ))
+}
+
+/// Seconds from the start straight to the end (0 without an end); an error when the end cannot
+/// be reached or not within the budget.
+fn start_to_end_s(ctx: &Ctx, budget_s: f64) -> Result<f64, PlanError> {
+    let Some(end) = &ctx.end else {
+        return Ok(0.0);
+    };
+    let t =
+        route_between(ctx.model, &ctx.start, end, ctx.profile).map_or(f64::INFINITY, |r| r.time_s);
+    if !t.is_finite() {
+        return Err(PlanError::new(
+            422,
+            "unreachable",
+            Some("end".into()),
+            format!(
+                "there is no {} route from the start to the end",
+                profile_words(ctx.profile)
+            ),
+        )
+        .zh(format!(
+            "从起点到终点没有{}路线",
+            profile_words_zh(ctx.profile)
+        )));
+    }
+    if t > budget_s {
+        return Err(PlanError::new(
+            422,
+            "infeasible",
+            Some("end".into()),
+            format!(
+                "the end is {:.0} min away, more than the budget of {} min",
+                (t / 60.0).ceil(),
+                ctx.req.budget_min
+            ),
+        )
+        .zh(format!(
+            "到终点需要 {:.0} 分钟，超过 {} 分钟的预算",
+            (t / 60.0).ceil(),
+            ctx.req.budget_min
+        )));
+    }
+    Ok(t)
+}
+
+/// The places the plan may visit, scored, with their solver candidates, and the time from the
+/// start to every admissible place.
+struct Candidates {
+    scored: Vec<Scored>,
+    cands: Vec<Cand>,
+    /// Seconds from the start per place (infinite for places not admissible or unreachable).
+    from_start_by_place: Vec<f64>,
+}
+
+/// Scores every admissible place and keeps those worth a visit that fit the budget and their
+/// opening hours (must-visits always); an error when a must-visit cannot be reached.
+fn candidates(
+    ctx: &Ctx,
+    start_t: &Terminal,
+    end_t: Option<&Terminal>,
+    budget_s: f64,
+    pace: &PaceParams,
+) -> Result<Candidates, PlanError> {
+    let model = ctx.model;
     let mut scored: Vec<Scored> = Vec::new();
     let mut cands: Vec<Cand> = Vec::new();
     let mut from_start_by_place: Vec<f64> = vec![f64::INFINITY; model.places.len()];
     #[allow(clippy::needless_range_loop)] // `place` indexes several per-place tables
     for place in 0..model.places.len() {
-        if !admissible(&ctx, place) {
+        if !admissible(ctx, place) {
             continue;
         }
         let must = ctx.must.contains(&place);
-        let from_start_s = start_t.time_s(&ctx, place, true);
+        let from_start_s = start_t.time_s(ctx, place, true);
         from_start_by_place[place] = from_start_s;
-        let sc = score_place(&ctx, place);
-        if !must && (!is_destination(&ctx, place) || sc.base <= 0.0) {
+        let sc = score_place(ctx, place);
+        if !must && (!is_destination(ctx, place) || sc.base <= 0.0) {
             continue;
         }
-        let to_end_s = end_t.as_ref().map_or(0.0, |t| t.time_s(&ctx, place, false));
+        let to_end_s = end_t.map_or(0.0, |t| t.time_s(ctx, place, false));
         if !from_start_s.is_finite() || !to_end_s.is_finite() {
             if must {
-                let i = ctx.must.iter().position(|&m| m == place).unwrap_or(0);
-                return Err(PlanError::new(
-                    422,
-                    "unreachable",
-                    Some(format!("must[{i}]")),
-                    format!(
-                        "'{}' cannot be reached {} from the start{}",
-                        model.places[place].spec.id,
-                        match ctx.profile {
-                            Profile::Standard => "on foot",
-                            Profile::StepFree => "step-free",
-                            Profile::Easy => "on easy paths",
-                        },
-                        if ctx.end.is_some() {
-                            " and the end"
-                        } else {
-                            ""
-                        }
-                    ),
-                )
-                .zh(format!(
-                    "无法以{}方式从起点到达“{}”{}",
-                    profile_words_zh(ctx.profile),
-                    model.places[place].spec.id,
-                    if ctx.end.is_some() {
-                        "再前往终点"
-                    } else {
-                        ""
-                    }
-                )));
+                return Err(must_unreachable(ctx, place));
             }
             continue;
         }
         let spec = &model.places[place].spec;
-        let mut windows = windows_s(&ctx, place, sc.daylight);
+        let mut windows = windows_s(ctx, place, sc.daylight);
         let dwell_min = if sc.meal {
             f64::from(spec.dwell_min.max(MEAL_MIN_DWELL_MIN))
         } else {
@@ -1123,7 +1255,7 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
         if !must && (windows.is_empty() || from_start_s + dwell_s + to_end_s > budget_s) {
             continue;
         }
-        let (queue_s, queue_at) = queue_of(&ctx, &sc);
+        let (queue_s, queue_at) = queue_of(ctx, &sc);
         cands.push(Cand {
             from_start_s,
             to_end_s,
@@ -1143,12 +1275,68 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
         });
         scored.push(sc);
     }
-    let (groups, group_decay) = variety_groups(&ctx, &scored);
-    for (c, g) in cands.iter_mut().zip(groups) {
-        c.groups = g;
-    }
+    Ok(Candidates {
+        scored,
+        cands,
+        from_start_by_place,
+    })
+}
 
-    // Rules that shape the problem.
+/// The 422 `unreachable` error for a must-visit the profile cannot reach from the start (and
+/// the end).
+fn must_unreachable(ctx: &Ctx, place: usize) -> PlanError {
+    let model = ctx.model;
+    let i = ctx.must.iter().position(|&m| m == place).unwrap_or(0);
+    PlanError::new(
+        422,
+        "unreachable",
+        Some(format!("must[{i}]")),
+        format!(
+            "'{}' cannot be reached {} from the start{}",
+            model.places[place].spec.id,
+            match ctx.profile {
+                Profile::Standard => "on foot",
+                Profile::StepFree => "step-free",
+                Profile::Easy => "on easy paths",
+            },
+            if ctx.end.is_some() {
+                " and the end"
+            } else {
+                ""
+            }
+        ),
+    )
+    .zh(format!(
+        "无法以{}方式从起点到达“{}”{}",
+        profile_words_zh(ctx.profile),
+        model.places[place].spec.id,
+        if ctx.end.is_some() {
+            "再前往终点"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// The findings' rules that shape the problem: area orders (kept or waived), caps on places
+/// of a kind and bonuses for combining areas.
+struct ShapingRules<'m> {
+    precedence: Vec<(usize, usize)>,
+    /// Area-order findings waived because the visitor starts nearer the second area.
+    order_waived: Vec<&'m Finding>,
+    caps: Vec<u32>,
+    combine: Vec<(u64, f64)>,
+}
+
+/// Reads the findings' rules into the problem's precedences, caps (marking the candidates they
+/// bind) and area combinations.
+fn shaping_rules<'m>(
+    ctx: &Ctx<'m>,
+    cands: &mut [Cand],
+    scored: &[Scored],
+    from_start_by_place: &[f64],
+) -> ShapingRules<'m> {
+    let model = ctx.model;
     let area_idx = |a: &str| model.area_ids.iter().position(|x| x == a);
     // The time from the start to the nearest admissible place of an area.
     let nearest_in_area = |a: usize| -> f64 {
@@ -1180,7 +1368,7 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
             } if caps.len() < crate::solver::MAX_CAPS => {
                 let k = caps.len();
                 caps.push(*max_per_plan);
-                for (c, s) in cands.iter_mut().zip(&scored) {
+                for (c, s) in cands.iter_mut().zip(scored) {
                     if kinds.contains(&model.places[s.place].spec.kind) && !c.must {
                         c.cap_bits |= 1 << k;
                     }
@@ -1200,7 +1388,18 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
             _ => {}
         }
     }
-    let n = cands.len();
+    ShapingRules {
+        precedence,
+        order_waived,
+        caps,
+        combine,
+    }
+}
+
+/// Walking seconds between every two candidates, row by row.
+fn travel_matrix(ctx: &Ctx, scored: &[Scored]) -> Vec<f64> {
+    let model = ctx.model;
+    let n = scored.len();
     let mx = &model.matrices[ctx.profile.index()];
     let mut travel_s = vec![0.0; n * n];
     for i in 0..n {
@@ -1212,45 +1411,17 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
             travel_s[i * n + j] = mx.time_s(a.matrix_idx, b.matrix_idx);
         }
     }
-    let budget_h = f64::from(req.budget_min) / 60.0;
-    // The start's area: that of the nearest place the visitor may visit. Its highlights are
-    // worth seeing first.
-    let start_area = (0..model.places.len())
-        .filter(|&p| !model.places[p].spec.container && from_start_by_place[p].is_finite())
-        .min_by(|&a, &b| from_start_by_place[a].total_cmp(&from_start_by_place[b]))
-        .map(|p| model.places[p].area_idx);
-    for (c, sc) in cands.iter_mut().zip(&scored) {
-        let place = &model.places[sc.place];
-        if place.spec.highlight && Some(place.area_idx) == start_area {
-            c.early_points = START_HIGHLIGHT_POINTS;
-        }
-    }
-    let mut problem = Problem {
-        cands,
-        travel_s,
-        budget_s,
-        start_to_end_s,
-        fee_cap: req.max_fee_cny,
-        precedence,
-        caps,
-        combine,
-        time_weight_per_s: TIME_WEIGHT_PER_S,
-        t0_s: ctx.t0_min * 60.0,
-        group_decay,
-        stop_cost: pace.stop_cost,
-        stop_soft_cap: (pace.stops_per_hour * budget_h).ceil().max(1.0) as u32,
-        excess_stop_cost: EXCESS_STOP_POINTS,
-        meal_windows: ctx
-            .meal_windows
-            .iter()
-            .map(|&(a, b)| ((a - ctx.t0_min) * 60.0, (b - ctx.t0_min) * 60.0))
-            .collect(),
-        meal_bonus: MEAL_POINTS,
-        early_horizon_s: START_HIGHLIGHT_HORIZON_MIN * 60.0,
-        lead: None,
-        walk_weight_per_s: WALK_POINTS_PER_MIN / 60.0,
-    };
-    let soft_musts = hold_highlights(model, &mut problem, &scored, start_area, ctx.t0_min);
+    travel_s
+}
+
+/// Solves the problem (exactly for few candidates, else heuristically); should the search fail
+/// with the held highlights (`soft_musts`), it plans again without holding them.
+fn solve_holding_highlights(
+    model: &PlanningModel,
+    problem: &mut Problem,
+    n: usize,
+    soft_musts: &[usize],
+) -> Option<Vec<usize>> {
     let opts = model.solver;
     let solve = |problem: &Problem| {
         if n <= opts.exact_max_candidates {
@@ -1269,54 +1440,44 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
             )
         }
     };
-    let mut route = solve(&problem);
+    let mut route = solve(problem);
     if route.is_none() && !soft_musts.is_empty() {
         // Held highlights fit on their own; should the search still fail with them, plan
         // without holding them.
-        for &i in &soft_musts {
+        for &i in soft_musts {
             problem.cands[i].must = false;
         }
         problem.lead = None;
-        route = solve(&problem);
+        route = solve(problem);
     }
-    let Some(route) = route else {
-        return Err(PlanError::new(
-            422,
-            "infeasible",
-            Some("must".into()),
-            format!(
-                "the must-visits do not fit together in {} min with their opening hours{}",
-                req.budget_min,
-                if ctx.end.is_some() {
-                    " and the way to the end"
-                } else {
-                    ""
-                }
-            ),
-        )
-        .zh(format!(
-            "必去地点无法在 {} 分钟内按开放时间{}全部安排",
+    route
+}
+
+/// The 422 `infeasible` error for must-visits that do not fit together.
+fn musts_do_not_fit(ctx: &Ctx) -> PlanError {
+    let req = ctx.req;
+    PlanError::new(
+        422,
+        "infeasible",
+        Some("must".into()),
+        format!(
+            "the must-visits do not fit together in {} min with their opening hours{}",
             req.budget_min,
             if ctx.end.is_some() {
-                "并留出去终点的时间"
+                " and the way to the end"
             } else {
                 ""
             }
-        )));
-    };
-    let route = gather_spots(model, &problem, &scored, route);
-    let route = lead_first(model, &problem, &scored, &ctx.must, route);
-    let schedule = problem
-        .schedule(&route)
-        .expect("solver routes are feasible");
-    Ok(compose(
-        &ctx,
-        &problem,
-        &scored,
-        &schedule,
-        &start_t,
-        end_t.as_ref(),
-        &order_waived,
+        ),
+    )
+    .zh(format!(
+        "必去地点无法在 {} 分钟内按开放时间{}全部安排",
+        req.budget_min,
+        if ctx.end.is_some() {
+            "并留出去终点的时间"
+        } else {
+            ""
+        }
     ))
 }
 
