@@ -872,6 +872,23 @@ struct Insertion {
     ratio: f64,
 }
 
+/// What [`Search::insertions`] reads of the current route: its slack, the waits from each
+/// position on, and per position the state after the stops before it and the areas from it on.
+struct RoutePrefixes {
+    slack: f64,
+    waits: Vec<f64>,
+    /// Departure after each prefix.
+    dep: Vec<f64>,
+    seen_before: Vec<u64>,
+    seen_from: Vec<u64>,
+    groups_before: Vec<u64>,
+    meals_before: Vec<u8>,
+    /// Each stop's current value (empty without variety groups).
+    values: Vec<f64>,
+    /// The state after the whole route.
+    end: State,
+}
+
 impl Search<'_> {
     fn set_route(&mut self, route: &[usize]) {
         self.in_route.iter_mut().for_each(|x| *x = false);
@@ -915,6 +932,52 @@ impl Search<'_> {
     ) {
         out.clear();
         let p = self.p;
+        let rp = self.route_prefixes(route);
+        let st = rp.end;
+        let base_bonus = p.combine_bonus(st.seen);
+        let mut approx: Vec<(f64, Insertion)> = Vec::new();
+        for u in 0..p.n() {
+            if self.in_route[u] {
+                continue;
+            }
+            let cu = &p.cands[u];
+            if p.fee_cap.is_some_and(|cap| st.fee + cu.fee > cap + 1e-9) {
+                continue;
+            }
+            if cu.cap_bits != 0
+                && p.caps.iter().enumerate().any(|(k, &cap)| {
+                    cu.cap_bits & (1 << k) != 0 && ((st.counts >> (8 * k)) & 0xff) as u32 + 1 > cap
+                })
+            {
+                continue;
+            }
+            let bonus_gain = p.combine_bonus(st.seen | (1 << cu.area)) - base_bonus;
+            for k in 0..=route.len() {
+                if let Some((gain, extra)) = self.approx_gain(route, &rp, u, k, bonus_gain) {
+                    let key = if greedy_gain {
+                        gain
+                    } else {
+                        gain * gain / extra
+                    };
+                    approx.push((
+                        key,
+                        Insertion {
+                            u,
+                            k,
+                            score: cur + gain,
+                            ratio: gain * gain / extra,
+                        },
+                    ));
+                }
+            }
+        }
+        self.check_exactly(route, cur, approx, out);
+    }
+
+    /// The route's slack and waits, and per position what holds after the stops before it
+    /// (departure, areas, variety groups, meals) and the areas from it on.
+    fn route_prefixes(&self, route: &[usize]) -> RoutePrefixes {
+        let p = self.p;
         let (finish, waits) = self.timing(route);
         let slack = p.budget_s - finish;
         let len = route.len();
@@ -939,7 +1002,6 @@ impl Search<'_> {
         for k in (0..len).rev() {
             seen_from[k] = seen_from[k + 1] | (1 << p.cands[route[k]].area);
         }
-        let total_fee = st.fee;
         // Each stop's current value, to estimate what an insertion costs the later stops of
         // its variety groups (their values decay once more).
         let values: Vec<f64> = if p.group_decay.is_empty() {
@@ -954,104 +1016,115 @@ impl Search<'_> {
             }
             v
         };
-        let counts = st.counts;
-        let base_bonus = p.combine_bonus(st.seen);
-        let mut approx: Vec<(f64, Insertion)> = Vec::new();
-        for u in 0..p.n() {
-            if self.in_route[u] {
-                continue;
-            }
-            let cu = &p.cands[u];
-            if p.fee_cap.is_some_and(|cap| total_fee + cu.fee > cap + 1e-9) {
-                continue;
-            }
-            if cu.cap_bits != 0
-                && p.caps.iter().enumerate().any(|(k, &cap)| {
-                    cu.cap_bits & (1 << k) != 0 && ((counts >> (8 * k)) & 0xff) as u32 + 1 > cap
-                })
-            {
-                continue;
-            }
-            let bonus_gain = p.combine_bonus(st.seen | (1 << cu.area)) - base_bonus;
-            for k in 0..=len {
-                let before = if k == 0 {
-                    cu.from_start_s
-                } else {
-                    p.travel(route[k - 1], u)
-                };
-                let (after, old) = if k == len {
-                    let old = if k == 0 {
-                        p.start_to_end_s
-                    } else {
-                        p.cands[route[k - 1]].to_end_s
-                    };
-                    (cu.to_end_s, old)
-                } else {
-                    let nx = route[k];
-                    let old = if k == 0 {
-                        p.cands[nx].from_start_s
-                    } else {
-                        p.travel(route[k - 1], nx)
-                    };
-                    (p.travel(u, nx), old)
-                };
-                // Cheapest test first: the walk and visit alone must fit.
-                if before + cu.dwell_s + after - old > slack + waits[k] + TIME_EPS_S {
-                    continue;
-                }
-                if p.precedence.iter().any(|&(first, then)| {
-                    (cu.area == first && seen_before[k] & (1 << then) != 0)
-                        || (cu.area == then && seen_from[k] & (1 << first) != 0)
-                }) {
-                    continue;
-                }
-                let Some((s_u, end_u)) = p.visit(cu, dep[k] + before) else {
-                    continue;
-                };
-                let shift = end_u + after - (dep[k] + old);
-                if shift > slack + waits[k] + TIME_EPS_S {
-                    continue;
-                }
-                let (value_u, _) = p.stop_value(cu, s_u, groups_before[k], meals_before[k]);
-                let mut decay_loss = 0.0;
-                if cu.groups != 0 && !values.is_empty() {
-                    for j in k..len {
-                        let shared = p.cands[route[j]].groups & cu.groups;
-                        if shared != 0 {
-                            let mut d: f64 = 1.0;
-                            let mut b = shared;
-                            while b != 0 {
-                                let g = b.trailing_zeros() as usize;
-                                b &= b - 1;
-                                d = d.min(p.group_decay[g]);
-                            }
-                            decay_loss += values[j] * (1.0 - d);
-                        }
+        RoutePrefixes {
+            slack,
+            waits,
+            dep,
+            seen_before,
+            seen_from,
+            groups_before,
+            meals_before,
+            values,
+            end: st,
+        }
+    }
+
+    /// The approximate gain of inserting candidate `u` at position `k` (later stops keep their
+    /// utilities) and the time it adds (at least a second); `None` when it does not fit or
+    /// gains nothing.
+    fn approx_gain(
+        &self,
+        route: &[usize],
+        rp: &RoutePrefixes,
+        u: usize,
+        k: usize,
+        bonus_gain: f64,
+    ) -> Option<(f64, f64)> {
+        let p = self.p;
+        let cu = &p.cands[u];
+        let len = route.len();
+        let (slack, waits, dep) = (rp.slack, &rp.waits, &rp.dep);
+        let before = if k == 0 {
+            cu.from_start_s
+        } else {
+            p.travel(route[k - 1], u)
+        };
+        let (after, old) = if k == len {
+            let old = if k == 0 {
+                p.start_to_end_s
+            } else {
+                p.cands[route[k - 1]].to_end_s
+            };
+            (cu.to_end_s, old)
+        } else {
+            let nx = route[k];
+            let old = if k == 0 {
+                p.cands[nx].from_start_s
+            } else {
+                p.travel(route[k - 1], nx)
+            };
+            (p.travel(u, nx), old)
+        };
+        // Cheapest test first: the walk and visit alone must fit.
+        if before + cu.dwell_s + after - old > slack + waits[k] + TIME_EPS_S {
+            return None;
+        }
+        if p.precedence.iter().any(|&(first, then)| {
+            (cu.area == first && rp.seen_before[k] & (1 << then) != 0)
+                || (cu.area == then && rp.seen_from[k] & (1 << first) != 0)
+        }) {
+            return None;
+        }
+        let (s_u, end_u) = p.visit(cu, dep[k] + before)?;
+        let shift = end_u + after - (dep[k] + old);
+        if shift > slack + waits[k] + TIME_EPS_S {
+            return None;
+        }
+        let (value_u, _) = p.stop_value(cu, s_u, rp.groups_before[k], rp.meals_before[k]);
+        let decay_loss = self.decay_loss(route, &rp.values, u, k);
+        let gain = value_u - decay_loss - p.excess_cost(len as u32 + 1) + bonus_gain
+            - p.walk_weight_per_s * (before + after - old + (s_u - dep[k] - before))
+            - p.time_weight_per_s * (shift - waits[k]).max(0.0);
+        if gain <= 1e-12 {
+            return None;
+        }
+        Some((gain, (before + cu.dwell_s + after - old).max(1.0)))
+    }
+
+    /// What inserting candidate `u` at position `k` costs the later stops that share a variety
+    /// group with it (`values`: each stop's current value; none without groups).
+    fn decay_loss(&self, route: &[usize], values: &[f64], u: usize, k: usize) -> f64 {
+        let p = self.p;
+        let cu = &p.cands[u];
+        let mut decay_loss = 0.0;
+        if cu.groups != 0 && !values.is_empty() {
+            for j in k..route.len() {
+                let shared = p.cands[route[j]].groups & cu.groups;
+                if shared != 0 {
+                    let mut d: f64 = 1.0;
+                    let mut b = shared;
+                    while b != 0 {
+                        let g = b.trailing_zeros() as usize;
+                        b &= b - 1;
+                        d = d.min(p.group_decay[g]);
                     }
+                    decay_loss += values[j] * (1.0 - d);
                 }
-                let gain = value_u - decay_loss - p.excess_cost(len as u32 + 1) + bonus_gain
-                    - p.walk_weight_per_s * (before + after - old + (s_u - dep[k] - before))
-                    - p.time_weight_per_s * (shift - waits[k]).max(0.0);
-                if gain <= 1e-12 {
-                    continue;
-                }
-                let extra = (before + cu.dwell_s + after - old).max(1.0);
-                let key = if greedy_gain {
-                    gain
-                } else {
-                    gain * gain / extra
-                };
-                approx.push((
-                    key,
-                    Insertion {
-                        u,
-                        k,
-                        score: cur + gain,
-                        ratio: gain * gain / extra,
-                    },
-                ));
             }
         }
+        decay_loss
+    }
+
+    /// Evaluates the [`EXACT_CHECKS`] most promising screened insertions exactly; those that
+    /// still improve the objective go to `out`, their ratios rescaled to the exact gain.
+    fn check_exactly(
+        &mut self,
+        route: &[usize],
+        cur: f64,
+        mut approx: Vec<(f64, Insertion)>,
+        out: &mut Vec<Insertion>,
+    ) {
+        let p = self.p;
         let order = |a: &(f64, Insertion), b: &(f64, Insertion)| {
             b.0.total_cmp(&a.0)
                 .then(a.1.u.cmp(&b.1.u))
@@ -1429,40 +1502,11 @@ pub(crate) fn solve_heuristic(p: &Problem, limits: HeuristicLimits) -> Option<Ve
         if it % 16 == 0 && started.elapsed() > limits.time_cap {
             break;
         }
-        let mut trial = route.clone();
-        let n = trial.len();
-        let mut removed: Vec<usize> = Vec::new();
-        if n > 0 {
-            // Shake: remove `shake_len` consecutive optional stops from `shake_pos` (wrapping).
-            let mut i = shake_pos % n;
-            let mut seen = 0;
-            while removed.len() < shake_len && seen < n {
-                if i >= trial.len() {
-                    i = 0;
-                }
-                if !p.cands[trial[i]].must {
-                    removed.push(trial.remove(i));
-                } else {
-                    i += 1;
-                }
-                seen += 1;
-            }
-        }
+        let (mut trial, removed) = shake(p, &route, shake_len, shake_pos);
         let Some(mut ts) = p.evaluate(&trial) else {
             continue;
         };
-        s.set_route(&trial);
-        // Refill first without the stops just removed (so the search moves elsewhere), then
-        // with them.
-        for &v in &removed {
-            s.in_route[v] = true;
-        }
-        let randomised = rng.unit() < 0.3;
-        s.repair(&mut trial, &mut ts, randomised.then_some(&mut rng), false);
-        for &v in &removed {
-            s.in_route[v] = false;
-        }
-        s.improve(&mut trial, &mut ts, false);
+        s.refill(&mut trial, &mut ts, &removed, &mut rng);
         if ts > cur + 1e-12 {
             shake_len = 1;
         } else {
@@ -1488,19 +1532,12 @@ pub(crate) fn solve_heuristic(p: &Problem, limits: HeuristicLimits) -> Option<Ve
             shake_len = 1;
         }
         if since_best > 0 && since_best.is_multiple_of(25) {
-            if since_best.is_multiple_of(50) {
+            (route, cur) = if since_best.is_multiple_of(50) {
                 // Restart from a fresh randomised construction.
-                let mut fresh = must_route(p)?;
-                let mut fs = p.evaluate(&fresh)?;
-                s.set_route(&fresh);
-                s.repair(&mut fresh, &mut fs, Some(&mut rng), false);
-                s.improve(&mut fresh, &mut fs, false);
-                route = fresh;
-                cur = fs;
+                s.fresh_route(&mut rng)?
             } else {
-                route = best.1.clone();
-                cur = best.0;
-            }
+                (best.1.clone(), best.0)
+            };
             shake_pos = rng.below(route.len().max(1));
         }
     }
@@ -1508,10 +1545,83 @@ pub(crate) fn solve_heuristic(p: &Problem, limits: HeuristicLimits) -> Option<Ve
     let mut c = best.0;
     s.set_route(&r);
     s.improve(&mut r, &mut c, true);
-    // Stops that only pay together (a detour that several stops share) are never reached by
-    // improving moves from a route without optional stops: seed such a route with each of the
-    // most valuable candidates in turn, even at a loss, and improve from there.
     if r.iter().all(|&i| p.cands[i].must) {
+        s.seed_optional_stops(&mut r, &mut c);
+    }
+    if let Some(better) = polish_order(p, &r) {
+        r = better;
+    }
+    debug_assert!(p.has_all_musts(&r));
+    Some(r)
+}
+
+/// The shake: `route` without `shake_len` consecutive optional stops from `shake_pos`
+/// (wrapping), and the stops removed.
+fn shake(
+    p: &Problem,
+    route: &[usize],
+    shake_len: usize,
+    shake_pos: usize,
+) -> (Vec<usize>, Vec<usize>) {
+    let mut trial = route.to_vec();
+    let n = trial.len();
+    let mut removed: Vec<usize> = Vec::new();
+    if n > 0 {
+        let mut i = shake_pos % n;
+        let mut seen = 0;
+        while removed.len() < shake_len && seen < n {
+            if i >= trial.len() {
+                i = 0;
+            }
+            if !p.cands[trial[i]].must {
+                removed.push(trial.remove(i));
+            } else {
+                i += 1;
+            }
+            seen += 1;
+        }
+    }
+    (trial, removed)
+}
+
+impl Search<'_> {
+    /// Refills a shaken route: first without the stops just removed (so the search moves
+    /// elsewhere), then with them; then improves it.
+    fn refill(
+        &mut self,
+        trial: &mut Vec<usize>,
+        ts: &mut f64,
+        removed: &[usize],
+        rng: &mut SplitMix64,
+    ) {
+        self.set_route(trial);
+        for &v in removed {
+            self.in_route[v] = true;
+        }
+        let randomised = rng.unit() < 0.3;
+        self.repair(trial, ts, randomised.then_some(rng), false);
+        for &v in removed {
+            self.in_route[v] = false;
+        }
+        self.improve(trial, ts, false);
+    }
+
+    /// A fresh randomised construction from the must-visits, improved, with its objective.
+    fn fresh_route(&mut self, rng: &mut SplitMix64) -> Option<(Vec<usize>, f64)> {
+        let p = self.p;
+        let mut fresh = must_route(p)?;
+        let mut fs = p.evaluate(&fresh)?;
+        self.set_route(&fresh);
+        self.repair(&mut fresh, &mut fs, Some(rng), false);
+        self.improve(&mut fresh, &mut fs, false);
+        Some((fresh, fs))
+    }
+
+    /// Stops that only pay together (a detour that several stops share) are never reached by
+    /// improving moves from a route without optional stops: seeds such a route `r` with each
+    /// of the most valuable candidates in turn, even at a loss, and keeps what improves on it.
+    fn seed_optional_stops(&mut self, r: &mut Vec<usize>, c: &mut f64) {
+        let p = self.p;
         let mut seeds: Vec<(f64, usize)> = (0..p.n())
             .filter(|&i| !p.cands[i].must)
             .map(|i| {
@@ -1537,22 +1647,17 @@ pub(crate) fn solve_heuristic(p: &Problem, limits: HeuristicLimits) -> Option<Ve
                 let Some(mut ts) = p.evaluate(&t) else {
                     continue;
                 };
-                s.set_route(&t);
-                s.improve(&mut t, &mut ts, true);
-                if ts > c + 1e-12 {
-                    r = t;
-                    c = ts;
+                self.set_route(&t);
+                self.improve(&mut t, &mut ts, true);
+                if ts > *c + 1e-12 {
+                    *r = t;
+                    *c = ts;
                 }
                 break;
             }
         }
-        s.set_route(&r);
+        self.set_route(r);
     }
-    if let Some(better) = polish_order(p, &r) {
-        r = better;
-    }
-    debug_assert!(p.has_all_musts(&r));
-    Some(r)
 }
 
 /// Routes up to this many stops get their order improved by [`polish_order`].
