@@ -22,7 +22,7 @@ use crate::model::PlanningModel;
 use crate::paths::Routes;
 use crate::request::{Endpoint, Pace, PlanError, PlanRequest};
 use crate::response::{AlsoHere, Citation, Leg, Plan, Severity, Stop, Totals, Warning};
-use crate::site::{Finding, PlaceSpec, Rule};
+use crate::site::{Finding, PlaceSpec, PlaceStats, Rule};
 use crate::solar::{sunrise_local_min, sunset_local_min};
 use crate::solver::{
     must_route, solve_exact_with, solve_heuristic, Cand, HeuristicLimits, Problem, Schedule,
@@ -755,10 +755,76 @@ fn is_meal_place(spec: &PlaceSpec) -> bool {
     spec.kind == "restaurant" || (spec.kind == "cafe" && spec.tags.iter().any(|t| t == MEAL_TAG))
 }
 
+/// A place's scoring inputs: its base utility from the findings, interests and ratings, and
+/// per hour slot its crowding and utility.
 fn score_place(ctx: &Ctx, place: usize) -> Scored {
     let m = ctx.model;
     let spec = &m.places[place].spec;
     let stats = m.stats.get(&spec.id).filter(|s| s.count >= MIN_RATINGS);
+    let terms = finding_terms(m, spec, stats);
+    let pop_weight = 1.0 + terms.pop_max + EXTRA_POPULARITY_SHARE * (terms.pop_sum - terms.pop_max);
+    let night_view = spec.tags.iter().any(|t| t == NIGHT_VIEW_TAG);
+    let (interest_hits, interest_points) = interest_points(ctx, spec);
+    let rating = stats
+        .and_then(|s| s.score)
+        .map_or(0.0, |sc| RATING_POINTS_PER_STAR * (sc - 3.0));
+    let highlight = if spec.highlight {
+        HIGHLIGHT_POINTS
+    } else {
+        0.0
+    };
+    let base = spec.popularity * pop_weight + interest_points + rating - terms.fee_penalty;
+    let crowding = crowding_by_hour(ctx, spec, stats, terms.max_any_crowd_penalty);
+    let crowd = crowding.crowd;
+    let fixed_by_hour = if highlight > 0.0 {
+        (0..HOURS).map(|h| highlight * (1.0 - crowd[h])).collect()
+    } else {
+        Vec::new()
+    };
+    let util_by_hour = (0..HOURS)
+        .map(|h| {
+            let mut u = base;
+            if night_view && dark_hour(ctx, h) {
+                u += NIGHT_VIEW_POINTS;
+            }
+            if u > 0.0 {
+                u * (1.0 - crowd[h])
+            } else {
+                u
+            }
+        })
+        .collect();
+    Scored {
+        place,
+        base: base + highlight,
+        fixed_by_hour,
+        crowd,
+        peak: crowding.peak,
+        reported_busy: crowding.reported_busy,
+        util_by_hour,
+        interest_hits,
+        vfm_factor: terms.vfm_factor,
+        fee_penalty: terms.fee_penalty,
+        daylight: terms.daylight && !night_view,
+        night_view,
+        meal: ctx.wants_meal && is_meal_place(spec),
+    }
+}
+
+/// What the findings say about a place: popularity weights, the fee penalty (scaled by the
+/// value-for-money rating), whether it needs daylight and the largest crowding penalty.
+struct FindingTerms {
+    pop_sum: f64,
+    pop_max: f64,
+    fee_penalty: f64,
+    vfm_factor: f64,
+    daylight: bool,
+    /// The largest penalty of any crowding rule, whether it matches the place or not.
+    max_any_crowd_penalty: f64,
+}
+
+/// Reads the findings' rules for a place (`stats`: its ratings, when there are enough).
+fn finding_terms(m: &PlanningModel, spec: &PlaceSpec, stats: Option<&PlaceStats>) -> FindingTerms {
     let (mut pop_sum, mut pop_max): (f64, f64) = (0.0, 0.0);
     let mut fee_penalty = 0.0;
     let mut vfm_factor: f64 = 1.0;
@@ -788,8 +854,20 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
             _ => {}
         }
     }
-    let pop_weight = 1.0 + pop_max + EXTRA_POPULARITY_SHARE * (pop_sum - pop_max);
-    let night_view = spec.tags.iter().any(|t| t == NIGHT_VIEW_TAG);
+    FindingTerms {
+        pop_sum,
+        pop_max,
+        fee_penalty,
+        vfm_factor,
+        daylight,
+        max_any_crowd_penalty,
+    }
+}
+
+/// The requested interests a place answers (by kind, or by tag for fewer points) and the
+/// points they add.
+fn interest_points(ctx: &Ctx, spec: &PlaceSpec) -> (Vec<usize>, f64) {
+    let m = ctx.model;
     let mut interest_hits = Vec::new();
     let mut interest_points = 0.0;
     for &i in &ctx.interests {
@@ -802,17 +880,26 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
             interest_points += INTEREST_TAG_POINTS;
         }
     }
-    let rating = stats
-        .and_then(|s| s.score)
-        .map_or(0.0, |sc| RATING_POINTS_PER_STAR * (sc - 3.0));
-    let highlight = if spec.highlight {
-        HIGHLIGHT_POINTS
-    } else {
-        0.0
-    };
-    let base = spec.popularity * pop_weight + interest_points + rating - fee_penalty;
-    // Crowding per hour slot, as the share of the stop's value it costs.
-    let crowd_rules = crowd_rules_of(m, spec);
+    (interest_hits, interest_points)
+}
+
+/// A place's crowding per hour slot: the share of its value lost, whether the slot is a peak
+/// hour, and whether visitors report it busy then.
+struct Crowding {
+    crowd: Vec<f64>,
+    peak: Vec<bool>,
+    reported_busy: Vec<bool>,
+}
+
+/// Crowding per hour slot from the crowding rules that match the place, blended with the
+/// visitors' reports by how many there are.
+fn crowding_by_hour(
+    ctx: &Ctx,
+    spec: &PlaceSpec,
+    stats: Option<&PlaceStats>,
+    max_any_crowd_penalty: f64,
+) -> Crowding {
+    let crowd_rules = crowd_rules_of(ctx.model, spec);
     let slots = stats.and_then(|s| s.crowding_by_hour.as_ref().map(|c| (s.count, c)));
     let rule_scale = crowd_rules
         .iter()
@@ -859,38 +946,10 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
             share.clamp(0.0, CROWD_SHARE_MAX)
         })
         .collect();
-    let fixed_by_hour = if highlight > 0.0 {
-        (0..HOURS).map(|h| highlight * (1.0 - crowd[h])).collect()
-    } else {
-        Vec::new()
-    };
-    let util_by_hour = (0..HOURS)
-        .map(|h| {
-            let mut u = base;
-            if night_view && dark_hour(ctx, h) {
-                u += NIGHT_VIEW_POINTS;
-            }
-            if u > 0.0 {
-                u * (1.0 - crowd[h])
-            } else {
-                u
-            }
-        })
-        .collect();
-    Scored {
-        place,
-        base: base + highlight,
-        fixed_by_hour,
+    Crowding {
         crowd,
         peak,
         reported_busy,
-        util_by_hour,
-        interest_hits,
-        vfm_factor,
-        fee_penalty,
-        daylight: daylight && !night_view,
-        night_view,
-        meal: ctx.wants_meal && is_meal_place(spec),
     }
 }
 
