@@ -597,113 +597,133 @@ fn groups(g: &Graph, pieces: &[Piece], step_free_route: bool) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     for piece in pieces {
         match *piece {
-            Piece::Connector { a, b } => {
-                let len = haversine_m(a, b);
-                if len < 1.0 {
-                    continue;
-                }
-                let h = bearing_deg(a, b);
-                out.push(Group {
-                    kind: None,
-                    name: None,
-                    first_edge: None,
-                    length_m: len,
-                    rise_m: 0.0,
-                    steps: 0.0,
-                    start_heading: Some(h),
-                    end_heading: Some(h),
-                    start_node: None,
-                    end_node: None,
-                    hints: Vec::new(),
-                });
-            }
+            Piece::Connector { a, b } => out.extend(connector_group(a, b)),
             Piece::Edge { edge, f0, f1 } => {
-                let frac = (f1 - f0).abs();
-                if frac <= 0.0 {
+                let Some(next) = edge_group(g, edge, f0, f1, step_free_route) else {
                     continue;
-                }
-                let e = &g.edges()[edge];
-                let forward = f1 >= f0;
-                let geom = slice_polyline(&e.geometry, f0, f1);
-                let (sh, eh) = if e.kind == EdgeKind::Elevator {
-                    (None, None)
-                } else {
-                    (heading_of(&geom, false), heading_of(&geom, true))
                 };
-                let rise = if forward { e.rise_m() } else { -e.rise_m() } * frac;
-                let steps = if e.kind == EdgeKind::Stairs {
-                    stair_steps(e) * frac
-                } else {
-                    0.0
-                };
-                let node_at = |f: f64| {
-                    if f == 1.0 {
-                        Some(e.to_idx)
-                    } else if f == 0.0 {
-                        Some(e.from_idx)
-                    } else {
-                        None
-                    }
-                };
-                let (start_node, end_node) = (node_at(f0), node_at(f1));
-                let hint = e.hint_walking(forward, step_free_route);
                 if let Some(last) = out.last_mut() {
-                    let same = last.kind.is_some_and(|k| {
-                        last.name == e.name
-                            && (k == e.kind
-                                || (e.name.is_some() && walked_along(k) && walked_along(e.kind)))
-                    });
-                    let turn = match (last.end_heading, sh) {
-                        (Some(a), Some(b)) => turn_deg(a, b).abs(),
-                        _ => 0.0,
-                    };
-                    // Same named way (any turn), or an unnamed one going on straight or through a
-                    // node without a choice. Stairs, elevators and crossings of one kind always
-                    // merge.
-                    let mergeable = same
-                        && (e.name.is_some()
-                            || turn < 40.0
-                            || start_node.is_some_and(|n| no_choice_at(g, n))
-                            || matches!(
-                                e.kind,
-                                EdgeKind::Stairs | EdgeKind::Elevator | EdgeKind::Crossing
-                            ));
-                    // Stairs going up then down are told apart.
-                    let same_dir = e.kind != EdgeKind::Stairs && e.kind != EdgeKind::Elevator
-                        || (last.rise_m >= 0.0) == (rise >= 0.0);
-                    if mergeable && same_dir {
-                        last.length_m += frac * e.length_m;
-                        last.rise_m += rise;
-                        last.steps += steps;
-                        if eh.is_some() {
-                            last.end_heading = eh;
-                        }
-                        last.end_node = end_node;
-                        if let Some(h) = hint {
-                            if !last.hints.contains(h) {
-                                last.hints.push(h.clone());
-                            }
-                        }
+                    if joins(g, last, &next) {
+                        absorb(last, next);
                         continue;
                     }
                 }
-                out.push(Group {
-                    kind: Some(e.kind),
-                    name: e.name.clone(),
-                    first_edge: Some(edge),
-                    length_m: frac * e.length_m,
-                    rise_m: rise,
-                    steps,
-                    start_heading: sh,
-                    end_heading: eh,
-                    start_node,
-                    end_node,
-                    hints: hint.into_iter().cloned().collect(),
-                });
+                out.push(next);
             }
         }
     }
     out
+}
+
+/// The group of a straight connector between two points (`None` under a metre).
+fn connector_group(a: [f64; 2], b: [f64; 2]) -> Option<Group> {
+    let len = haversine_m(a, b);
+    if len < 1.0 {
+        return None;
+    }
+    let h = bearing_deg(a, b);
+    Some(Group {
+        kind: None,
+        name: None,
+        first_edge: None,
+        length_m: len,
+        rise_m: 0.0,
+        steps: 0.0,
+        start_heading: Some(h),
+        end_heading: Some(h),
+        start_node: None,
+        end_node: None,
+        hints: Vec::new(),
+    })
+}
+
+/// The group of the part of `edge` walked from fraction `f0` to `f1` (`None` when nothing of
+/// it is walked), with its hint for that direction and the route's profile.
+fn edge_group(g: &Graph, edge: usize, f0: f64, f1: f64, step_free_route: bool) -> Option<Group> {
+    let frac = (f1 - f0).abs();
+    if frac <= 0.0 {
+        return None;
+    }
+    let e = &g.edges()[edge];
+    let forward = f1 >= f0;
+    let geom = slice_polyline(&e.geometry, f0, f1);
+    let (sh, eh) = if e.kind == EdgeKind::Elevator {
+        (None, None)
+    } else {
+        (heading_of(&geom, false), heading_of(&geom, true))
+    };
+    let rise = if forward { e.rise_m() } else { -e.rise_m() } * frac;
+    let steps = if e.kind == EdgeKind::Stairs {
+        stair_steps(e) * frac
+    } else {
+        0.0
+    };
+    let node_at = |f: f64| {
+        if f == 1.0 {
+            Some(e.to_idx)
+        } else if f == 0.0 {
+            Some(e.from_idx)
+        } else {
+            None
+        }
+    };
+    let hint = e.hint_walking(forward, step_free_route);
+    Some(Group {
+        kind: Some(e.kind),
+        name: e.name.clone(),
+        first_edge: Some(edge),
+        length_m: frac * e.length_m,
+        rise_m: rise,
+        steps,
+        start_heading: sh,
+        end_heading: eh,
+        start_node: node_at(f0),
+        end_node: node_at(f1),
+        hints: hint.into_iter().cloned().collect(),
+    })
+}
+
+/// Whether an edge's group `next` continues the group `last` as one instruction.
+fn joins(g: &Graph, last: &Group, next: &Group) -> bool {
+    let kind = next.kind.expect("an edge's group has a kind");
+    let same = last.kind.is_some_and(|k| {
+        last.name == next.name
+            && (k == kind || (next.name.is_some() && walked_along(k) && walked_along(kind)))
+    });
+    let turn = match (last.end_heading, next.start_heading) {
+        (Some(a), Some(b)) => turn_deg(a, b).abs(),
+        _ => 0.0,
+    };
+    // Same named way (any turn), or an unnamed one going on straight or through a node without
+    // a choice. Stairs, elevators and crossings of one kind always merge.
+    let mergeable = same
+        && (next.name.is_some()
+            || turn < 40.0
+            || next.start_node.is_some_and(|n| no_choice_at(g, n))
+            || matches!(
+                kind,
+                EdgeKind::Stairs | EdgeKind::Elevator | EdgeKind::Crossing
+            ));
+    // Stairs going up then down are told apart.
+    let same_dir = kind != EdgeKind::Stairs && kind != EdgeKind::Elevator
+        || (last.rise_m >= 0.0) == (next.rise_m >= 0.0);
+    mergeable && same_dir
+}
+
+/// Adds an edge's group to the group it continues.
+fn absorb(last: &mut Group, next: Group) {
+    last.length_m += next.length_m;
+    last.rise_m += next.rise_m;
+    last.steps += next.steps;
+    if next.end_heading.is_some() {
+        last.end_heading = next.end_heading;
+    }
+    last.end_node = next.end_node;
+    for h in next.hints {
+        if !last.hints.contains(&h) {
+            last.hints.push(h);
+        }
+    }
 }
 
 /// The words for a turn of `turn` degrees (positive: right). A route never walks back the way it
@@ -737,6 +757,8 @@ fn place_name(model: &PlanningModel, r: &Resolved) -> Option<Bilingual> {
     r.place.map(|p| model.places[p].spec.name.clone())
 }
 
+/// Turn-by-turn instructions for the walked pieces, the arrival, and landmark hints for a
+/// destination that is hard to find.
 fn instructions(
     model: &PlanningModel,
     from: &Resolved,
@@ -748,179 +770,12 @@ fn instructions(
     let step_free_route = profile == Profile::StepFree;
     let groups = groups(g, pieces, step_free_route);
     let mut out = Vec::with_capacity(groups.len() + 2);
-    let n = groups.len();
     let from_name = place_name(model, from);
     let to_name = place_name(model, to);
-    let node_name = |nidx: Option<usize>| nidx.and_then(|i| g.nodes()[i].name.as_ref());
-    for (i, gr) in groups.iter().enumerate() {
-        let d = round_m(gr.length_m);
-        // How the instruction starts: a heading for the first (and after an elevator, which has
-        // no heading to turn from), a turn for the others.
-        let prev_heading = i.checked_sub(1).and_then(|p| groups[p].end_heading);
-        let (lead_en, lead_zh) = match (i, prev_heading, gr.start_heading) {
-            (0, _, _) => {
-                let (c_en, c_zh) = compass(gr.start_heading.unwrap_or(0.0));
-                match &from_name {
-                    Some(nm) => (
-                        format!("From {}, head {c_en}", nm.en),
-                        format!("从{}出发，向{c_zh}", nm.zh),
-                    ),
-                    None => (format!("Head {c_en}"), format!("向{c_zh}出发")),
-                }
-            }
-            (_, None, Some(h)) => {
-                let (c_en, c_zh) = compass(h);
-                (format!("Head {c_en}"), format!("向{c_zh}"))
-            }
-            (_, Some(a), Some(b)) => {
-                let (en, zh) = turn_words(turn_deg(a, b));
-                (en.to_string(), zh.to_string())
-            }
-            _ => {
-                let (en, zh) = turn_words(0.0);
-                (en.to_string(), zh.to_string())
-            }
-        };
-        // The landmark the instruction leads to: never the name of where it starts (the node,
-        // or the place it leaves from), nor the destination's name before the arrival.
-        let mut start_names: Vec<&Bilingual> = node_name(gr.start_node).into_iter().collect();
-        if i == 0 {
-            start_names.extend(from_name.as_ref());
-        }
-        let to_node = node_name(gr.end_node)
-            .filter(|_| i + 1 < n || to_name.is_none())
-            .filter(|nm| !start_names.iter().any(|s| s.en == nm.en || s.zh == nm.zh))
-            .filter(|nm| {
-                to_name
-                    .as_ref()
-                    .is_none_or(|t| t.en != nm.en && t.zh != nm.zh)
-            })
-            .cloned();
-        let node_en = to_node
-            .as_ref()
-            .map(|x| format!(" to {}", x.en))
-            .unwrap_or_default();
-        let node_zh = to_node
-            .as_ref()
-            .map(|x| format!("，到达{}", x.zh))
-            .unwrap_or_default();
-        let (mut en, mut zh) = match gr.kind {
-            None => {
-                if i == 0 && n > 1 {
-                    (
-                        format!("{lead_en} and walk {d} m to the path"),
-                        format!("{lead_zh}，步行{d}米到达道路"),
-                    )
-                } else {
-                    (
-                        format!("{lead_en} and walk {d} m to your destination"),
-                        format!("{lead_zh}，步行{d}米到达目的地"),
-                    )
-                }
-            }
-            Some(EdgeKind::Stairs) => {
-                let steps = gr.steps.round() as u32;
-                let up = gr.rise_m > 0.0;
-                let named_en = gr
-                    .name
-                    .as_ref()
-                    .map(|x| format!(" ({})", x.en))
-                    .unwrap_or_default();
-                let named_zh = gr.name.as_ref().map(|x| x.zh.clone()).unwrap_or_default();
-                let (dir_en, dir_zh) = if up {
-                    ("up", "上行")
-                } else {
-                    ("down", "下行")
-                };
-                (
-                    format!(
-                        "{lead_en} and take the stairs{named_en} {dir_en} {steps} steps{node_en}"
-                    ),
-                    format!("{lead_zh}，走{named_zh}台阶{dir_zh}{steps}级{node_zh}"),
-                )
-            }
-            Some(EdgeKind::Elevator) => {
-                let h = gr.rise_m.abs().round() as u32;
-                let (dir_en, dir_zh) = if gr.rise_m >= 0.0 {
-                    ("up", "上行")
-                } else {
-                    ("down", "下行")
-                };
-                (
-                    format!("Take the elevator {dir_en} {h} m{node_en}"),
-                    format!("乘电梯{dir_zh}{h}米{node_zh}"),
-                )
-            }
-            Some(EdgeKind::Crossing) => {
-                let what_en = gr
-                    .name
-                    .as_ref()
-                    .map(|x| x.en.clone())
-                    .unwrap_or_else(|| "the road".into());
-                let what_zh = gr
-                    .name
-                    .as_ref()
-                    .map(|x| x.zh.clone())
-                    .unwrap_or_else(|| "马路".into());
-                (
-                    format!("{lead_en} and cross {what_en}{node_en}"),
-                    format!("{lead_zh}，穿过{what_zh}{node_zh}"),
-                )
-            }
-            Some(EdgeKind::Footbridge) => {
-                let named_en = gr
-                    .name
-                    .as_ref()
-                    .map(|x| format!(" {}", x.en))
-                    .unwrap_or_default();
-                let named_zh = gr
-                    .name
-                    .as_ref()
-                    .map(|x| x.zh.clone())
-                    .unwrap_or_else(|| "天桥".into());
-                (
-                    format!("{lead_en} and cross the footbridge{named_en} ({d} m){node_en}"),
-                    format!("{lead_zh}，走过{named_zh}（{d}米）{node_zh}"),
-                )
-            }
-            Some(kind) => {
-                let (along_en, along_zh) = match (&gr.name, kind) {
-                    (Some(nm), _) => (format!(" along {}", nm.en), format!("沿{}", nm.zh)),
-                    (None, EdgeKind::Indoor) => {
-                        (" through the building".to_string(), "穿过建筑".to_string())
-                    }
-                    (None, EdgeKind::Road) => (" along the road".to_string(), "沿马路".to_string()),
-                    _ => (String::new(), String::new()),
-                };
-                let slope_en = if gr.length_m > 0.0 && gr.rise_m / gr.length_m > 0.06 {
-                    " uphill"
-                } else if gr.length_m > 0.0 && gr.rise_m / gr.length_m < -0.06 {
-                    " downhill"
-                } else {
-                    ""
-                };
-                let slope_zh = match slope_en {
-                    " uphill" => "上坡",
-                    " downhill" => "下坡",
-                    _ => "",
-                };
-                (
-                    format!("{lead_en}{along_en} and walk {d} m{slope_en}{node_en}"),
-                    format!("{lead_zh}，{along_zh}{slope_zh}步行{d}米{node_zh}"),
-                )
-            }
-        };
-        for h in &gr.hints {
-            en.push_str(&format!(". Hint: {}", h.en));
-            zh.push_str(&format!("。提示：{}", h.zh));
-        }
-        out.push(Instruction {
-            zh,
-            en,
-            edge_id: gr.first_edge.map(|e| g.edges()[e].id.clone()),
-            distance_m: gr.length_m,
-        });
-    }
+    out.extend(
+        (0..groups.len())
+            .map(|i| group_instruction(g, &groups, i, from_name.as_ref(), to_name.as_ref())),
+    );
     // Arrival.
     let (arr_en, arr_zh) = match &to_name {
         Some(nm) => (format!("Arrive at {}", nm.en), format!("到达{}", nm.zh)),
@@ -941,6 +796,237 @@ fn instructions(
         }
     }
     out
+}
+
+/// The instruction for group `i`: how it starts, what is walked and the landmark it leads to,
+/// then its hints.
+fn group_instruction(
+    g: &Graph,
+    groups: &[Group],
+    i: usize,
+    from_name: Option<&Bilingual>,
+    to_name: Option<&Bilingual>,
+) -> Instruction {
+    let gr = &groups[i];
+    let n = groups.len();
+    let d = round_m(gr.length_m);
+    // How the instruction starts: a heading for the first (and after an elevator, which has no
+    // heading to turn from), a turn for the others.
+    let prev_heading = i.checked_sub(1).and_then(|p| groups[p].end_heading);
+    let lead = lead_words(i, prev_heading, gr.start_heading, from_name);
+    let node = landmark_words(g, gr, i, n, from_name, to_name);
+    let (mut en, mut zh) = match gr.kind {
+        None => {
+            let (lead_en, lead_zh) = &lead;
+            if i == 0 && n > 1 {
+                (
+                    format!("{lead_en} and walk {d} m to the path"),
+                    format!("{lead_zh}，步行{d}米到达道路"),
+                )
+            } else {
+                (
+                    format!("{lead_en} and walk {d} m to your destination"),
+                    format!("{lead_zh}，步行{d}米到达目的地"),
+                )
+            }
+        }
+        Some(EdgeKind::Stairs) => stairs_words(gr, &lead, &node),
+        Some(EdgeKind::Elevator) => {
+            let (node_en, node_zh) = &node;
+            let h = gr.rise_m.abs().round() as u32;
+            let (dir_en, dir_zh) = if gr.rise_m >= 0.0 {
+                ("up", "上行")
+            } else {
+                ("down", "下行")
+            };
+            (
+                format!("Take the elevator {dir_en} {h} m{node_en}"),
+                format!("乘电梯{dir_zh}{h}米{node_zh}"),
+            )
+        }
+        Some(EdgeKind::Crossing) => crossing_words(gr, &lead, &node),
+        Some(EdgeKind::Footbridge) => footbridge_words(gr, d, &lead, &node),
+        Some(kind) => walk_words(gr, kind, d, &lead, &node),
+    };
+    for h in &gr.hints {
+        en.push_str(&format!(". Hint: {}", h.en));
+        zh.push_str(&format!("。提示：{}", h.zh));
+    }
+    Instruction {
+        zh,
+        en,
+        edge_id: gr.first_edge.map(|e| g.edges()[e].id.clone()),
+        distance_m: gr.length_m,
+    }
+}
+
+/// How instruction `i` starts: from the start place (or a heading) for the first, a heading
+/// when there is none to turn from, else the turn.
+fn lead_words(
+    i: usize,
+    prev_heading: Option<f64>,
+    start_heading: Option<f64>,
+    from_name: Option<&Bilingual>,
+) -> (String, String) {
+    match (i, prev_heading, start_heading) {
+        (0, _, _) => {
+            let (c_en, c_zh) = compass(start_heading.unwrap_or(0.0));
+            match from_name {
+                Some(nm) => (
+                    format!("From {}, head {c_en}", nm.en),
+                    format!("从{}出发，向{c_zh}", nm.zh),
+                ),
+                None => (format!("Head {c_en}"), format!("向{c_zh}出发")),
+            }
+        }
+        (_, None, Some(h)) => {
+            let (c_en, c_zh) = compass(h);
+            (format!("Head {c_en}"), format!("向{c_zh}"))
+        }
+        (_, Some(a), Some(b)) => {
+            let (en, zh) = turn_words(turn_deg(a, b));
+            (en.to_string(), zh.to_string())
+        }
+        _ => {
+            let (en, zh) = turn_words(0.0);
+            (en.to_string(), zh.to_string())
+        }
+    }
+}
+
+/// The words for the landmark group `i` (of `n`) leads to: never the name of where it starts
+/// (the node, or the place it leaves from), nor the destination's name before the arrival.
+/// Empty when there is none.
+fn landmark_words(
+    g: &Graph,
+    gr: &Group,
+    i: usize,
+    n: usize,
+    from_name: Option<&Bilingual>,
+    to_name: Option<&Bilingual>,
+) -> (String, String) {
+    let node_name = |nidx: Option<usize>| nidx.and_then(|i| g.nodes()[i].name.as_ref());
+    let mut start_names: Vec<&Bilingual> = node_name(gr.start_node).into_iter().collect();
+    if i == 0 {
+        start_names.extend(from_name);
+    }
+    let to_node = node_name(gr.end_node)
+        .filter(|_| i + 1 < n || to_name.is_none())
+        .filter(|nm| !start_names.iter().any(|s| s.en == nm.en || s.zh == nm.zh))
+        .filter(|nm| to_name.is_none_or(|t| t.en != nm.en && t.zh != nm.zh))
+        .cloned();
+    let node_en = to_node
+        .as_ref()
+        .map(|x| format!(" to {}", x.en))
+        .unwrap_or_default();
+    let node_zh = to_node
+        .as_ref()
+        .map(|x| format!("，到达{}", x.zh))
+        .unwrap_or_default();
+    (node_en, node_zh)
+}
+
+/// Taking stairs up or down, with their name and number of steps.
+fn stairs_words(gr: &Group, lead: &(String, String), node: &(String, String)) -> (String, String) {
+    let ((lead_en, lead_zh), (node_en, node_zh)) = (lead, node);
+    let steps = gr.steps.round() as u32;
+    let up = gr.rise_m > 0.0;
+    let named_en = gr
+        .name
+        .as_ref()
+        .map(|x| format!(" ({})", x.en))
+        .unwrap_or_default();
+    let named_zh = gr.name.as_ref().map(|x| x.zh.clone()).unwrap_or_default();
+    let (dir_en, dir_zh) = if up {
+        ("up", "上行")
+    } else {
+        ("down", "下行")
+    };
+    (
+        format!("{lead_en} and take the stairs{named_en} {dir_en} {steps} steps{node_en}"),
+        format!("{lead_zh}，走{named_zh}台阶{dir_zh}{steps}级{node_zh}"),
+    )
+}
+
+/// Crossing a road (or the named crossing).
+fn crossing_words(
+    gr: &Group,
+    lead: &(String, String),
+    node: &(String, String),
+) -> (String, String) {
+    let ((lead_en, lead_zh), (node_en, node_zh)) = (lead, node);
+    let what_en = gr
+        .name
+        .as_ref()
+        .map(|x| x.en.clone())
+        .unwrap_or_else(|| "the road".into());
+    let what_zh = gr
+        .name
+        .as_ref()
+        .map(|x| x.zh.clone())
+        .unwrap_or_else(|| "马路".into());
+    (
+        format!("{lead_en} and cross {what_en}{node_en}"),
+        format!("{lead_zh}，穿过{what_zh}{node_zh}"),
+    )
+}
+
+/// Crossing a footbridge of `d` metres.
+fn footbridge_words(
+    gr: &Group,
+    d: u32,
+    lead: &(String, String),
+    node: &(String, String),
+) -> (String, String) {
+    let ((lead_en, lead_zh), (node_en, node_zh)) = (lead, node);
+    let named_en = gr
+        .name
+        .as_ref()
+        .map(|x| format!(" {}", x.en))
+        .unwrap_or_default();
+    let named_zh = gr
+        .name
+        .as_ref()
+        .map(|x| x.zh.clone())
+        .unwrap_or_else(|| "天桥".into());
+    (
+        format!("{lead_en} and cross the footbridge{named_en} ({d} m){node_en}"),
+        format!("{lead_zh}，走过{named_zh}（{d}米）{node_zh}"),
+    )
+}
+
+/// Walking `d` metres along a way of `kind` (named, through a building or along a road),
+/// uphill or downhill when it is steep.
+fn walk_words(
+    gr: &Group,
+    kind: EdgeKind,
+    d: u32,
+    lead: &(String, String),
+    node: &(String, String),
+) -> (String, String) {
+    let ((lead_en, lead_zh), (node_en, node_zh)) = (lead, node);
+    let (along_en, along_zh) = match (&gr.name, kind) {
+        (Some(nm), _) => (format!(" along {}", nm.en), format!("沿{}", nm.zh)),
+        (None, EdgeKind::Indoor) => (" through the building".to_string(), "穿过建筑".to_string()),
+        (None, EdgeKind::Road) => (" along the road".to_string(), "沿马路".to_string()),
+        _ => (String::new(), String::new()),
+    };
+    let slope_en = if gr.length_m > 0.0 && gr.rise_m / gr.length_m > 0.06 {
+        " uphill"
+    } else if gr.length_m > 0.0 && gr.rise_m / gr.length_m < -0.06 {
+        " downhill"
+    } else {
+        ""
+    };
+    let slope_zh = match slope_en {
+        " uphill" => "上坡",
+        " downhill" => "下坡",
+        _ => "",
+    };
+    (
+        format!("{lead_en}{along_en} and walk {d} m{slope_en}{node_en}"),
+        format!("{lead_zh}，{along_zh}{slope_zh}步行{d}米{node_zh}"),
+    )
 }
 
 /// Whether visitors rate the place hard to find.

@@ -282,6 +282,134 @@ fn check_lon_lat(id: &str, lon: f64, lat: f64) -> Result<(), GraphError> {
     Ok(())
 }
 
+/// The nodes, checked (ids present and unique, finite coordinates and elevations), with the
+/// index of each id.
+fn build_nodes(nodes: Vec<NodeSpec>) -> Result<(Vec<Node>, HashMap<String, usize>), GraphError> {
+    let mut node_ids = HashMap::with_capacity(nodes.len());
+    let mut out_nodes = Vec::with_capacity(nodes.len());
+    for n in nodes {
+        if n.id.is_empty() {
+            return Err(gerr(&n.id, "id", "node id is empty"));
+        }
+        check_lon_lat(&n.id, n.lon, n.lat)?;
+        if !n.elevation_m.is_finite() {
+            return Err(gerr(
+                &n.id,
+                "elevation_m",
+                "elevation is not a finite number",
+            ));
+        }
+        if node_ids.insert(n.id.clone(), out_nodes.len()).is_some() {
+            return Err(gerr(&n.id, "id", format!("duplicate node id '{}'", n.id)));
+        }
+        out_nodes.push(Node {
+            id: n.id,
+            lon: n.lon,
+            lat: n.lat,
+            elevation_m: n.elevation_m,
+            name: n.name,
+        });
+    }
+    Ok((out_nodes, node_ids))
+}
+
+/// Checks an edge's geometry: at least two finite positions, its ends within
+/// [`MAX_ENDPOINT_OFFSET_M`] of its nodes.
+fn check_geometry(e: &EdgeSpec, from_node: &Node, to_node: &Node) -> Result<(), GraphError> {
+    if e.geometry.len() < 2 {
+        return Err(gerr(
+            &e.id,
+            "geometry",
+            format!(
+                "geometry has {} position(s); at least 2 are needed",
+                e.geometry.len()
+            ),
+        ));
+    }
+    for p in &e.geometry {
+        if !p[0].is_finite()
+            || !p[1].is_finite()
+            || !(-180.0..=180.0).contains(&p[0])
+            || !(-90.0..=90.0).contains(&p[1])
+        {
+            return Err(gerr(
+                &e.id,
+                "geometry",
+                format!("position [{}, {}] is not a finite [lon, lat]", p[0], p[1]),
+            ));
+        }
+    }
+    let d_start = haversine_m(e.geometry[0], from_node.position());
+    if d_start > MAX_ENDPOINT_OFFSET_M {
+        return Err(gerr(
+            &e.id,
+            "geometry",
+            format!(
+                "first position lies {d_start:.1} m from node '{}' (at most {MAX_ENDPOINT_OFFSET_M} m)",
+                from_node.id
+            ),
+        ));
+    }
+    let d_end = haversine_m(*e.geometry.last().expect("len >= 2"), to_node.position());
+    if d_end > MAX_ENDPOINT_OFFSET_M {
+        return Err(gerr(
+            &e.id,
+            "geometry",
+            format!(
+                "last position lies {d_end:.1} m from node '{}' (at most {MAX_ENDPOINT_OFFSET_M} m)",
+                to_node.id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an edge's steps (stairs only, never step-free) and its hint flags.
+fn check_steps_and_hints(e: &EdgeSpec) -> Result<(), GraphError> {
+    if e.steps > 0 && e.kind != EdgeKind::Stairs {
+        return Err(gerr(
+            &e.id,
+            "steps",
+            format!(
+                "{} steps on a {} edge; only stairs have steps",
+                e.steps, e.kind
+            ),
+        ));
+    }
+    if e.kind == EdgeKind::Stairs && e.step_free {
+        return Err(gerr(&e.id, "step_free", "stairs cannot be step-free"));
+    }
+    if e.hint_both_ways && e.hint.is_none() {
+        return Err(gerr(
+            &e.id,
+            "hint_both_ways",
+            "hint_both_ways is set but there is no hint",
+        ));
+    }
+    if e.hint_both_ways && e.hint_reverse.is_some() {
+        return Err(gerr(
+            &e.id,
+            "hint_reverse",
+            "a hint shown both ways leaves no room for a reverse hint",
+        ));
+    }
+    if e.hint_step_free && e.hint.is_none() && e.hint_reverse.is_none() {
+        return Err(gerr(
+            &e.id,
+            "hint_step_free",
+            "hint_step_free is set but there is no hint",
+        ));
+    }
+    if e.hint_step_free && !e.step_free {
+        return Err(gerr(
+            &e.id,
+            "hint_step_free",
+            "step-free-only hints on an edge that is not step-free would never be shown",
+        ));
+    }
+    Ok(())
+}
+
 impl Graph {
     /// Validates nodes and edges and derives lengths and climbs.
     ///
@@ -292,32 +420,7 @@ impl Graph {
     /// `hint` or together with a `hint_reverse`, and `hint_step_free` without any hint or on an
     /// edge that is not step-free.
     pub fn build(nodes: Vec<NodeSpec>, edges: Vec<EdgeSpec>) -> Result<Graph, GraphError> {
-        let mut node_ids = HashMap::with_capacity(nodes.len());
-        let mut out_nodes = Vec::with_capacity(nodes.len());
-        for n in nodes {
-            if n.id.is_empty() {
-                return Err(gerr(&n.id, "id", "node id is empty"));
-            }
-            check_lon_lat(&n.id, n.lon, n.lat)?;
-            if !n.elevation_m.is_finite() {
-                return Err(gerr(
-                    &n.id,
-                    "elevation_m",
-                    "elevation is not a finite number",
-                ));
-            }
-            if node_ids.insert(n.id.clone(), out_nodes.len()).is_some() {
-                return Err(gerr(&n.id, "id", format!("duplicate node id '{}'", n.id)));
-            }
-            out_nodes.push(Node {
-                id: n.id,
-                lon: n.lon,
-                lat: n.lat,
-                elevation_m: n.elevation_m,
-                name: n.name,
-            });
-        }
-
+        let (out_nodes, node_ids) = build_nodes(nodes)?;
         let mut edge_ids = HashMap::with_capacity(edges.len());
         let mut out_edges = Vec::with_capacity(edges.len());
         let mut adjacency = vec![Vec::new(); out_nodes.len()];
@@ -337,94 +440,10 @@ impl Graph {
             if from_idx == to_idx {
                 return Err(gerr(&e.id, "to", "edge starts and ends at the same node"));
             }
-            if e.geometry.len() < 2 {
-                return Err(gerr(
-                    &e.id,
-                    "geometry",
-                    format!(
-                        "geometry has {} position(s); at least 2 are needed",
-                        e.geometry.len()
-                    ),
-                ));
-            }
-            for p in &e.geometry {
-                if !p[0].is_finite()
-                    || !p[1].is_finite()
-                    || !(-180.0..=180.0).contains(&p[0])
-                    || !(-90.0..=90.0).contains(&p[1])
-                {
-                    return Err(gerr(
-                        &e.id,
-                        "geometry",
-                        format!("position [{}, {}] is not a finite [lon, lat]", p[0], p[1]),
-                    ));
-                }
-            }
             let from_node = &out_nodes[from_idx];
             let to_node = &out_nodes[to_idx];
-            let d_start = haversine_m(e.geometry[0], from_node.position());
-            if d_start > MAX_ENDPOINT_OFFSET_M {
-                return Err(gerr(
-                    &e.id,
-                    "geometry",
-                    format!(
-                        "first position lies {d_start:.1} m from node '{}' (at most {MAX_ENDPOINT_OFFSET_M} m)",
-                        from_node.id
-                    ),
-                ));
-            }
-            let d_end = haversine_m(*e.geometry.last().expect("len >= 2"), to_node.position());
-            if d_end > MAX_ENDPOINT_OFFSET_M {
-                return Err(gerr(
-                    &e.id,
-                    "geometry",
-                    format!(
-                        "last position lies {d_end:.1} m from node '{}' (at most {MAX_ENDPOINT_OFFSET_M} m)",
-                        to_node.id
-                    ),
-                ));
-            }
-            if e.steps > 0 && e.kind != EdgeKind::Stairs {
-                return Err(gerr(
-                    &e.id,
-                    "steps",
-                    format!(
-                        "{} steps on a {} edge; only stairs have steps",
-                        e.steps, e.kind
-                    ),
-                ));
-            }
-            if e.kind == EdgeKind::Stairs && e.step_free {
-                return Err(gerr(&e.id, "step_free", "stairs cannot be step-free"));
-            }
-            if e.hint_both_ways && e.hint.is_none() {
-                return Err(gerr(
-                    &e.id,
-                    "hint_both_ways",
-                    "hint_both_ways is set but there is no hint",
-                ));
-            }
-            if e.hint_both_ways && e.hint_reverse.is_some() {
-                return Err(gerr(
-                    &e.id,
-                    "hint_reverse",
-                    "a hint shown both ways leaves no room for a reverse hint",
-                ));
-            }
-            if e.hint_step_free && e.hint.is_none() && e.hint_reverse.is_none() {
-                return Err(gerr(
-                    &e.id,
-                    "hint_step_free",
-                    "hint_step_free is set but there is no hint",
-                ));
-            }
-            if e.hint_step_free && !e.step_free {
-                return Err(gerr(
-                    &e.id,
-                    "hint_step_free",
-                    "step-free-only hints on an edge that is not step-free would never be shown",
-                ));
-            }
+            check_geometry(&e, from_node, to_node)?;
+            check_steps_and_hints(&e)?;
             let rise = to_node.elevation_m - from_node.elevation_m;
             let idx = out_edges.len();
             edge_ids.insert(e.id.clone(), idx);

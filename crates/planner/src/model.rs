@@ -126,6 +126,244 @@ fn finite(id: &str, field: &'static str, v: f64) -> Result<f64, ModelError> {
     }
 }
 
+/// Whether the site knows the area (any area when it lists none).
+fn area_known(site: &SiteInfo, a: &str) -> bool {
+    site.areas.is_empty() || site.areas.iter().any(|x| x == a)
+}
+
+/// Checks the site's centre and UTC offset.
+fn check_site(site: &SiteInfo) -> Result<(), ModelError> {
+    finite(&site.id, "center_lon", site.center_lon)?;
+    finite(&site.id, "center_lat", site.center_lat)?;
+    if !(-180.0..=180.0).contains(&site.center_lon) || !(-90.0..=90.0).contains(&site.center_lat) {
+        return Err(merr(
+            &site.id,
+            "center",
+            "site centre is not a valid [lon, lat]",
+        ));
+    }
+    if !(-16 * 60..=16 * 60).contains(&site.utc_offset_min) {
+        return Err(merr(
+            &site.id,
+            "utc_offset_min",
+            format!("UTC offset {} min is outside ±16 h", site.utc_offset_min),
+        ));
+    }
+    Ok(())
+}
+
+/// The places read against the site and the graph.
+struct ParsedPlaces {
+    /// The site's areas, then any others the places name.
+    area_ids: Vec<String>,
+    place_ids: HashMap<String, usize>,
+    parsed: Vec<Place>,
+    /// The graph node of each matrix index.
+    matrix_nodes: Vec<usize>,
+}
+
+/// Checks every place and resolves its hours, node, matrix index and area index.
+fn parse_places(
+    site: &SiteInfo,
+    graph: &Graph,
+    places: Vec<PlaceSpec>,
+) -> Result<ParsedPlaces, ModelError> {
+    let mut area_ids: Vec<String> = site.areas.clone();
+    let mut place_ids = HashMap::new();
+    let mut parsed = Vec::with_capacity(places.len());
+    let mut matrix_nodes: Vec<usize> = Vec::new();
+    let mut matrix_of_node: HashMap<usize, usize> = HashMap::new();
+    for p in places {
+        if p.id.is_empty() {
+            return Err(merr(&p.id, "id", "place id is empty"));
+        }
+        if place_ids.contains_key(&p.id) {
+            return Err(merr(&p.id, "id", format!("duplicate place id '{}'", p.id)));
+        }
+        check_place_fields(site, &p)?;
+        let hours = OpeningHours::parse(&p.hours).map_err(|e| merr(&p.id, "hours", e))?;
+        let node_idx = graph
+            .node_index(&p.node)
+            .ok_or_else(|| merr(&p.id, "node", format!("unknown node '{}'", p.node)))?;
+        let matrix_idx = *matrix_of_node.entry(node_idx).or_insert_with(|| {
+            matrix_nodes.push(node_idx);
+            matrix_nodes.len() - 1
+        });
+        let area_idx = match area_ids.iter().position(|a| *a == p.area) {
+            Some(i) => i,
+            None => {
+                area_ids.push(p.area.clone());
+                area_ids.len() - 1
+            }
+        };
+        if area_idx >= 64 {
+            return Err(merr(&p.id, "area", "a site may have at most 64 areas"));
+        }
+        place_ids.insert(p.id.clone(), parsed.len());
+        parsed.push(Place {
+            spec: p,
+            hours,
+            node_idx,
+            matrix_idx,
+            area_idx,
+        });
+    }
+    Ok(ParsedPlaces {
+        area_ids,
+        place_ids,
+        parsed,
+        matrix_nodes,
+    })
+}
+
+/// Checks a place's area, fee, popularity and dwell time.
+fn check_place_fields(site: &SiteInfo, p: &PlaceSpec) -> Result<(), ModelError> {
+    if !area_known(site, &p.area) {
+        return Err(merr(&p.id, "area", format!("unknown area '{}'", p.area)));
+    }
+    if !p.fee_cny.is_finite() || p.fee_cny < 0.0 {
+        return Err(merr(
+            &p.id,
+            "fee_cny",
+            format!("fee {} is not a number ≥ 0", p.fee_cny),
+        ));
+    }
+    if !p.popularity.is_finite() || !(0.0..=1.0).contains(&p.popularity) {
+        return Err(merr(
+            &p.id,
+            "popularity",
+            format!("popularity {} is not in 0..1", p.popularity),
+        ));
+    }
+    if p.dwell_min > 1440 {
+        return Err(merr(&p.id, "dwell_min", "dwell time is over a day"));
+    }
+    Ok(())
+}
+
+/// Checks that finding ids are present and unique, and every finding's rule.
+fn check_findings(site: &SiteInfo, findings: &[Finding]) -> Result<(), ModelError> {
+    let mut finding_ids = HashMap::new();
+    for f in findings {
+        if f.id.is_empty() {
+            return Err(merr(&f.id, "id", "finding id is empty"));
+        }
+        if finding_ids.insert(f.id.as_str(), ()).is_some() {
+            return Err(merr(
+                &f.id,
+                "id",
+                format!("duplicate finding id '{}'", f.id),
+            ));
+        }
+        check_rule(site, f)?;
+    }
+    Ok(())
+}
+
+/// Checks a finding's rule: known areas, finite numbers and peak hours within the day.
+fn check_rule(site: &SiteInfo, f: &Finding) -> Result<(), ModelError> {
+    let check_area = |a: &str| {
+        if area_known(site, a) {
+            Ok(())
+        } else {
+            Err(merr(&f.id, "rule", format!("unknown area '{a}'")))
+        }
+    };
+    match &f.rule {
+        Rule::AreaOrder { first, then } => {
+            check_area(first)?;
+            check_area(then)?;
+            if first == then {
+                return Err(merr(&f.id, "rule", "area_order names the same area twice"));
+            }
+        }
+        Rule::CombineAreas { areas, bonus } => {
+            for a in areas {
+                check_area(a)?;
+            }
+            finite(&f.id, "rule", *bonus)?;
+        }
+        Rule::ValueForMoney {
+            fee_weight_per_cny, ..
+        } => {
+            finite(&f.id, "rule", *fee_weight_per_cny)?;
+        }
+        Rule::Crowding {
+            peak_hours,
+            weekend_factor,
+            penalty,
+            ..
+        } => {
+            finite(&f.id, "rule", *weekend_factor)?;
+            finite(&f.id, "rule", *penalty)?;
+            for h in peak_hours {
+                if h[0] >= h[1] || h[1] > 24 {
+                    return Err(merr(
+                        &f.id,
+                        "rule",
+                        format!(
+                            "peak hours [{}, {}] are not a range within 0..24",
+                            h[0], h[1]
+                        ),
+                    ));
+                }
+            }
+        }
+        Rule::Popularity { weight, .. } => {
+            finite(&f.id, "rule", *weight)?;
+        }
+        Rule::Daylight { .. }
+        | Rule::FreeAlternative { .. }
+        | Rule::Wayfinding
+        | Rule::CommercialSameness { .. } => {}
+    }
+    Ok(())
+}
+
+/// Checks that interest ids are unique.
+fn check_interests(interests: &[Interest]) -> Result<(), ModelError> {
+    let mut interest_ids = HashMap::new();
+    for i in interests {
+        if interest_ids.insert(i.id.as_str(), ()).is_some() {
+            return Err(merr(
+                &i.id,
+                "id",
+                format!("duplicate interest id '{}'", i.id),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the stats' numbers are finite and crowding has one slot per hour of the week.
+fn check_stats(stats: &HashMap<String, PlaceStats>) -> Result<(), ModelError> {
+    for (id, s) in stats {
+        for (field, v) in [
+            ("score", s.score),
+            ("value_for_money", s.value_for_money),
+            ("findability", s.findability),
+            ("photo_success", s.photo_success),
+        ] {
+            if let Some(v) = v {
+                finite(id, field, v)?;
+            }
+        }
+        if let Some(c) = &s.crowding_by_hour {
+            if c.len() != 168 {
+                return Err(merr(
+                    id,
+                    "crowding_by_hour",
+                    format!("{} slots; 168 (7 × 24) are needed", c.len()),
+                ));
+            }
+            for &v in c {
+                finite(id, "crowding_by_hour", v)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl PlanningModel {
     /// Validates the site's places, findings, interests and stats against the graph, and
     /// precomputes cost tables, the snapper and the per-profile travel-time matrices between
@@ -139,191 +377,16 @@ impl PlanningModel {
         stats: HashMap<String, PlaceStats>,
         version: i64,
     ) -> Result<PlanningModel, ModelError> {
-        finite(&site.id, "center_lon", site.center_lon)?;
-        finite(&site.id, "center_lat", site.center_lat)?;
-        if !(-180.0..=180.0).contains(&site.center_lon)
-            || !(-90.0..=90.0).contains(&site.center_lat)
-        {
-            return Err(merr(
-                &site.id,
-                "center",
-                "site centre is not a valid [lon, lat]",
-            ));
-        }
-        if !(-16 * 60..=16 * 60).contains(&site.utc_offset_min) {
-            return Err(merr(
-                &site.id,
-                "utc_offset_min",
-                format!("UTC offset {} min is outside ±16 h", site.utc_offset_min),
-            ));
-        }
-        let area_known = |a: &str| site.areas.is_empty() || site.areas.iter().any(|x| x == a);
-
-        let mut area_ids: Vec<String> = site.areas.clone();
-        let mut place_ids = HashMap::new();
-        let mut parsed = Vec::with_capacity(places.len());
-        let mut matrix_nodes: Vec<usize> = Vec::new();
-        let mut matrix_of_node: HashMap<usize, usize> = HashMap::new();
-        for p in places {
-            if p.id.is_empty() {
-                return Err(merr(&p.id, "id", "place id is empty"));
-            }
-            if place_ids.contains_key(&p.id) {
-                return Err(merr(&p.id, "id", format!("duplicate place id '{}'", p.id)));
-            }
-            if !area_known(&p.area) {
-                return Err(merr(&p.id, "area", format!("unknown area '{}'", p.area)));
-            }
-            if !p.fee_cny.is_finite() || p.fee_cny < 0.0 {
-                return Err(merr(
-                    &p.id,
-                    "fee_cny",
-                    format!("fee {} is not a number ≥ 0", p.fee_cny),
-                ));
-            }
-            if !p.popularity.is_finite() || !(0.0..=1.0).contains(&p.popularity) {
-                return Err(merr(
-                    &p.id,
-                    "popularity",
-                    format!("popularity {} is not in 0..1", p.popularity),
-                ));
-            }
-            if p.dwell_min > 1440 {
-                return Err(merr(&p.id, "dwell_min", "dwell time is over a day"));
-            }
-            let hours = OpeningHours::parse(&p.hours).map_err(|e| merr(&p.id, "hours", e))?;
-            let node_idx = graph
-                .node_index(&p.node)
-                .ok_or_else(|| merr(&p.id, "node", format!("unknown node '{}'", p.node)))?;
-            let matrix_idx = *matrix_of_node.entry(node_idx).or_insert_with(|| {
-                matrix_nodes.push(node_idx);
-                matrix_nodes.len() - 1
-            });
-            let area_idx = match area_ids.iter().position(|a| *a == p.area) {
-                Some(i) => i,
-                None => {
-                    area_ids.push(p.area.clone());
-                    area_ids.len() - 1
-                }
-            };
-            if area_idx >= 64 {
-                return Err(merr(&p.id, "area", "a site may have at most 64 areas"));
-            }
-            place_ids.insert(p.id.clone(), parsed.len());
-            parsed.push(Place {
-                spec: p,
-                hours,
-                node_idx,
-                matrix_idx,
-                area_idx,
-            });
-        }
-
-        let mut finding_ids = HashMap::new();
-        for f in &findings {
-            if f.id.is_empty() {
-                return Err(merr(&f.id, "id", "finding id is empty"));
-            }
-            if finding_ids.insert(f.id.as_str(), ()).is_some() {
-                return Err(merr(
-                    &f.id,
-                    "id",
-                    format!("duplicate finding id '{}'", f.id),
-                ));
-            }
-            let check_area = |a: &str| {
-                if area_known(a) {
-                    Ok(())
-                } else {
-                    Err(merr(&f.id, "rule", format!("unknown area '{a}'")))
-                }
-            };
-            match &f.rule {
-                Rule::AreaOrder { first, then } => {
-                    check_area(first)?;
-                    check_area(then)?;
-                    if first == then {
-                        return Err(merr(&f.id, "rule", "area_order names the same area twice"));
-                    }
-                }
-                Rule::CombineAreas { areas, bonus } => {
-                    for a in areas {
-                        check_area(a)?;
-                    }
-                    finite(&f.id, "rule", *bonus)?;
-                }
-                Rule::ValueForMoney {
-                    fee_weight_per_cny, ..
-                } => {
-                    finite(&f.id, "rule", *fee_weight_per_cny)?;
-                }
-                Rule::Crowding {
-                    peak_hours,
-                    weekend_factor,
-                    penalty,
-                    ..
-                } => {
-                    finite(&f.id, "rule", *weekend_factor)?;
-                    finite(&f.id, "rule", *penalty)?;
-                    for h in peak_hours {
-                        if h[0] >= h[1] || h[1] > 24 {
-                            return Err(merr(
-                                &f.id,
-                                "rule",
-                                format!(
-                                    "peak hours [{}, {}] are not a range within 0..24",
-                                    h[0], h[1]
-                                ),
-                            ));
-                        }
-                    }
-                }
-                Rule::Popularity { weight, .. } => {
-                    finite(&f.id, "rule", *weight)?;
-                }
-                Rule::Daylight { .. }
-                | Rule::FreeAlternative { .. }
-                | Rule::Wayfinding
-                | Rule::CommercialSameness { .. } => {}
-            }
-        }
-
-        let mut interest_ids = HashMap::new();
-        for i in &interests {
-            if interest_ids.insert(i.id.as_str(), ()).is_some() {
-                return Err(merr(
-                    &i.id,
-                    "id",
-                    format!("duplicate interest id '{}'", i.id),
-                ));
-            }
-        }
-
-        for (id, s) in &stats {
-            for (field, v) in [
-                ("score", s.score),
-                ("value_for_money", s.value_for_money),
-                ("findability", s.findability),
-                ("photo_success", s.photo_success),
-            ] {
-                if let Some(v) = v {
-                    finite(id, field, v)?;
-                }
-            }
-            if let Some(c) = &s.crowding_by_hour {
-                if c.len() != 168 {
-                    return Err(merr(
-                        id,
-                        "crowding_by_hour",
-                        format!("{} slots; 168 (7 × 24) are needed", c.len()),
-                    ));
-                }
-                for &v in c {
-                    finite(id, "crowding_by_hour", v)?;
-                }
-            }
-        }
-
+        check_site(&site)?;
+        let ParsedPlaces {
+            area_ids,
+            place_ids,
+            parsed,
+            matrix_nodes,
+        } = parse_places(&site, &graph, places)?;
+        check_findings(&site, &findings)?;
+        check_interests(&interests)?;
+        check_stats(&stats)?;
         let costs: Vec<CostTable> = Profile::ALL
             .iter()
             .map(|&p| CostTable::new(&graph, p))

@@ -512,22 +512,9 @@ impl Solver<'_> {
 pub fn solve(inst: &Instance, time_limit_ms: u64, seed: u64) -> OpSolution {
     let started = Instant::now();
     let limit = Duration::from_millis(time_limit_ms);
-    let n = inst.points.len();
-    let mut d = vec![0.0; n * n];
-    for a in 0..n {
-        for b in 0..n {
-            d[a * n + b] = inst.dist(a, b);
-        }
-    }
-    let score: Vec<f64> = inst.points.iter().map(|p| p.2).collect();
-    let solver = Solver {
-        inst,
-        n,
-        d,
-        score: score.clone(),
-        tmax: inst.tmax,
-    };
-    let total: f64 = score.iter().sum();
+    let solver = Solver::new(inst);
+    let n = solver.n;
+    let total: f64 = solver.score.iter().sum();
     let direct = if n == 1 { vec![0] } else { vec![0, 1] };
     if n > 1 && solver.length(&direct) > inst.tmax + LENGTH_EPS {
         // Not even the direct path fits: report it as the only route there is.
@@ -554,29 +541,7 @@ pub fn solve(inst: &Instance, time_limit_ms: u64, seed: u64) -> OpSolution {
         }
         iter += 1;
         let mut s = cur.clone();
-        if rng.unit() < 0.5 {
-            let strength = 1 + (s.route.len() / 4).min(1 + since_restart as usize / 50);
-            solver.shake(&mut s, &mut rng, strength);
-        } else {
-            // Force in an unvisited point, chosen with probability by score.
-            let total_out: f64 = (0..n).filter(|&u| !s.used[u]).map(|u| score[u]).sum();
-            if total_out > 0.0 {
-                let mut x = rng.unit() * total_out;
-                let mut pick = None;
-                for u in (0..n).filter(|&u| !s.used[u]) {
-                    x -= score[u];
-                    if x <= 0.0 {
-                        pick = Some(u);
-                        break;
-                    }
-                }
-                if let Some(u) = pick.or_else(|| (0..n).rev().find(|&u| !s.used[u])) {
-                    solver.force(&mut s, u);
-                }
-            } else {
-                solver.shake(&mut s, &mut rng, 2);
-            }
-        }
+        solver.perturb(&mut s, &mut rng, since_restart);
         let randomised = rng.unit() < 0.5;
         solver.improve(&mut s, if randomised { Some(&mut rng) } else { None });
         if s.better_than(&cur)
@@ -594,15 +559,7 @@ pub fn solve(inst: &Instance, time_limit_ms: u64, seed: u64) -> OpSolution {
         } else {
             since_best += 1;
             if since_best.is_multiple_of(150) {
-                // Restart: every other time from the best, else from a fresh randomised route.
-                if (since_best / 150) % 2 == 1 {
-                    cur = best.clone();
-                } else {
-                    let mut fresh = solver.sol(vec![0, 1]);
-                    solver.fill(&mut fresh, Some(&mut rng), 4);
-                    solver.improve(&mut fresh, None);
-                    cur = fresh;
-                }
+                cur = solver.restart(&best, since_best, &mut rng);
                 since_restart = 0;
             }
         }
@@ -614,6 +571,70 @@ pub fn solve(inst: &Instance, time_limit_ms: u64, seed: u64) -> OpSolution {
         route: best.route,
         iterations: iter,
         time_to_best_ms: best_at.as_secs_f64() * 1000.0,
+    }
+}
+
+impl<'a> Solver<'a> {
+    /// The solver of an instance, with its distance matrix and scores.
+    fn new(inst: &'a Instance) -> Solver<'a> {
+        let n = inst.points.len();
+        let mut d = vec![0.0; n * n];
+        for a in 0..n {
+            for b in 0..n {
+                d[a * n + b] = inst.dist(a, b);
+            }
+        }
+        let score: Vec<f64> = inst.points.iter().map(|p| p.2).collect();
+        Solver {
+            inst,
+            n,
+            d,
+            score,
+            tmax: inst.tmax,
+        }
+    }
+
+    /// Perturbs a solution: a shake that grows with the iterations since the last restart, or
+    /// forcing in an unvisited point chosen with probability by score.
+    fn perturb(&self, s: &mut Sol, rng: &mut SplitMix64, since_restart: u32) {
+        let n = self.n;
+        let score = &self.score;
+        if rng.unit() < 0.5 {
+            let strength = 1 + (s.route.len() / 4).min(1 + since_restart as usize / 50);
+            self.shake(s, rng, strength);
+        } else {
+            // Force in an unvisited point, chosen with probability by score.
+            let total_out: f64 = (0..n).filter(|&u| !s.used[u]).map(|u| score[u]).sum();
+            if total_out > 0.0 {
+                let mut x = rng.unit() * total_out;
+                let mut pick = None;
+                for u in (0..n).filter(|&u| !s.used[u]) {
+                    x -= score[u];
+                    if x <= 0.0 {
+                        pick = Some(u);
+                        break;
+                    }
+                }
+                if let Some(u) = pick.or_else(|| (0..n).rev().find(|&u| !s.used[u])) {
+                    self.force(s, u);
+                }
+            } else {
+                self.shake(s, rng, 2);
+            }
+        }
+    }
+
+    /// The solution to restart from after `since_best` iterations without improvement: every
+    /// other time the best, else a fresh randomised route.
+    fn restart(&self, best: &Sol, since_best: u32, rng: &mut SplitMix64) -> Sol {
+        if (since_best / 150) % 2 == 1 {
+            best.clone()
+        } else {
+            let mut fresh = self.sol(vec![0, 1]);
+            self.fill(&mut fresh, Some(rng), 4);
+            self.improve(&mut fresh, None);
+            fresh
+        }
     }
 }
 

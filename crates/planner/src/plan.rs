@@ -22,7 +22,7 @@ use crate::model::PlanningModel;
 use crate::paths::Routes;
 use crate::request::{Endpoint, Pace, PlanError, PlanRequest};
 use crate::response::{AlsoHere, Citation, Leg, Plan, Severity, Stop, Totals, Warning};
-use crate::site::{Finding, PlaceSpec, Rule};
+use crate::site::{Finding, PlaceSpec, PlaceStats, Rule};
 use crate::solar::{sunrise_local_min, sunset_local_min};
 use crate::solver::{
     must_route, solve_exact_with, solve_heuristic, Cand, HeuristicLimits, Problem, Schedule,
@@ -240,18 +240,11 @@ struct Scored {
     meal: bool,
 }
 
+/// The request checked and read against the model: the context planning works in.
 fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a>, PlanError> {
     let profile = parse_profile(req.profile.as_deref())?;
     let lang = parse_lang(req.lang.as_deref())?;
-    let pace = match req.pace.as_deref() {
-        None => Pace::Normal,
-        Some(s) => Pace::parse(s).ok_or_else(|| {
-            PlanError::invalid(
-                "pace",
-                format!("unknown pace '{s}' (expected relaxed, normal or packed)"),
-            )
-        })?,
-    };
+    let pace = parse_pace(req)?;
     if !(1..=1440).contains(&req.budget_min) {
         return Err(PlanError::invalid(
             "budget_min",
@@ -259,6 +252,70 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
         )
         .zh(format!("预算 {} 分钟不在 1..=1440 之内", req.budget_min)));
     }
+    let start_local = parse_start_local(model, req)?;
+    let interests = parse_interests(model, req)?;
+    if let Some(cap) = req.max_fee_cny {
+        if !cap.is_finite() || cap < 0.0 {
+            return Err(
+                PlanError::invalid("max_fee_cny", format!("{cap} is not a number ≥ 0"))
+                    .zh(format!("{cap} 不是 ≥ 0 的数")),
+            );
+        }
+    }
+    let areas = parse_areas(model, req)?;
+    let mut avoid = HashSet::new();
+    for (i, id) in req.avoid.iter().enumerate() {
+        avoid.insert(place_of(model, format!("avoid[{i}]"), id)?);
+    }
+    let must = parse_must(model, req, &avoid, areas.as_ref(), start_local)?;
+    let start = resolve(model, &req.start, profile, "start")?;
+    let end = match &req.end {
+        Some(e) => Some(resolve(model, e, profile, "end")?),
+        None => None,
+    };
+    let t0_min = f64::from(start_local.num_seconds_from_midnight()) / 60.0;
+    let daylight = daylight_of(model, start_local.date_naive());
+    let meal_windows = meal_windows(req, t0_min);
+    Ok(Ctx {
+        model,
+        req,
+        profile,
+        lang,
+        pace,
+        wants_meal: !meal_windows.is_empty(),
+        meal_windows,
+        interests,
+        areas,
+        must,
+        avoid,
+        start,
+        end,
+        start_local,
+        t0_min,
+        weekday0: start_local.weekday(),
+        daylight,
+    })
+}
+
+/// The request's pace (`normal` when not given).
+fn parse_pace(req: &PlanRequest) -> Result<Pace, PlanError> {
+    Ok(match req.pace.as_deref() {
+        None => Pace::Normal,
+        Some(s) => Pace::parse(s).ok_or_else(|| {
+            PlanError::invalid(
+                "pace",
+                format!("unknown pace '{s}' (expected relaxed, normal or packed)"),
+            )
+        })?,
+    })
+}
+
+/// The start time in the site's time zone, to the whole second; an error for a time that is
+/// not RFC 3339 with an offset or lies outside [`START_YEARS`].
+fn parse_start_local(
+    model: &PlanningModel,
+    req: &PlanRequest,
+) -> Result<DateTime<FixedOffset>, PlanError> {
     let start_time = DateTime::parse_from_rfc3339(&req.start_time).map_err(|e| {
         PlanError::invalid(
             "start_time",
@@ -295,6 +352,11 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
             START_YEARS.end()
         )));
     }
+    Ok(start_local)
+}
+
+/// The requested interests as indices into the model's interests, without repeats.
+fn parse_interests(model: &PlanningModel, req: &PlanRequest) -> Result<Vec<usize>, PlanError> {
     let mut interests = Vec::new();
     for (i, id) in req.interests.iter().enumerate() {
         let idx = model
@@ -321,58 +383,66 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
             interests.push(idx);
         }
     }
-    if let Some(cap) = req.max_fee_cny {
-        if !cap.is_finite() || cap < 0.0 {
-            return Err(
-                PlanError::invalid("max_fee_cny", format!("{cap} is not a number ≥ 0"))
-                    .zh(format!("{cap} 不是 ≥ 0 的数")),
-            );
-        }
-    }
-    let areas = match &req.areas {
-        None => None,
-        Some(list) => {
-            let mut set = HashSet::new();
-            for (i, a) in list.iter().enumerate() {
-                if !model.area_ids.iter().any(|x| x == a) {
-                    return Err(PlanError::new(
-                        400,
-                        "unknown_area",
-                        Some("areas".into()),
-                        format!(
-                            "areas[{i}]: unknown area '{a}' (known: {})",
-                            model.area_ids.join(", ")
-                        ),
-                    )
-                    .zh(format!(
-                        "areas[{i}]：未知的区域“{a}”（可选：{}）",
-                        model.area_ids.join("、")
-                    )));
-                }
-                set.insert(a.as_str());
-            }
-            Some(set)
-        }
+    Ok(interests)
+}
+
+/// The requested areas, each checked against the site's.
+fn parse_areas<'a>(
+    model: &PlanningModel,
+    req: &'a PlanRequest,
+) -> Result<Option<HashSet<&'a str>>, PlanError> {
+    let Some(list) = &req.areas else {
+        return Ok(None);
     };
-    let place_of = |field: String, id: &str| -> Result<usize, PlanError> {
-        model.place_ids.get(id).copied().ok_or_else(|| {
-            PlanError::new(
-                404,
-                "unknown_place",
-                Some(field),
-                format!("no place '{id}' in this site"),
+    let mut set = HashSet::new();
+    for (i, a) in list.iter().enumerate() {
+        if !model.area_ids.iter().any(|x| x == a) {
+            return Err(PlanError::new(
+                400,
+                "unknown_area",
+                Some("areas".into()),
+                format!(
+                    "areas[{i}]: unknown area '{a}' (known: {})",
+                    model.area_ids.join(", ")
+                ),
             )
-            .zh(format!("本站点没有地点“{id}”"))
-        })
-    };
-    let mut avoid = HashSet::new();
-    for (i, id) in req.avoid.iter().enumerate() {
-        avoid.insert(place_of(format!("avoid[{i}]"), id)?);
+            .zh(format!(
+                "areas[{i}]：未知的区域“{a}”（可选：{}）",
+                model.area_ids.join("、")
+            )));
+        }
+        set.insert(a.as_str());
     }
+    Ok(Some(set))
+}
+
+/// The index of a place id named in request field `field`; a 404 `unknown_place` error when
+/// the site has no such place.
+fn place_of(model: &PlanningModel, field: String, id: &str) -> Result<usize, PlanError> {
+    model.place_ids.get(id).copied().ok_or_else(|| {
+        PlanError::new(
+            404,
+            "unknown_place",
+            Some(field),
+            format!("no place '{id}' in this site"),
+        )
+        .zh(format!("本站点没有地点“{id}”"))
+    })
+}
+
+/// The must-visits, without repeats, each checked against the avoided places, the filters and
+/// its opening hours, and together against the fee cap.
+fn parse_must(
+    model: &PlanningModel,
+    req: &PlanRequest,
+    avoid: &HashSet<usize>,
+    areas: Option<&HashSet<&str>>,
+    start_local: DateTime<FixedOffset>,
+) -> Result<Vec<usize>, PlanError> {
     let mut must = Vec::new();
     for (i, id) in req.must.iter().enumerate() {
         let field = format!("must[{i}]");
-        let p = place_of(field.clone(), id)?;
+        let p = place_of(model, field.clone(), id)?;
         if avoid.contains(&p) {
             return Err(PlanError::new(
                 400,
@@ -382,62 +452,7 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
             )
             .zh(format!("“{id}”既是必去地点又是要避开的地点")));
         }
-        let spec = &model.places[p].spec;
-        if spec.container {
-            return Err(PlanError::new(
-                422,
-                "not_a_stop",
-                Some(field),
-                format!(
-                    "'{id}' is {} as a whole, not a stop: name a place inside it, or use `areas`",
-                    spec.name.en
-                ),
-            )
-            .zh(format!(
-                "“{id}”指{}整体，不是一个停留点：请指定其中的地点，或使用 areas",
-                spec.name.zh
-            )));
-        }
-        let infeasible = |msg: String, zh: String| {
-            PlanError::new(422, "infeasible", Some(field.clone()), msg).zh(zh)
-        };
-        if spec.closed {
-            return Err(infeasible(
-                format!("'{id}' is closed"),
-                format!("“{id}”已关闭"),
-            ));
-        }
-        if req.avoid_paid && spec.fee_cny > 0.0 {
-            return Err(infeasible(
-                format!(
-                    "'{id}' charges ¥{} but only free places were asked for",
-                    spec.fee_cny
-                ),
-                format!("“{id}”收费 ¥{}，但只要求免费地点", spec.fee_cny),
-            ));
-        }
-        if let Some(cap) = req.max_fee_cny {
-            if spec.fee_cny > cap {
-                return Err(infeasible(
-                    format!(
-                        "'{id}' charges ¥{}, above the fee cap of ¥{cap}",
-                        spec.fee_cny
-                    ),
-                    format!("“{id}”收费 ¥{}，超过费用上限 ¥{cap}", spec.fee_cny),
-                ));
-            }
-        }
-        if let Some(a) = &areas {
-            if !a.contains(spec.area.as_str()) {
-                return Err(infeasible(
-                    format!(
-                        "'{id}' is in area '{}', outside the requested areas",
-                        spec.area
-                    ),
-                    format!("“{id}”位于区域“{}”，不在所选区域内", spec.area),
-                ));
-            }
-        }
+        check_must_place(model, req, p, id, &field, areas)?;
         if let Some(e) = closed_on_plan_days(model, p, start_local, req.budget_min, &field) {
             return Err(e);
         }
@@ -457,13 +472,81 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
             .zh(format!("必去地点合计收费 ¥{total}，超过费用上限 ¥{cap}")));
         }
     }
-    let start = resolve(model, &req.start, profile, "start")?;
-    let end = match &req.end {
-        Some(e) => Some(resolve(model, e, profile, "end")?),
-        None => None,
+    Ok(must)
+}
+
+/// Whether must-visit `p` (named `id` in field `field`) can be a stop under the request: not a
+/// container, not closed, within the fee filters and the requested areas.
+fn check_must_place(
+    model: &PlanningModel,
+    req: &PlanRequest,
+    p: usize,
+    id: &str,
+    field: &str,
+    areas: Option<&HashSet<&str>>,
+) -> Result<(), PlanError> {
+    let spec = &model.places[p].spec;
+    if spec.container {
+        return Err(PlanError::new(
+            422,
+            "not_a_stop",
+            Some(field.to_string()),
+            format!(
+                "'{id}' is {} as a whole, not a stop: name a place inside it, or use `areas`",
+                spec.name.en
+            ),
+        )
+        .zh(format!(
+            "“{id}”指{}整体，不是一个停留点：请指定其中的地点，或使用 areas",
+            spec.name.zh
+        )));
+    }
+    let infeasible = |msg: String, zh: String| {
+        PlanError::new(422, "infeasible", Some(field.to_string()), msg).zh(zh)
     };
-    let date0 = start_local.date_naive();
-    let t0_min = f64::from(start_local.num_seconds_from_midnight()) / 60.0;
+    if spec.closed {
+        return Err(infeasible(
+            format!("'{id}' is closed"),
+            format!("“{id}”已关闭"),
+        ));
+    }
+    if req.avoid_paid && spec.fee_cny > 0.0 {
+        return Err(infeasible(
+            format!(
+                "'{id}' charges ¥{} but only free places were asked for",
+                spec.fee_cny
+            ),
+            format!("“{id}”收费 ¥{}，但只要求免费地点", spec.fee_cny),
+        ));
+    }
+    if let Some(cap) = req.max_fee_cny {
+        if spec.fee_cny > cap {
+            return Err(infeasible(
+                format!(
+                    "'{id}' charges ¥{}, above the fee cap of ¥{cap}",
+                    spec.fee_cny
+                ),
+                format!("“{id}”收费 ¥{}，超过费用上限 ¥{cap}", spec.fee_cny),
+            ));
+        }
+    }
+    if let Some(a) = areas {
+        if !a.contains(spec.area.as_str()) {
+            return Err(infeasible(
+                format!(
+                    "'{id}' is in area '{}', outside the requested areas",
+                    spec.area
+                ),
+                format!("“{id}”位于区域“{}”，不在所选区域内", spec.area),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `(sunrise, sunset)` at the site in minutes after midnight of `date0`, for that date and the
+/// next (`None` in polar day or night).
+fn daylight_of(model: &PlanningModel, date0: NaiveDate) -> [Option<(f64, f64)>; 2] {
     let lat = model.site.center_lat;
     let lon = model.site.center_lon;
     let off = model.site.utc_offset_min;
@@ -473,7 +556,12 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
             sunset_local_min(d, lat, lon, off)? + k * 1440.0,
         ))
     };
-    let daylight = [day(date0, 0.0), date0.succ_opt().and_then(|d| day(d, 1.0))];
+    [day(date0, 0.0), date0.succ_opt().and_then(|d| day(d, 1.0))]
+}
+
+/// Meal windows `(first start, last start)` in minutes after the start date's midnight that a
+/// plan starting at `t0_min` covers enough of (none when meals are off or the budget short).
+fn meal_windows(req: &PlanRequest, t0_min: f64) -> Vec<(f64, f64)> {
     let span = (t0_min, t0_min + f64::from(req.budget_min));
     let mut meal_windows = Vec::new();
     if req.meals != Some(false) && req.budget_min >= MEAL_MIN_BUDGET_MIN {
@@ -486,25 +574,7 @@ fn validate<'a>(model: &'a PlanningModel, req: &'a PlanRequest) -> Result<Ctx<'a
             }
         }
     }
-    Ok(Ctx {
-        model,
-        req,
-        profile,
-        lang,
-        pace,
-        wants_meal: !meal_windows.is_empty(),
-        meal_windows,
-        interests,
-        areas,
-        must,
-        avoid,
-        start,
-        end,
-        start_local,
-        t0_min,
-        weekday0: start_local.weekday(),
-        daylight,
-    })
+    meal_windows
 }
 
 /// A 422 `place_closed` error when a must-visit has no opening window on the plan's date, nor on
@@ -685,10 +755,76 @@ fn is_meal_place(spec: &PlaceSpec) -> bool {
     spec.kind == "restaurant" || (spec.kind == "cafe" && spec.tags.iter().any(|t| t == MEAL_TAG))
 }
 
+/// A place's scoring inputs: its base utility from the findings, interests and ratings, and
+/// per hour slot its crowding and utility.
 fn score_place(ctx: &Ctx, place: usize) -> Scored {
     let m = ctx.model;
     let spec = &m.places[place].spec;
     let stats = m.stats.get(&spec.id).filter(|s| s.count >= MIN_RATINGS);
+    let terms = finding_terms(m, spec, stats);
+    let pop_weight = 1.0 + terms.pop_max + EXTRA_POPULARITY_SHARE * (terms.pop_sum - terms.pop_max);
+    let night_view = spec.tags.iter().any(|t| t == NIGHT_VIEW_TAG);
+    let (interest_hits, interest_points) = interest_points(ctx, spec);
+    let rating = stats
+        .and_then(|s| s.score)
+        .map_or(0.0, |sc| RATING_POINTS_PER_STAR * (sc - 3.0));
+    let highlight = if spec.highlight {
+        HIGHLIGHT_POINTS
+    } else {
+        0.0
+    };
+    let base = spec.popularity * pop_weight + interest_points + rating - terms.fee_penalty;
+    let crowding = crowding_by_hour(ctx, spec, stats, terms.max_any_crowd_penalty);
+    let crowd = crowding.crowd;
+    let fixed_by_hour = if highlight > 0.0 {
+        (0..HOURS).map(|h| highlight * (1.0 - crowd[h])).collect()
+    } else {
+        Vec::new()
+    };
+    let util_by_hour = (0..HOURS)
+        .map(|h| {
+            let mut u = base;
+            if night_view && dark_hour(ctx, h) {
+                u += NIGHT_VIEW_POINTS;
+            }
+            if u > 0.0 {
+                u * (1.0 - crowd[h])
+            } else {
+                u
+            }
+        })
+        .collect();
+    Scored {
+        place,
+        base: base + highlight,
+        fixed_by_hour,
+        crowd,
+        peak: crowding.peak,
+        reported_busy: crowding.reported_busy,
+        util_by_hour,
+        interest_hits,
+        vfm_factor: terms.vfm_factor,
+        fee_penalty: terms.fee_penalty,
+        daylight: terms.daylight && !night_view,
+        night_view,
+        meal: ctx.wants_meal && is_meal_place(spec),
+    }
+}
+
+/// What the findings say about a place: popularity weights, the fee penalty (scaled by the
+/// value-for-money rating), whether it needs daylight and the largest crowding penalty.
+struct FindingTerms {
+    pop_sum: f64,
+    pop_max: f64,
+    fee_penalty: f64,
+    vfm_factor: f64,
+    daylight: bool,
+    /// The largest penalty of any crowding rule, whether it matches the place or not.
+    max_any_crowd_penalty: f64,
+}
+
+/// Reads the findings' rules for a place (`stats`: its ratings, when there are enough).
+fn finding_terms(m: &PlanningModel, spec: &PlaceSpec, stats: Option<&PlaceStats>) -> FindingTerms {
     let (mut pop_sum, mut pop_max): (f64, f64) = (0.0, 0.0);
     let mut fee_penalty = 0.0;
     let mut vfm_factor: f64 = 1.0;
@@ -718,8 +854,20 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
             _ => {}
         }
     }
-    let pop_weight = 1.0 + pop_max + EXTRA_POPULARITY_SHARE * (pop_sum - pop_max);
-    let night_view = spec.tags.iter().any(|t| t == NIGHT_VIEW_TAG);
+    FindingTerms {
+        pop_sum,
+        pop_max,
+        fee_penalty,
+        vfm_factor,
+        daylight,
+        max_any_crowd_penalty,
+    }
+}
+
+/// The requested interests a place answers (by kind, or by tag for fewer points) and the
+/// points they add.
+fn interest_points(ctx: &Ctx, spec: &PlaceSpec) -> (Vec<usize>, f64) {
+    let m = ctx.model;
     let mut interest_hits = Vec::new();
     let mut interest_points = 0.0;
     for &i in &ctx.interests {
@@ -732,17 +880,26 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
             interest_points += INTEREST_TAG_POINTS;
         }
     }
-    let rating = stats
-        .and_then(|s| s.score)
-        .map_or(0.0, |sc| RATING_POINTS_PER_STAR * (sc - 3.0));
-    let highlight = if spec.highlight {
-        HIGHLIGHT_POINTS
-    } else {
-        0.0
-    };
-    let base = spec.popularity * pop_weight + interest_points + rating - fee_penalty;
-    // Crowding per hour slot, as the share of the stop's value it costs.
-    let crowd_rules = crowd_rules_of(m, spec);
+    (interest_hits, interest_points)
+}
+
+/// A place's crowding per hour slot: the share of its value lost, whether the slot is a peak
+/// hour, and whether visitors report it busy then.
+struct Crowding {
+    crowd: Vec<f64>,
+    peak: Vec<bool>,
+    reported_busy: Vec<bool>,
+}
+
+/// Crowding per hour slot from the crowding rules that match the place, blended with the
+/// visitors' reports by how many there are.
+fn crowding_by_hour(
+    ctx: &Ctx,
+    spec: &PlaceSpec,
+    stats: Option<&PlaceStats>,
+    max_any_crowd_penalty: f64,
+) -> Crowding {
+    let crowd_rules = crowd_rules_of(ctx.model, spec);
     let slots = stats.and_then(|s| s.crowding_by_hour.as_ref().map(|c| (s.count, c)));
     let rule_scale = crowd_rules
         .iter()
@@ -789,38 +946,10 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
             share.clamp(0.0, CROWD_SHARE_MAX)
         })
         .collect();
-    let fixed_by_hour = if highlight > 0.0 {
-        (0..HOURS).map(|h| highlight * (1.0 - crowd[h])).collect()
-    } else {
-        Vec::new()
-    };
-    let util_by_hour = (0..HOURS)
-        .map(|h| {
-            let mut u = base;
-            if night_view && dark_hour(ctx, h) {
-                u += NIGHT_VIEW_POINTS;
-            }
-            if u > 0.0 {
-                u * (1.0 - crowd[h])
-            } else {
-                u
-            }
-        })
-        .collect();
-    Scored {
-        place,
-        base: base + highlight,
-        fixed_by_hour,
+    Crowding {
         crowd,
         peak,
         reported_busy,
-        util_by_hour,
-        interest_hits,
-        vfm_factor,
-        fee_penalty,
-        daylight: daylight && !night_view,
-        night_view,
-        meal: ctx.wants_meal && is_meal_place(spec),
     }
 }
 
@@ -1002,109 +1131,171 @@ impl PlanningModel {
     }
 }
 
+/// Validates the request, builds the orienteering problem from its candidates and the
+/// findings' rules, solves it and composes the plan.
 pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, PlanError> {
     let ctx = validate(model, req)?;
     let budget_s = f64::from(req.budget_min) * 60.0;
     let start_t = terminal(&ctx, &ctx.start, true);
     let end_t = ctx.end.as_ref().map(|e| terminal(&ctx, e, false));
-
-    // Start straight to end.
-    let start_to_end_s = match &ctx.end {
-        None => 0.0,
-        Some(end) => {
-            let t = route_between(model, &ctx.start, end, ctx.profile)
-                .map_or(f64::INFINITY, |r| r.time_s);
-            if !t.is_finite() {
-                return Err(PlanError::new(
-                    422,
-                    "unreachable",
-                    Some("end".into()),
-                    format!(
-                        "there is no {} route from the start to the end",
-                        profile_words(ctx.profile)
-                    ),
-                )
-                .zh(format!(
-                    "从起点到终点没有{}路线",
-                    profile_words_zh(ctx.profile)
-                )));
-            }
-            if t > budget_s {
-                return Err(PlanError::new(
-                    422,
-                    "infeasible",
-                    Some("end".into()),
-                    format!(
-                        "the end is {:.0} min away, more than the budget of {} min",
-                        (t / 60.0).ceil(),
-                        req.budget_min
-                    ),
-                )
-                .zh(format!(
-                    "到终点需要 {:.0} 分钟，超过 {} 分钟的预算",
-                    (t / 60.0).ceil(),
-                    req.budget_min
-                )));
-            }
-            t
-        }
-    };
-
+    let start_to_end_s = start_to_end_s(&ctx, budget_s)?;
     let pace = pace_params(ctx.pace);
-    // Candidates.
+    let Candidates {
+        scored,
+        mut cands,
+        from_start_by_place,
+    } = candidates(&ctx, &start_t, end_t.as_ref(), budget_s, &pace)?;
+    let (groups, group_decay) = variety_groups(&ctx, &scored);
+    for (c, g) in cands.iter_mut().zip(groups) {
+        c.groups = g;
+    }
+    let rules = shaping_rules(&ctx, &mut cands, &scored, &from_start_by_place);
+    let n = cands.len();
+    let travel_s = travel_matrix(&ctx, &scored);
+    let budget_h = f64::from(req.budget_min) / 60.0;
+    // The start's area: that of the nearest place the visitor may visit. Its highlights are
+    // worth seeing first.
+    let start_area = (0..model.places.len())
+        .filter(|&p| !model.places[p].spec.container && from_start_by_place[p].is_finite())
+        .min_by(|&a, &b| from_start_by_place[a].total_cmp(&from_start_by_place[b]))
+        .map(|p| model.places[p].area_idx);
+    for (c, sc) in cands.iter_mut().zip(&scored) {
+        let place = &model.places[sc.place];
+        if place.spec.highlight && Some(place.area_idx) == start_area {
+            c.early_points = START_HIGHLIGHT_POINTS;
+        }
+    }
+    let mut problem = Problem {
+        cands,
+        travel_s,
+        budget_s,
+        start_to_end_s,
+        fee_cap: req.max_fee_cny,
+        precedence: rules.precedence,
+        caps: rules.caps,
+        combine: rules.combine,
+        time_weight_per_s: TIME_WEIGHT_PER_S,
+        t0_s: ctx.t0_min * 60.0,
+        group_decay,
+        stop_cost: pace.stop_cost,
+        stop_soft_cap: (pace.stops_per_hour * budget_h).ceil().max(1.0) as u32,
+        excess_stop_cost: EXCESS_STOP_POINTS,
+        meal_windows: ctx
+            .meal_windows
+            .iter()
+            .map(|&(a, b)| ((a - ctx.t0_min) * 60.0, (b - ctx.t0_min) * 60.0))
+            .collect(),
+        meal_bonus: MEAL_POINTS,
+        early_horizon_s: START_HIGHLIGHT_HORIZON_MIN * 60.0,
+        lead: None,
+        walk_weight_per_s: WALK_POINTS_PER_MIN / 60.0,
+    };
+    let soft_musts = hold_highlights(model, &mut problem, &scored, start_area, ctx.t0_min);
+    let Some(route) = solve_holding_highlights(model, &mut problem, n, &soft_musts) else {
+        return Err(musts_do_not_fit(&ctx));
+    };
+    let route = gather_spots(model, &problem, &scored, route);
+    let route = lead_first(model, &problem, &scored, &ctx.must, route);
+    let schedule = problem
+        .schedule(&route)
+        .expect("solver routes are feasible");
+    Ok(compose(
+        &ctx,
+        &problem,
+        &scored,
+        &schedule,
+        &start_t,
+        end_t.as_ref(),
+        &rules.order_waived,
+    ))
+}
+
+/// Seconds from the start straight to the end (0 without an end); an error when the end cannot
+/// be reached or not within the budget.
+fn start_to_end_s(ctx: &Ctx, budget_s: f64) -> Result<f64, PlanError> {
+    let Some(end) = &ctx.end else {
+        return Ok(0.0);
+    };
+    let t =
+        route_between(ctx.model, &ctx.start, end, ctx.profile).map_or(f64::INFINITY, |r| r.time_s);
+    if !t.is_finite() {
+        return Err(PlanError::new(
+            422,
+            "unreachable",
+            Some("end".into()),
+            format!(
+                "there is no {} route from the start to the end",
+                profile_words(ctx.profile)
+            ),
+        )
+        .zh(format!(
+            "从起点到终点没有{}路线",
+            profile_words_zh(ctx.profile)
+        )));
+    }
+    if t > budget_s {
+        return Err(PlanError::new(
+            422,
+            "infeasible",
+            Some("end".into()),
+            format!(
+                "the end is {:.0} min away, more than the budget of {} min",
+                (t / 60.0).ceil(),
+                ctx.req.budget_min
+            ),
+        )
+        .zh(format!(
+            "到终点需要 {:.0} 分钟，超过 {} 分钟的预算",
+            (t / 60.0).ceil(),
+            ctx.req.budget_min
+        )));
+    }
+    Ok(t)
+}
+
+/// The places the plan may visit, scored, with their solver candidates, and the time from the
+/// start to every admissible place.
+struct Candidates {
+    scored: Vec<Scored>,
+    cands: Vec<Cand>,
+    /// Seconds from the start per place (infinite for places not admissible or unreachable).
+    from_start_by_place: Vec<f64>,
+}
+
+/// Scores every admissible place and keeps those worth a visit that fit the budget and their
+/// opening hours (must-visits always); an error when a must-visit cannot be reached.
+fn candidates(
+    ctx: &Ctx,
+    start_t: &Terminal,
+    end_t: Option<&Terminal>,
+    budget_s: f64,
+    pace: &PaceParams,
+) -> Result<Candidates, PlanError> {
+    let model = ctx.model;
     let mut scored: Vec<Scored> = Vec::new();
     let mut cands: Vec<Cand> = Vec::new();
     let mut from_start_by_place: Vec<f64> = vec![f64::INFINITY; model.places.len()];
     #[allow(clippy::needless_range_loop)] // `place` indexes several per-place tables
     for place in 0..model.places.len() {
-        if !admissible(&ctx, place) {
+        if !admissible(ctx, place) {
             continue;
         }
         let must = ctx.must.contains(&place);
-        let from_start_s = start_t.time_s(&ctx, place, true);
+        let from_start_s = start_t.time_s(ctx, place, true);
         from_start_by_place[place] = from_start_s;
-        let sc = score_place(&ctx, place);
-        if !must && (!is_destination(&ctx, place) || sc.base <= 0.0) {
+        let sc = score_place(ctx, place);
+        if !must && (!is_destination(ctx, place) || sc.base <= 0.0) {
             continue;
         }
-        let to_end_s = end_t.as_ref().map_or(0.0, |t| t.time_s(&ctx, place, false));
+        let to_end_s = end_t.map_or(0.0, |t| t.time_s(ctx, place, false));
         if !from_start_s.is_finite() || !to_end_s.is_finite() {
             if must {
-                let i = ctx.must.iter().position(|&m| m == place).unwrap_or(0);
-                return Err(PlanError::new(
-                    422,
-                    "unreachable",
-                    Some(format!("must[{i}]")),
-                    format!(
-                        "'{}' cannot be reached {} from the start{}",
-                        model.places[place].spec.id,
-                        match ctx.profile {
-                            Profile::Standard => "on foot",
-                            Profile::StepFree => "step-free",
-                            Profile::Easy => "on easy paths",
-                        },
-                        if ctx.end.is_some() {
-                            " and the end"
-                        } else {
-                            ""
-                        }
-                    ),
-                )
-                .zh(format!(
-                    "无法以{}方式从起点到达“{}”{}",
-                    profile_words_zh(ctx.profile),
-                    model.places[place].spec.id,
-                    if ctx.end.is_some() {
-                        "再前往终点"
-                    } else {
-                        ""
-                    }
-                )));
+                return Err(must_unreachable(ctx, place));
             }
             continue;
         }
         let spec = &model.places[place].spec;
-        let mut windows = windows_s(&ctx, place, sc.daylight);
+        let mut windows = windows_s(ctx, place, sc.daylight);
         let dwell_min = if sc.meal {
             f64::from(spec.dwell_min.max(MEAL_MIN_DWELL_MIN))
         } else {
@@ -1123,7 +1314,7 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
         if !must && (windows.is_empty() || from_start_s + dwell_s + to_end_s > budget_s) {
             continue;
         }
-        let (queue_s, queue_at) = queue_of(&ctx, &sc);
+        let (queue_s, queue_at) = queue_of(ctx, &sc);
         cands.push(Cand {
             from_start_s,
             to_end_s,
@@ -1143,12 +1334,68 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
         });
         scored.push(sc);
     }
-    let (groups, group_decay) = variety_groups(&ctx, &scored);
-    for (c, g) in cands.iter_mut().zip(groups) {
-        c.groups = g;
-    }
+    Ok(Candidates {
+        scored,
+        cands,
+        from_start_by_place,
+    })
+}
 
-    // Rules that shape the problem.
+/// The 422 `unreachable` error for a must-visit the profile cannot reach from the start (and
+/// the end).
+fn must_unreachable(ctx: &Ctx, place: usize) -> PlanError {
+    let model = ctx.model;
+    let i = ctx.must.iter().position(|&m| m == place).unwrap_or(0);
+    PlanError::new(
+        422,
+        "unreachable",
+        Some(format!("must[{i}]")),
+        format!(
+            "'{}' cannot be reached {} from the start{}",
+            model.places[place].spec.id,
+            match ctx.profile {
+                Profile::Standard => "on foot",
+                Profile::StepFree => "step-free",
+                Profile::Easy => "on easy paths",
+            },
+            if ctx.end.is_some() {
+                " and the end"
+            } else {
+                ""
+            }
+        ),
+    )
+    .zh(format!(
+        "无法以{}方式从起点到达“{}”{}",
+        profile_words_zh(ctx.profile),
+        model.places[place].spec.id,
+        if ctx.end.is_some() {
+            "再前往终点"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// The findings' rules that shape the problem: area orders (kept or waived), caps on places
+/// of a kind and bonuses for combining areas.
+struct ShapingRules<'m> {
+    precedence: Vec<(usize, usize)>,
+    /// Area-order findings waived because the visitor starts nearer the second area.
+    order_waived: Vec<&'m Finding>,
+    caps: Vec<u32>,
+    combine: Vec<(u64, f64)>,
+}
+
+/// Reads the findings' rules into the problem's precedences, caps (marking the candidates they
+/// bind) and area combinations.
+fn shaping_rules<'m>(
+    ctx: &Ctx<'m>,
+    cands: &mut [Cand],
+    scored: &[Scored],
+    from_start_by_place: &[f64],
+) -> ShapingRules<'m> {
+    let model = ctx.model;
     let area_idx = |a: &str| model.area_ids.iter().position(|x| x == a);
     // The time from the start to the nearest admissible place of an area.
     let nearest_in_area = |a: usize| -> f64 {
@@ -1180,7 +1427,7 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
             } if caps.len() < crate::solver::MAX_CAPS => {
                 let k = caps.len();
                 caps.push(*max_per_plan);
-                for (c, s) in cands.iter_mut().zip(&scored) {
+                for (c, s) in cands.iter_mut().zip(scored) {
                     if kinds.contains(&model.places[s.place].spec.kind) && !c.must {
                         c.cap_bits |= 1 << k;
                     }
@@ -1200,7 +1447,18 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
             _ => {}
         }
     }
-    let n = cands.len();
+    ShapingRules {
+        precedence,
+        order_waived,
+        caps,
+        combine,
+    }
+}
+
+/// Walking seconds between every two candidates, row by row.
+fn travel_matrix(ctx: &Ctx, scored: &[Scored]) -> Vec<f64> {
+    let model = ctx.model;
+    let n = scored.len();
     let mx = &model.matrices[ctx.profile.index()];
     let mut travel_s = vec![0.0; n * n];
     for i in 0..n {
@@ -1212,45 +1470,17 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
             travel_s[i * n + j] = mx.time_s(a.matrix_idx, b.matrix_idx);
         }
     }
-    let budget_h = f64::from(req.budget_min) / 60.0;
-    // The start's area: that of the nearest place the visitor may visit. Its highlights are
-    // worth seeing first.
-    let start_area = (0..model.places.len())
-        .filter(|&p| !model.places[p].spec.container && from_start_by_place[p].is_finite())
-        .min_by(|&a, &b| from_start_by_place[a].total_cmp(&from_start_by_place[b]))
-        .map(|p| model.places[p].area_idx);
-    for (c, sc) in cands.iter_mut().zip(&scored) {
-        let place = &model.places[sc.place];
-        if place.spec.highlight && Some(place.area_idx) == start_area {
-            c.early_points = START_HIGHLIGHT_POINTS;
-        }
-    }
-    let mut problem = Problem {
-        cands,
-        travel_s,
-        budget_s,
-        start_to_end_s,
-        fee_cap: req.max_fee_cny,
-        precedence,
-        caps,
-        combine,
-        time_weight_per_s: TIME_WEIGHT_PER_S,
-        t0_s: ctx.t0_min * 60.0,
-        group_decay,
-        stop_cost: pace.stop_cost,
-        stop_soft_cap: (pace.stops_per_hour * budget_h).ceil().max(1.0) as u32,
-        excess_stop_cost: EXCESS_STOP_POINTS,
-        meal_windows: ctx
-            .meal_windows
-            .iter()
-            .map(|&(a, b)| ((a - ctx.t0_min) * 60.0, (b - ctx.t0_min) * 60.0))
-            .collect(),
-        meal_bonus: MEAL_POINTS,
-        early_horizon_s: START_HIGHLIGHT_HORIZON_MIN * 60.0,
-        lead: None,
-        walk_weight_per_s: WALK_POINTS_PER_MIN / 60.0,
-    };
-    let soft_musts = hold_highlights(model, &mut problem, &scored, start_area, ctx.t0_min);
+    travel_s
+}
+
+/// Solves the problem (exactly for few candidates, else heuristically); should the search fail
+/// with the held highlights (`soft_musts`), it plans again without holding them.
+fn solve_holding_highlights(
+    model: &PlanningModel,
+    problem: &mut Problem,
+    n: usize,
+    soft_musts: &[usize],
+) -> Option<Vec<usize>> {
     let opts = model.solver;
     let solve = |problem: &Problem| {
         if n <= opts.exact_max_candidates {
@@ -1269,54 +1499,44 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
             )
         }
     };
-    let mut route = solve(&problem);
+    let mut route = solve(problem);
     if route.is_none() && !soft_musts.is_empty() {
         // Held highlights fit on their own; should the search still fail with them, plan
         // without holding them.
-        for &i in &soft_musts {
+        for &i in soft_musts {
             problem.cands[i].must = false;
         }
         problem.lead = None;
-        route = solve(&problem);
+        route = solve(problem);
     }
-    let Some(route) = route else {
-        return Err(PlanError::new(
-            422,
-            "infeasible",
-            Some("must".into()),
-            format!(
-                "the must-visits do not fit together in {} min with their opening hours{}",
-                req.budget_min,
-                if ctx.end.is_some() {
-                    " and the way to the end"
-                } else {
-                    ""
-                }
-            ),
-        )
-        .zh(format!(
-            "必去地点无法在 {} 分钟内按开放时间{}全部安排",
+    route
+}
+
+/// The 422 `infeasible` error for must-visits that do not fit together.
+fn musts_do_not_fit(ctx: &Ctx) -> PlanError {
+    let req = ctx.req;
+    PlanError::new(
+        422,
+        "infeasible",
+        Some("must".into()),
+        format!(
+            "the must-visits do not fit together in {} min with their opening hours{}",
             req.budget_min,
             if ctx.end.is_some() {
-                "并留出去终点的时间"
+                " and the way to the end"
             } else {
                 ""
             }
-        )));
-    };
-    let route = gather_spots(model, &problem, &scored, route);
-    let route = lead_first(model, &problem, &scored, &ctx.must, route);
-    let schedule = problem
-        .schedule(&route)
-        .expect("solver routes are feasible");
-    Ok(compose(
-        &ctx,
-        &problem,
-        &scored,
-        &schedule,
-        &start_t,
-        end_t.as_ref(),
-        &order_waived,
+        ),
+    )
+    .zh(format!(
+        "必去地点无法在 {} 分钟内按开放时间{}全部安排",
+        req.budget_min,
+        if ctx.end.is_some() {
+            "并留出去终点的时间"
+        } else {
+            ""
+        }
     ))
 }
 
@@ -1703,6 +1923,8 @@ fn warn_about(code: &str, severity: Severity, message: String, places: Vec<Strin
     }
 }
 
+/// The plan's answer to the request: stops with their reasons, legs, explanations, warnings and
+/// totals, written from the solved schedule.
 #[allow(clippy::too_many_arguments)]
 fn compose(
     ctx: &Ctx,
@@ -1713,176 +1935,372 @@ fn compose(
     end_t: Option<&Terminal>,
     order_waived: &[&Finding],
 ) -> Plan {
-    let m = ctx.model;
-    let lang = ctx.lang;
-    let places: Vec<usize> = sch.route.iter().map(|&c| scored[c].place).collect();
-    let in_plan: HashSet<usize> = places.iter().copied().collect();
-
-    // Schedule positions grouped into stops: consecutive places at the same spot. A place the
-    // visitor asked for is a stop of its own unless it leads its spot.
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (k, &p) in places.iter().enumerate() {
-        match groups.last_mut() {
-            Some(g) if m.same_spot(places[g[0]], p) && !ctx.must.contains(&p) => g.push(k),
-            _ => groups.push(vec![k]),
-        }
-    }
-
-    // Routes between consecutive positions (route[k] leads to position k; a last one to end).
-    let as_resolved = |p: usize| Resolved {
-        endpoint: Endpoint::Place(m.places[p].spec.id.clone()),
-        place: Some(p),
-        snap: None,
-        node: Some(m.places[p].node_idx),
-    };
-    let mut routes: Vec<Route> = Vec::new();
-    for (k, &p) in places.iter().enumerate() {
-        let r = if k == 0 {
-            start_t.route(ctx, p, true)
-        } else {
-            route_between(m, &as_resolved(places[k - 1]), &as_resolved(p), ctx.profile)
-        };
-        routes.push(r.unwrap_or_default());
-    }
-    let end_route = match (&ctx.end, end_t) {
-        (Some(end), Some(et)) => Some(match places.last() {
-            None => route_between(m, &ctx.start, end, ctx.profile).unwrap_or_default(),
-            Some(&q) => et.route(ctx, q, false).unwrap_or_default(),
-        }),
-        _ => None,
-    };
-    // Legs: the walks inside a stop's spot are carried into the leg that leaves it.
-    let mut legs: Vec<Leg> = Vec::new();
-    let mut carried: Vec<f64> = Vec::new();
-    for (g, grp) in groups.iter().enumerate() {
-        let k0 = grp[0];
-        let mut route = if g == 0 {
-            routes[0].clone()
-        } else {
-            let prev = &groups[g - 1];
-            let mut r = Route::default();
-            for &k in &prev[1..] {
-                r.pieces.extend(routes[k].pieces.iter().copied());
-                r.time_s += routes[k].time_s;
-            }
-            r.pieces.extend(routes[k0].pieces.iter().copied());
-            r.time_s += routes[k0].time_s;
-            r
-        };
-        if route.pieces.is_empty() {
-            route.time_s = routes[k0].time_s;
-        }
-        let from = if g == 0 {
-            ctx.start.clone()
-        } else {
-            as_resolved(places[groups[g - 1][0]])
-        };
-        legs.push(build_leg(
-            m,
-            &from,
-            &as_resolved(places[k0]),
-            &route,
-            ctx.profile,
-        ));
-        carried.push(grp[1..].iter().map(|&k| routes[k].time_s).sum());
-    }
-    if let Some(er) = end_route {
-        let end = ctx.end.as_ref().expect("end route only with an end");
-        let (from, route) = match groups.last() {
-            None => (ctx.start.clone(), er),
-            Some(last) => {
-                let mut r = Route::default();
-                for &k in &last[1..] {
-                    r.pieces.extend(routes[k].pieces.iter().copied());
-                    r.time_s += routes[k].time_s;
-                }
-                r.pieces.extend(er.pieces.iter().copied());
-                r.time_s += er.time_s;
-                (as_resolved(places[last[0]]), r)
-            }
-        };
-        legs.push(build_leg(m, &from, end, &route, ctx.profile));
-    }
-    // A last stop without a leg after it keeps its inner walks in its visit.
-    if ctx.end.is_none() {
-        if let Some(c) = carried.last_mut() {
-            *c = 0.0;
-        }
-    }
-    let hinted = legs.iter().any(|leg| {
-        leg.edges.iter().any(|e| {
-            m.graph
-                .edge_index(&e.id)
-                .is_some_and(|i| m.graph.edges()[i].hint.is_some())
-        })
-    });
-
-    let sunset0 = ctx.daylight[0].map(|d| d.1);
-    let sunset_of = |min: f64| -> Option<f64> {
-        ctx.daylight[((min / 1440.0).floor().max(0.0) as usize).min(1)].map(|d| d.1)
-    };
+    let c = Composer::new(ctx, problem, scored, sch);
+    let (routes, end_route) = c.walks(start_t, end_t);
+    let (legs, carried) = c.legs(&routes, end_route);
+    let hinted = c.hinted(&legs);
     let mut warnings: Vec<Warning> = Vec::new();
-    let mut explanations: Vec<Citation> = Vec::new();
-    let plan_end_min = ctx.t0_min + sch.finish_s / 60.0;
-    // Whether the plan's span has peak hours for crowd-prone places.
-    let span_has_peak = scored.iter().any(|sc| {
-        let h0 = (ctx.t0_min / 60.0).floor() as usize;
-        let h1 = ((plan_end_min / 60.0).floor() as usize).min(HOURS - 1);
-        (h0..=h1).any(|h| sc.peak[h])
-    });
+    let mut notes = StopNotes::default();
+    let mut stops: Vec<Stop> = Vec::with_capacity(c.groups.len());
+    for (g, &carried_s) in carried.iter().enumerate() {
+        stops.push(c.stop(g, carried_s, &mut notes));
+    }
+    let explanations = c.explanations(order_waived, &stops, hinted, &mut warnings);
+    c.stop_warnings(&notes, &mut warnings);
+    c.dark_warning(&notes, &mut warnings);
+    c.highlight_warnings(&stops, &mut warnings);
+    c.meal_and_empty_warnings(&notes, &stops, &mut warnings);
+    c.assemble(stops, legs, explanations, warnings)
+}
 
-    // Stops.
-    let mut stops: Vec<Stop> = Vec::with_capacity(groups.len());
-    let mut crowded: Vec<(String, String)> = Vec::new();
-    let mut queued: Vec<(String, String, f64)> = Vec::new();
-    let mut booked: Vec<(String, String)> = Vec::new();
-    let mut hard: Vec<(String, String)> = Vec::new();
-    let mut after_dark: Vec<(String, String)> = Vec::new();
-    let mut meal_stops = 0;
-    // Findings cited at an earlier stop: a later stop does not repeat their text.
-    let mut cited_before: HashSet<String> = HashSet::new();
-    let (span_h0, span_h1) = (
-        (ctx.t0_min / 60.0).floor().max(0.0) as usize,
-        ((plan_end_min / 60.0).floor().max(0.0) as usize).min(HOURS - 1),
-    );
-    for (g, grp) in groups.iter().enumerate() {
+/// What every part of composing a plan reads: the request, the solved schedule and the places
+/// it visits, grouped into stops.
+struct Composer<'c> {
+    ctx: &'c Ctx<'c>,
+    m: &'c PlanningModel,
+    lang: Lang,
+    problem: &'c Problem,
+    scored: &'c [Scored],
+    sch: &'c Schedule,
+    /// The place at each schedule position.
+    places: Vec<usize>,
+    in_plan: HashSet<usize>,
+    /// Schedule positions grouped into stops: consecutive places at the same spot.
+    groups: Vec<Vec<usize>>,
+    /// Sunset of the start date, in minutes after its midnight.
+    sunset0: Option<f64>,
+    /// The plan's end in minutes after the start date's midnight.
+    plan_end_min: f64,
+    /// Whether the plan's span has peak hours for crowd-prone places.
+    span_has_peak: bool,
+    /// The first and last hour slots of the plan's span.
+    span_h0: usize,
+    span_h1: usize,
+}
+
+/// What the stops note for the plan's warnings (`(place id, label)` pairs), and the findings
+/// they have cited.
+#[derive(Default)]
+struct StopNotes {
+    crowded: Vec<(String, String)>,
+    /// `(place id, name, minutes of queueing)`.
+    queued: Vec<(String, String, f64)>,
+    booked: Vec<(String, String)>,
+    hard: Vec<(String, String)>,
+    after_dark: Vec<(String, String)>,
+    meal_stops: usize,
+    /// Findings cited at an earlier stop: a later stop does not repeat their text.
+    cited_before: HashSet<String>,
+}
+
+/// One stop being written: its schedule positions, its leading place and its start.
+struct StopAt<'c> {
+    grp: &'c [usize],
+    k0: usize,
+    k1: usize,
+    sc: &'c Scored,
+    spec: &'c PlaceSpec,
+    start_min: f64,
+    hour_slot: usize,
+}
+
+/// A stop's reasons (`why`) and summary phrases, in the order they are found.
+#[derive(Default)]
+struct Reasons {
+    why: Vec<Citation>,
+    summary: Vec<String>,
+}
+
+impl Reasons {
+    /// Adds a reason unless its text, or the finding it cites, is given already.
+    fn push(&mut self, c: Citation) {
+        let dup = self
+            .why
+            .iter()
+            .any(|x| x.text == c.text || (c.finding_id.is_some() && x.finding_id == c.finding_id));
+        if !dup {
+            self.why.push(c);
+        }
+    }
+
+    /// Whether a reason cites the finding.
+    fn cites(&self, f: &Finding) -> bool {
+        self.why
+            .iter()
+            .any(|c| c.finding_id.as_deref() == Some(f.id.as_str()))
+    }
+}
+
+/// The place ids of `(place id, label)` notes.
+fn note_ids(v: &[(String, String)]) -> Vec<String> {
+    v.iter().map(|x| x.0.clone()).collect::<Vec<_>>()
+}
+
+/// The labels of `(place id, label)` notes.
+fn note_labels(v: &[(String, String)]) -> Vec<String> {
+    v.iter().map(|x| x.1.clone()).collect::<Vec<_>>()
+}
+
+/// A route made of the walks inside a spot (`inner` positions) followed by `next`.
+fn carried_into(routes: &[Route], inner: &[usize], next: &Route) -> Route {
+    let mut r = Route::default();
+    for &k in inner {
+        r.pieces.extend(routes[k].pieces.iter().copied());
+        r.time_s += routes[k].time_s;
+    }
+    r.pieces.extend(next.pieces.iter().copied());
+    r.time_s += next.time_s;
+    r
+}
+
+impl<'c> Composer<'c> {
+    /// The schedule's places, grouped into stops, and the plan's span.
+    fn new(
+        ctx: &'c Ctx<'c>,
+        problem: &'c Problem,
+        scored: &'c [Scored],
+        sch: &'c Schedule,
+    ) -> Composer<'c> {
+        let m = ctx.model;
+        let places: Vec<usize> = sch.route.iter().map(|&c| scored[c].place).collect();
+        let in_plan: HashSet<usize> = places.iter().copied().collect();
+        // A place the visitor asked for is a stop of its own unless it leads its spot.
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for (k, &p) in places.iter().enumerate() {
+            match groups.last_mut() {
+                Some(g) if m.same_spot(places[g[0]], p) && !ctx.must.contains(&p) => g.push(k),
+                _ => groups.push(vec![k]),
+            }
+        }
+        let sunset0 = ctx.daylight[0].map(|d| d.1);
+        let plan_end_min = ctx.t0_min + sch.finish_s / 60.0;
+        let span_has_peak = scored.iter().any(|sc| {
+            let h0 = (ctx.t0_min / 60.0).floor() as usize;
+            let h1 = ((plan_end_min / 60.0).floor() as usize).min(HOURS - 1);
+            (h0..=h1).any(|h| sc.peak[h])
+        });
+        let (span_h0, span_h1) = (
+            (ctx.t0_min / 60.0).floor().max(0.0) as usize,
+            ((plan_end_min / 60.0).floor().max(0.0) as usize).min(HOURS - 1),
+        );
+        Composer {
+            ctx,
+            m,
+            lang: ctx.lang,
+            problem,
+            scored,
+            sch,
+            places,
+            in_plan,
+            groups,
+            sunset0,
+            plan_end_min,
+            span_has_peak,
+            span_h0,
+            span_h1,
+        }
+    }
+
+    /// Sunset of the day of `min` (minutes after the start date's midnight).
+    fn sunset_of(&self, min: f64) -> Option<f64> {
+        self.ctx.daylight[((min / 1440.0).floor().max(0.0) as usize).min(1)].map(|d| d.1)
+    }
+
+    /// A place as a route endpoint.
+    fn resolved(&self, p: usize) -> Resolved {
+        Resolved {
+            endpoint: Endpoint::Place(self.m.places[p].spec.id.clone()),
+            place: Some(p),
+            snap: None,
+            node: Some(self.m.places[p].node_idx),
+        }
+    }
+
+    /// A place's name in the request's language.
+    fn name(&self, s: &PlaceSpec) -> String {
+        say(self.lang, s.name.en.clone(), s.name.zh.clone())
+    }
+
+    /// Routes between consecutive positions (route `k` leads to position `k`), and the route
+    /// to the end when there is one.
+    fn walks(&self, start_t: &Terminal, end_t: Option<&Terminal>) -> (Vec<Route>, Option<Route>) {
+        let (ctx, m, places) = (self.ctx, self.m, &self.places);
+        let mut routes: Vec<Route> = Vec::new();
+        for (k, &p) in places.iter().enumerate() {
+            let r = if k == 0 {
+                start_t.route(ctx, p, true)
+            } else {
+                route_between(
+                    m,
+                    &self.resolved(places[k - 1]),
+                    &self.resolved(p),
+                    ctx.profile,
+                )
+            };
+            routes.push(r.unwrap_or_default());
+        }
+        let end_route = match (&ctx.end, end_t) {
+            (Some(end), Some(et)) => Some(match places.last() {
+                None => route_between(m, &ctx.start, end, ctx.profile).unwrap_or_default(),
+                Some(&q) => et.route(ctx, q, false).unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        (routes, end_route)
+    }
+
+    /// Legs between stops, the walks inside a stop's spot carried into the leg that leaves it,
+    /// and the seconds of such walks each stop hands on.
+    fn legs(&self, routes: &[Route], end_route: Option<Route>) -> (Vec<Leg>, Vec<f64>) {
+        let (ctx, m, places, groups) = (self.ctx, self.m, &self.places, &self.groups);
+        let mut legs: Vec<Leg> = Vec::new();
+        let mut carried: Vec<f64> = Vec::new();
+        for (g, grp) in groups.iter().enumerate() {
+            let k0 = grp[0];
+            let mut route = if g == 0 {
+                routes[0].clone()
+            } else {
+                carried_into(routes, &groups[g - 1][1..], &routes[k0])
+            };
+            if route.pieces.is_empty() {
+                route.time_s = routes[k0].time_s;
+            }
+            let from = if g == 0 {
+                ctx.start.clone()
+            } else {
+                self.resolved(places[groups[g - 1][0]])
+            };
+            legs.push(build_leg(
+                m,
+                &from,
+                &self.resolved(places[k0]),
+                &route,
+                ctx.profile,
+            ));
+            carried.push(grp[1..].iter().map(|&k| routes[k].time_s).sum());
+        }
+        if let Some(er) = end_route {
+            let end = ctx.end.as_ref().expect("end route only with an end");
+            let (from, route) = match groups.last() {
+                None => (ctx.start.clone(), er),
+                Some(last) => (
+                    self.resolved(places[last[0]]),
+                    carried_into(routes, &last[1..], &er),
+                ),
+            };
+            legs.push(build_leg(m, &from, end, &route, ctx.profile));
+        }
+        // A last stop without a leg after it keeps its inner walks in its visit.
+        if ctx.end.is_none() {
+            if let Some(c) = carried.last_mut() {
+                *c = 0.0;
+            }
+        }
+        (legs, carried)
+    }
+
+    /// Whether a leg walks an edge with a landmark hint.
+    fn hinted(&self, legs: &[Leg]) -> bool {
+        let m = self.m;
+        legs.iter().any(|leg| {
+            leg.edges.iter().any(|e| {
+                m.graph
+                    .edge_index(&e.id)
+                    .is_some_and(|i| m.graph.edges()[i].hint.is_some())
+            })
+        })
+    }
+
+    /// Stop `g`: its reasons, summary, what else is at its spot and its times; what it notes
+    /// for the plan's warnings goes to `notes`.
+    fn stop(&self, g: usize, carried_s: f64, notes: &mut StopNotes) -> Stop {
+        let (ctx, m, sch, lang) = (self.ctx, self.m, self.sch, self.lang);
+        let grp = &self.groups[g];
         let k0 = grp[0];
         let k1 = *grp.last().expect("non-empty");
-        let ci = sch.route[k0];
-        let sc = &scored[ci];
-        let place = &m.places[sc.place];
-        let spec = &place.spec;
+        let sc = &self.scored[sch.route[k0]];
+        let spec = &m.places[sc.place].spec;
         let start_min = ctx.t0_min + sch.start_s[k0] / 60.0;
-        let hour_slot = ((start_min / 60.0).floor().max(0.0) as usize).min(HOURS - 1);
-        let name = |s: &PlaceSpec| say(lang, s.name.en.clone(), s.name.zh.clone());
-        let mut why: Vec<Citation> = Vec::new();
-        let mut summary: Vec<String> = Vec::new();
-        let push = |why: &mut Vec<Citation>, c: Citation| {
-            let dup = why.iter().any(|x| {
-                x.text == c.text || (c.finding_id.is_some() && x.finding_id == c.finding_id)
-            });
-            if !dup {
-                why.push(c);
-            }
+        let at = StopAt {
+            grp,
+            k0,
+            k1,
+            sc,
+            spec,
+            start_min,
+            hour_slot: ((start_min / 60.0).floor().max(0.0) as usize).min(HOURS - 1),
         };
+        let mut r = Reasons::default();
         if ctx.must.contains(&sc.place) {
-            summary.push(say(lang, "you asked for it", "你指定要去"));
-            push(
-                &mut why,
-                own(
-                    lang,
-                    "You asked to visit it".into(),
-                    "你指定要去这里".into(),
-                ),
-            );
+            r.summary.push(say(lang, "you asked for it", "你指定要去"));
+            r.push(own(
+                lang,
+                "You asked to visit it".into(),
+                "你指定要去这里".into(),
+            ));
         }
-        let (area_en, area_zh) = area_name(ctx, &spec.area);
-        let desc = spec
+        let area = area_name(ctx, &spec.area);
+        self.why_highlight(&at, &area, &mut r);
+        self.why_meal(&at, &mut r, notes);
+        self.why_interests(&at, &mut r, &notes.cited_before);
+        self.why_popularity(&at, &mut r, &notes.cited_before);
+        let dark_now = dark_hour(ctx, at.hour_slot);
+        if sc.night_view && dark_now {
+            r.summary.push(say(lang, "a view after dark", "夜景"));
+            r.push(own(
+                lang,
+                format!(
+                    "After dark at {}: a view that is worth it at night",
+                    hhmm(start_min)
+                ),
+                format!("{}天已黑，这里的夜景值得一看", hhmm(start_min)),
+            ));
+        }
+        self.why_findings(&at, &mut r, &notes.cited_before);
+        self.summary_fee_and_rating(&at, &mut r);
+        let also_here = self.also_here(&at);
+        self.why_same_stop_and_fallbacks(&at, &area, &mut r);
+        let queue_s = self.note_stop(&at, dark_now, notes);
+        notes
+            .cited_before
+            .extend(r.why.iter().filter_map(|c| c.finding_id.clone()));
+        let sep = if lang == Lang::Zh { "；" } else { "; " };
+        let depart_s = sch.depart_s[k1] - carried_s;
+        Stop {
+            place_id: spec.id.clone(),
+            name: spec.name.clone(),
+            kind: spec.kind.clone(),
+            area: spec.area.clone(),
+            arrive: fmt_time(ctx, sch.arrive_s[k0]),
+            depart: fmt_time(ctx, depart_s),
+            wait_min: tenth((sch.start_s[k0] - sch.arrive_s[k0]) / 60.0),
+            dwell_min: tenth((depart_s - sch.start_s[k0]) / 60.0),
+            queue_min: tenth(queue_s / 60.0),
+            highlight: spec.highlight,
+            meal: sch.meal[k0..=k1].iter().any(|&x| x),
+            fee_cny: grp
+                .iter()
+                .map(|&k| m.places[self.places[k]].spec.fee_cny)
+                .sum(),
+            utility: grp.iter().map(|&k| sch.utility[k]).sum(),
+            why: r.why,
+            summary: r.summary.join(sep),
+            also_here,
+        }
+    }
+
+    /// A highlight of its area (with the description's first sentence), or else the first
+    /// sentence alone.
+    fn why_highlight(&self, at: &StopAt, area: &(String, String), r: &mut Reasons) {
+        let lang = self.lang;
+        let (area_en, area_zh) = area;
+        let desc = at
+            .spec
             .description
             .as_ref()
             .and_then(|d| first_sentence(d, lang));
-        if spec.highlight {
-            summary.push(say(lang, "a highlight", "必看"));
+        if at.spec.highlight {
+            r.summary.push(say(lang, "a highlight", "必看"));
             let lead = say(
                 lang,
                 format!("A highlight of {area_en}"),
@@ -1895,56 +2313,60 @@ fn compose(
                 },
                 None => lead,
             };
-            push(
-                &mut why,
-                Citation {
-                    finding_id: None,
-                    text: end_sentence(lang, &text),
-                },
-            );
+            r.push(Citation {
+                finding_id: None,
+                text: end_sentence(lang, &text),
+            });
         } else if let Some(d) = &desc {
-            push(
-                &mut why,
-                Citation {
-                    finding_id: None,
-                    text: end_sentence(lang, d),
-                },
-            );
+            r.push(Citation {
+                finding_id: None,
+                text: end_sentence(lang, d),
+            });
         }
-        if sch.meal[k0..=k1].iter().any(|&x| x) {
-            meal_stops += 1;
-            let k = (k0..=k1).find(|&k| sch.meal[k]).unwrap_or(k0);
-            let at = ctx.t0_min + sch.start_s[k] / 60.0;
-            let lunch = (at.rem_euclid(1440.0)) < 15.0 * 60.0;
-            let mp = &m.places[places[k]].spec;
-            let mins = ((sch.depart_s[k] - sch.start_s[k]) / 60.0).round();
-            summary.push(say(
-                lang,
-                if lunch { "lunch" } else { "dinner" },
+    }
+
+    /// Lunch or dinner when the stop holds the plan's meal.
+    fn why_meal(&self, at: &StopAt, r: &mut Reasons, notes: &mut StopNotes) {
+        let (ctx, sch, lang) = (self.ctx, self.sch, self.lang);
+        let (k0, k1) = (at.k0, at.k1);
+        if !sch.meal[k0..=k1].iter().any(|&x| x) {
+            return;
+        }
+        notes.meal_stops += 1;
+        let k = (k0..=k1).find(|&k| sch.meal[k]).unwrap_or(k0);
+        let meal_min = ctx.t0_min + sch.start_s[k] / 60.0;
+        let lunch = (meal_min.rem_euclid(1440.0)) < 15.0 * 60.0;
+        let mp = &self.m.places[self.places[k]].spec;
+        let mins = ((sch.depart_s[k] - sch.start_s[k]) / 60.0).round();
+        r.summary.push(say(
+            lang,
+            if lunch { "lunch" } else { "dinner" },
+            if lunch { "午饭" } else { "晚饭" },
+        ));
+        r.push(own(
+            lang,
+            format!(
+                "{} here at {} (about {mins:.0} min): {} is open then",
+                if lunch { "Lunch" } else { "Dinner" },
+                hhmm(meal_min),
+                mp.name.en
+            ),
+            format!(
+                "{}在这里吃{}（约{mins:.0}分钟），{}此时营业",
+                hhmm(meal_min),
                 if lunch { "午饭" } else { "晚饭" },
-            ));
-            push(
-                &mut why,
-                own(
-                    lang,
-                    format!(
-                        "{} here at {} (about {mins:.0} min): {} is open then",
-                        if lunch { "Lunch" } else { "Dinner" },
-                        hhmm(at),
-                        mp.name.en
-                    ),
-                    format!(
-                        "{}在这里吃{}（约{mins:.0}分钟），{}此时营业",
-                        hhmm(at),
-                        if lunch { "午饭" } else { "晚饭" },
-                        mp.name.zh
-                    ),
-                ),
-            );
-        }
-        for &i in &sc.interest_hits {
+                mp.name.zh
+            ),
+        ));
+    }
+
+    /// The visitor's interests the place answers, citing the finding behind each when there is
+    /// one not cited before.
+    fn why_interests(&self, at: &StopAt, r: &mut Reasons, cited_before: &HashSet<String>) {
+        let (m, lang, spec) = (self.m, self.lang, at.spec);
+        for &i in &at.sc.interest_hits {
             let it = &m.interests[i];
-            summary.push(say(
+            r.summary.push(say(
                 lang,
                 format!("for your interest in {}", it.name.en.to_lowercase()),
                 format!("符合你的兴趣：{}", it.name.zh),
@@ -1960,17 +2382,16 @@ fn compose(
             match finding {
                 // Said at an earlier stop: the summary names the interest.
                 Some(f) if cited_before.contains(&f.id) => {}
-                Some(f)
-                    if !why
-                        .iter()
-                        .any(|c| c.finding_id.as_deref() == Some(f.id.as_str())) =>
-                {
-                    push(&mut why, cite(f, lang, en, zh))
-                }
-                _ => push(&mut why, own(lang, en, zh)),
+                Some(f) if !r.cites(f) => r.push(cite(f, lang, en, zh)),
+                _ => r.push(own(lang, en, zh)),
             }
         }
-        // The most specific popularity finding the place answers (the rarest of its tags).
+    }
+
+    /// The most specific popularity finding the place answers (the rarest of its tags), in its
+    /// own words, unless cited before.
+    fn why_popularity(&self, at: &StopAt, r: &mut Reasons, cited_before: &HashSet<String>) {
+        let (m, lang, spec) = (self.m, self.lang, at.spec);
         let pop = m
             .findings
             .iter()
@@ -1988,145 +2409,59 @@ fn compose(
                     .count()
             });
         if let Some(f) = pop.filter(|f| !cited_before.contains(&f.id)) {
-            if !why
-                .iter()
-                .any(|c| c.finding_id.as_deref() == Some(f.id.as_str()))
-            {
+            if !r.cites(f) {
                 // The finding says in its own words how often visitors mention it.
                 let text = match lang {
                     Lang::En => &f.text.en,
                     Lang::Zh => &f.text.zh,
                 };
-                push(
-                    &mut why,
-                    Citation {
-                        finding_id: Some(f.id.clone()),
-                        text: end_sentence(lang, text),
-                    },
-                );
+                r.push(Citation {
+                    finding_id: Some(f.id.clone()),
+                    text: end_sentence(lang, text),
+                });
             }
         }
-        let dark_now = dark_hour(ctx, hour_slot);
-        if sc.night_view && dark_now {
-            summary.push(say(lang, "a view after dark", "夜景"));
-            push(
-                &mut why,
-                own(
-                    lang,
-                    format!(
-                        "After dark at {}: a view that is worth it at night",
-                        hhmm(start_min)
-                    ),
-                    format!("{}天已黑，这里的夜景值得一看", hhmm(start_min)),
-                ),
-            );
-        }
-        let depart_min = ctx.t0_min + sch.depart_s[k1] / 60.0;
+    }
+
+    /// The findings about daylight, fees, free alternatives and crowding that bear on the stop.
+    fn why_findings(&self, at: &StopAt, r: &mut Reasons, cited_before: &HashSet<String>) {
+        let (ctx, m, sch, lang) = (self.ctx, self.m, self.sch, self.lang);
+        let (sc, spec, start_min) = (at.sc, at.spec, at.start_min);
+        let depart_min = ctx.t0_min + sch.depart_s[at.k1] / 60.0;
         for f in &m.findings {
             match &f.rule {
                 Rule::Daylight { kinds, tags }
                     if sc.daylight && matches(kinds, tags, &spec.kind, &spec.tags) =>
                 {
                     // Only worth saying when sunset is near.
-                    if let Some(set) = sunset_of(depart_min) {
+                    if let Some(set) = self.sunset_of(depart_min) {
                         if set - depart_min <= DAYLIGHT_NEAR_MIN {
-                            push(
-                                &mut why,
-                                cite(
-                                    f,
-                                    lang,
-                                    format!("Seen before sunset at {}", hhmm(set)),
-                                    format!("赶在{}日落前看", hhmm(set)),
-                                ),
-                            );
+                            r.push(cite(
+                                f,
+                                lang,
+                                format!("Seen before sunset at {}", hhmm(set)),
+                                format!("赶在{}日落前看", hhmm(set)),
+                            ));
                         }
                     }
                 }
                 Rule::ValueForMoney { kinds, .. }
                     if spec.fee_cny > 0.0 && (kinds.is_empty() || kinds.contains(&spec.kind)) =>
                 {
-                    let rated = m
-                        .stats
-                        .get(&spec.id)
-                        .filter(|s| s.count >= MIN_RATINGS)
-                        .and_then(|s| s.value_for_money.map(|v| (v, s.count)));
-                    let (en, zh) = match rated {
-                        Some((v, c)) => (
-                            format!(
-                                "Entry is ¥{}; {c} visitors rate its value for money {v:.1}/5",
-                                spec.fee_cny
-                            ),
-                            format!("门票¥{}，{c}位游客评价性价比{v:.1}/5", spec.fee_cny),
-                        ),
-                        None => (
-                            format!("Entry is ¥{}, weighed against what it offers", spec.fee_cny),
-                            format!("门票¥{}，已与它的看点一并权衡", spec.fee_cny),
-                        ),
-                    };
-                    push(&mut why, cite(f, lang, en, zh));
+                    let (en, zh) = self.fee_words(spec);
+                    r.push(cite(f, lang, en, zh));
                 }
                 Rule::FreeAlternative { kinds }
                     if spec.fee_cny == 0.0 && kinds.contains(&spec.kind) =>
                 {
-                    // A paid place of the same kind that could have been planned and was not.
-                    let paid = (0..m.places.len())
-                        .filter(|&i| {
-                            let p = &m.places[i].spec;
-                            p.kind == spec.kind
-                                && p.fee_cny > 0.0
-                                && !in_plan.contains(&i)
-                                && admissible(ctx, i)
-                        })
-                        .max_by(|&a, &b| {
-                            m.places[a]
-                                .spec
-                                .popularity
-                                .total_cmp(&m.places[b].spec.popularity)
-                        });
-                    if let Some(pp) = paid.map(|i| &m.places[i].spec) {
-                        let (kw_en, kw_zh) = kind_words(&spec.kind);
-                        let en =
-                            format!("A free {kw_en} instead of {} (¥{})", pp.name.en, pp.fee_cny);
-                        let zh =
-                            format!("免费的{kw_zh}，代替收费的{}（¥{}）", pp.name.zh, pp.fee_cny);
-                        summary.push(say(lang, en.clone(), zh.clone()));
-                        push(&mut why, cite(f, lang, en, zh));
-                        // The value-for-money finding that weighed against the paid one.
-                        let vf = m.findings.iter().find(|x| {
-                            matches!(&x.rule, Rule::ValueForMoney { kinds, .. } if kinds.is_empty() || kinds.contains(&pp.kind))
-                        });
-                        if let Some(vf) = vf {
-                            let rated = m
-                                .stats
-                                .get(&pp.id)
-                                .filter(|s| s.count >= MIN_RATINGS)
-                                .and_then(|s| s.value_for_money.map(|v| (v, s.count)));
-                            let (en, zh) = match rated {
-                                Some((v, c)) => (
-                                    format!(
-                                        "{} charges ¥{} and {c} visitors rate its value {v:.1}/5",
-                                        pp.name.en, pp.fee_cny
-                                    ),
-                                    format!(
-                                        "{}收费¥{}，{c}位游客评价性价比{v:.1}/5",
-                                        pp.name.zh, pp.fee_cny
-                                    ),
-                                ),
-                                None => (
-                                    format!("{} charges ¥{}", pp.name.en, pp.fee_cny),
-                                    format!("{}收费¥{}", pp.name.zh, pp.fee_cny),
-                                ),
-                            };
-                            push(&mut why, cite(vf, lang, en, zh));
-                        }
-                    }
+                    self.why_free_instead(f, at, r);
                 }
                 // The place is busy at some hour of the plan and the plan visits it at
                 // another: its timing was a choice worth naming.
                 Rule::Crowding { .. }
-                    if span_has_peak
-                        && !sc.peak[hour_slot]
-                        && (span_h0..=span_h1).any(|h| sc.peak[h]) =>
+                    if self.span_has_peak
+                        && !sc.peak[at.hour_slot]
+                        && (self.span_h0..=self.span_h1).any(|h| sc.peak[h]) =>
                 {
                     let (en, zh) = (
                         format!("Timed for {}, outside the busy hours", hhmm(start_min)),
@@ -2140,31 +2475,126 @@ fn compose(
                     } else {
                         cite(f, lang, en, zh)
                     };
-                    push(&mut why, c);
+                    r.push(c);
                 }
                 _ => {}
             }
         }
+    }
+
+    /// A paid place's entry fee in words, with its value-for-money rating when enough
+    /// visitors gave one.
+    fn fee_words(&self, spec: &PlaceSpec) -> (String, String) {
+        let rated = self
+            .m
+            .stats
+            .get(&spec.id)
+            .filter(|s| s.count >= MIN_RATINGS)
+            .and_then(|s| s.value_for_money.map(|v| (v, s.count)));
+        match rated {
+            Some((v, c)) => (
+                format!(
+                    "Entry is ¥{}; {c} visitors rate its value for money {v:.1}/5",
+                    spec.fee_cny
+                ),
+                format!("门票¥{}，{c}位游客评价性价比{v:.1}/5", spec.fee_cny),
+            ),
+            None => (
+                format!("Entry is ¥{}, weighed against what it offers", spec.fee_cny),
+                format!("门票¥{}，已与它的看点一并权衡", spec.fee_cny),
+            ),
+        }
+    }
+
+    /// A free place chosen over a paid one of its kind that could have been planned and was
+    /// not, citing `f` and the value-for-money finding that weighed against the paid one.
+    fn why_free_instead(&self, f: &Finding, at: &StopAt, r: &mut Reasons) {
+        let (ctx, m, lang, spec) = (self.ctx, self.m, self.lang, at.spec);
+        let paid = (0..m.places.len())
+            .filter(|&i| {
+                let p = &m.places[i].spec;
+                p.kind == spec.kind
+                    && p.fee_cny > 0.0
+                    && !self.in_plan.contains(&i)
+                    && admissible(ctx, i)
+            })
+            .max_by(|&a, &b| {
+                m.places[a]
+                    .spec
+                    .popularity
+                    .total_cmp(&m.places[b].spec.popularity)
+            });
+        let Some(pp) = paid.map(|i| &m.places[i].spec) else {
+            return;
+        };
+        let (kw_en, kw_zh) = kind_words(&spec.kind);
+        let en = format!("A free {kw_en} instead of {} (¥{})", pp.name.en, pp.fee_cny);
+        let zh = format!("免费的{kw_zh}，代替收费的{}（¥{}）", pp.name.zh, pp.fee_cny);
+        r.summary.push(say(lang, en.clone(), zh.clone()));
+        r.push(cite(f, lang, en, zh));
+        let vf = m.findings.iter().find(|x| {
+            matches!(&x.rule, Rule::ValueForMoney { kinds, .. } if kinds.is_empty() || kinds.contains(&pp.kind))
+        });
+        let Some(vf) = vf else {
+            return;
+        };
+        let rated = m
+            .stats
+            .get(&pp.id)
+            .filter(|s| s.count >= MIN_RATINGS)
+            .and_then(|s| s.value_for_money.map(|v| (v, s.count)));
+        let (en, zh) = match rated {
+            Some((v, c)) => (
+                format!(
+                    "{} charges ¥{} and {c} visitors rate its value {v:.1}/5",
+                    pp.name.en, pp.fee_cny
+                ),
+                format!(
+                    "{}收费¥{}，{c}位游客评价性价比{v:.1}/5",
+                    pp.name.zh, pp.fee_cny
+                ),
+            ),
+            None => (
+                format!("{} charges ¥{}", pp.name.en, pp.fee_cny),
+                format!("{}收费¥{}", pp.name.zh, pp.fee_cny),
+            ),
+        };
+        r.push(cite(vf, lang, en, zh));
+    }
+
+    /// Summary phrases for a fee rated poor value and for the visitors' rating.
+    fn summary_fee_and_rating(&self, at: &StopAt, r: &mut Reasons) {
+        let (lang, sc, spec) = (self.lang, at.sc, at.spec);
         if sc.fee_penalty > 0.0 && sc.vfm_factor > 1.0 {
-            summary.push(say(
+            r.summary.push(say(
                 lang,
                 format!("fee ¥{} rated poor value", spec.fee_cny),
                 format!("门票¥{}性价比偏低", spec.fee_cny),
             ));
         }
-        if let Some(s) = m.stats.get(&spec.id).filter(|s| s.count >= MIN_RATINGS) {
+        if let Some(s) = self
+            .m
+            .stats
+            .get(&spec.id)
+            .filter(|s| s.count >= MIN_RATINGS)
+        {
             if let Some(score) = s.score {
-                summary.push(say(
+                r.summary.push(say(
                     lang,
                     format!("rated {score:.1}/5 by {} visitors", s.count),
                     format!("{}位游客评分{score:.1}/5", s.count),
                 ));
             }
         }
-        // Also here: the places visited with it, then what else is at the spot.
+    }
+
+    /// Also here: the places visited with the stop's leading place, then what else is at the
+    /// spot.
+    fn also_here(&self, at: &StopAt) -> Vec<AlsoHere> {
+        let m = self.m;
         let mut also_here: Vec<AlsoHere> = Vec::new();
-        for &k in &grp[1..] {
-            let p = &m.places[places[k]].spec;
+        for &k in &at.grp[1..] {
+            let p = &m.places[self.places[k]].spec;
             also_here.push(AlsoHere {
                 place_id: p.id.clone(),
                 name: p.name.clone(),
@@ -2173,10 +2603,10 @@ fn compose(
             });
         }
         for (i, p) in m.places.iter().enumerate() {
-            if m.same_spot(sc.place, i)
+            if m.same_spot(at.sc.place, i)
                 && !p.spec.container
                 && !p.spec.closed
-                && !in_plan.contains(&i)
+                && !self.in_plan.contains(&i)
             {
                 also_here.push(AlsoHere {
                     place_id: p.spec.id.clone(),
@@ -2186,319 +2616,342 @@ fn compose(
                 });
             }
         }
-        if grp.len() > 1 {
-            let names: Vec<String> = grp[1..]
+        also_here
+    }
+
+    /// The places visited with the leading one; then, for a stop with nothing else said, its
+    /// kind and area as summary and reason.
+    fn why_same_stop_and_fallbacks(&self, at: &StopAt, area: &(String, String), r: &mut Reasons) {
+        let (m, lang, spec) = (self.m, self.lang, at.spec);
+        let (area_en, area_zh) = area;
+        if at.grp.len() > 1 {
+            let names: Vec<String> = at.grp[1..]
                 .iter()
-                .map(|&k| name(&m.places[places[k]].spec))
+                .map(|&k| self.name(&m.places[self.places[k]].spec))
                 .collect();
-            push(
-                &mut why,
-                own(
-                    lang,
-                    format!(
-                        "Right next to it, and part of this stop: {}",
-                        names.join(", ")
-                    ),
-                    format!("紧挨着的{}也在这一站", names.join("、")),
+            r.push(own(
+                lang,
+                format!(
+                    "Right next to it, and part of this stop: {}",
+                    names.join(", ")
                 ),
-            );
+                format!("紧挨着的{}也在这一站", names.join("、")),
+            ));
         }
-        if summary.is_empty() {
+        if r.summary.is_empty() {
             let (kw_en, kw_zh) = kind_words(&spec.kind);
-            summary.push(say(
+            r.summary.push(say(
                 lang,
                 format!("a {kw_en} in {area_en}"),
                 format!("{area_zh}的{kw_zh}"),
             ));
         }
-        if why.is_empty() {
+        if r.why.is_empty() {
             let (kw_en, kw_zh) = kind_words(&spec.kind);
-            push(
-                &mut why,
-                own(
-                    lang,
-                    format!("A {kw_en} of {area_en} on the way"),
-                    format!("顺路经过的{area_zh}{kw_zh}"),
-                ),
-            );
+            r.push(own(
+                lang,
+                format!("A {kw_en} of {area_en} on the way"),
+                format!("顺路经过的{area_zh}{kw_zh}"),
+            ));
         }
-        // Notes for the plan's warnings.
-        let at = hhmm(start_min);
-        let label = format!("{} ({at})", name(spec));
-        if (sc.peak[hour_slot] && sc.crowd[hour_slot] >= CROWD_WARN_SHARE)
-            || sc.reported_busy[hour_slot]
+    }
+
+    /// Notes the stop's crowds, queue, bookings, hard-to-find places and darkness for the
+    /// plan's warnings; returns the seconds of queueing at the stop.
+    fn note_stop(&self, at: &StopAt, dark_now: bool, notes: &mut StopNotes) -> f64 {
+        let (m, sch, sc, spec) = (self.m, self.sch, at.sc, at.spec);
+        let label = format!("{} ({})", self.name(spec), hhmm(at.start_min));
+        if (sc.peak[at.hour_slot] && sc.crowd[at.hour_slot] >= CROWD_WARN_SHARE)
+            || sc.reported_busy[at.hour_slot]
         {
-            crowded.push((spec.id.clone(), label.clone()));
+            notes.crowded.push((spec.id.clone(), label.clone()));
         }
-        let queue_s: f64 = (k0..=k1)
+        let queue_s: f64 = (at.k0..=at.k1)
             .map(|k| {
-                let c = &problem.cands[sch.route[k]];
+                let c = &self.problem.cands[sch.route[k]];
                 (sch.depart_s[k] - sch.start_s[k] - c.dwell_s).max(0.0)
             })
             .sum();
         if queue_s >= 60.0 {
-            queued.push((spec.id.clone(), name(spec), queue_s / 60.0));
+            notes
+                .queued
+                .push((spec.id.clone(), self.name(spec), queue_s / 60.0));
         }
-        for &k in grp {
-            let p = &m.places[places[k]].spec;
+        for &k in at.grp {
+            let p = &m.places[self.places[k]].spec;
             if p.booking {
-                booked.push((p.id.clone(), name(p)));
+                notes.booked.push((p.id.clone(), self.name(p)));
             }
-            if hard_to_find(m, places[k]) {
-                hard.push((p.id.clone(), name(p)));
+            if hard_to_find(m, self.places[k]) {
+                notes.hard.push((p.id.clone(), self.name(p)));
             }
         }
         if dark_now {
-            after_dark.push((spec.id.clone(), label.clone()));
+            notes.after_dark.push((spec.id.clone(), label.clone()));
         }
-        cited_before.extend(why.iter().filter_map(|c| c.finding_id.clone()));
-        let sep = if lang == Lang::Zh { "；" } else { "; " };
-        let depart_s = sch.depart_s[k1] - carried[g];
-        stops.push(Stop {
-            place_id: spec.id.clone(),
-            name: spec.name.clone(),
-            kind: spec.kind.clone(),
-            area: spec.area.clone(),
-            arrive: fmt_time(ctx, sch.arrive_s[k0]),
-            depart: fmt_time(ctx, depart_s),
-            wait_min: tenth((sch.start_s[k0] - sch.arrive_s[k0]) / 60.0),
-            dwell_min: tenth((depart_s - sch.start_s[k0]) / 60.0),
-            queue_min: tenth(queue_s / 60.0),
-            highlight: spec.highlight,
-            meal: sch.meal[k0..=k1].iter().any(|&x| x),
-            fee_cny: grp.iter().map(|&k| m.places[places[k]].spec.fee_cny).sum(),
-            utility: grp.iter().map(|&k| sch.utility[k]).sum(),
-            why,
-            summary: summary.join(sep),
-            also_here,
-        });
+        queue_s
     }
 
-    // Plan-level explanations.
-    let areas_in_plan: Vec<&str> = {
-        let mut v: Vec<&str> = Vec::new();
-        for &p in &places {
+    /// Plan-level explanations: area orders waived or followed, areas linked, photo spots
+    /// before sunset and landmark hints. A free alternative to a paid place left out becomes a
+    /// warning.
+    fn explanations(
+        &self,
+        order_waived: &[&Finding],
+        stops: &[Stop],
+        hinted: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Vec<Citation> {
+        let (ctx, m, lang) = (self.ctx, self.m, self.lang);
+        let mut explanations: Vec<Citation> = Vec::new();
+        let mut areas_in_plan: Vec<&str> = Vec::new();
+        for &p in &self.places {
             let a = m.places[p].spec.area.as_str();
-            if !v.contains(&a) {
-                v.push(a);
+            if !areas_in_plan.contains(&a) {
+                areas_in_plan.push(a);
             }
         }
-        v
-    };
-    for f in order_waived {
-        if let Rule::AreaOrder { first, then } = &f.rule {
-            let (fe, fz) = area_name(ctx, first);
-            let (te, tz) = area_name(ctx, then);
-            explanations.push(cite(
-                f,
-                lang,
-                format!("Starting near {te}, the plan sees it first instead of climbing to {fe} and back down"),
-                format!("从{tz}附近出发，先看{tz}，不必先爬上{fz}再下来"),
-            ));
-        }
-    }
-    for f in &m.findings {
-        match &f.rule {
-            Rule::AreaOrder { first, then }
-                if !order_waived.iter().any(|w| w.id == f.id)
-                    && areas_in_plan.contains(&first.as_str())
-                    && areas_in_plan.contains(&then.as_str()) =>
-            {
+        for f in order_waived {
+            if let Rule::AreaOrder { first, then } = &f.rule {
                 let (fe, fz) = area_name(ctx, first);
                 let (te, tz) = area_name(ctx, then);
                 explanations.push(cite(
                     f,
                     lang,
-                    format!("{fe} first, then {te}"),
-                    format!("先逛{fz}，再去{tz}"),
+                    format!("Starting near {te}, the plan sees it first instead of climbing to {fe} and back down"),
+                    format!("从{tz}附近出发，先看{tz}，不必先爬上{fz}再下来"),
                 ));
             }
-            Rule::CombineAreas { areas, .. } => {
-                let hit: Vec<&str> = areas_in_plan
-                    .iter()
-                    .copied()
-                    .filter(|a| areas.is_empty() || areas.iter().any(|x| x == a))
-                    .collect();
-                if hit.len() >= 2 {
-                    let names: Vec<String> = hit
-                        .iter()
-                        .map(|a| {
-                            let (en, zh) = area_name(ctx, a);
-                            say(lang, en, zh)
-                        })
-                        .collect();
+        }
+        for f in &m.findings {
+            match &f.rule {
+                Rule::AreaOrder { first, then }
+                    if !order_waived.iter().any(|w| w.id == f.id)
+                        && areas_in_plan.contains(&first.as_str())
+                        && areas_in_plan.contains(&then.as_str()) =>
+                {
+                    let (fe, fz) = area_name(ctx, first);
+                    let (te, tz) = area_name(ctx, then);
                     explanations.push(cite(
                         f,
                         lang,
-                        format!("The plan links {}", names.join(" and ")),
-                        format!("行程串联{}", names.join("和")),
+                        format!("{fe} first, then {te}"),
+                        format!("先逛{fz}，再去{tz}"),
                     ));
                 }
-            }
-            Rule::Daylight { .. }
-                if sunset0.is_some_and(|s| plan_end_min >= s - DAYLIGHT_NEAR_MIN)
-                    && stops
-                        .iter()
-                        .zip(&groups)
-                        .any(|(_, g)| scored[sch.route[g[0]]].daylight) =>
-            {
-                let when = sunset0.map(hhmm).unwrap_or_default();
-                explanations.push(cite(
-                    f,
-                    lang,
-                    format!("Outdoor photo spots come before sunset at {when}"),
-                    format!("户外拍照点安排在{when}日落前"),
-                ));
-            }
-            Rule::Wayfinding if hinted => {
-                explanations.push(cite(
-                    f,
-                    lang,
-                    "Directions carry landmark hints for the ways that are easy to miss".into(),
-                    "路线说明在容易走错的地方附有地标提示".into(),
-                ));
-            }
-            Rule::FreeAlternative { kinds } => {
-                // A paid place of these kinds that could have been planned was left out and no
-                // free one of the kind is in the plan: offer the best free one.
-                for kind in kinds {
-                    let free_in_plan = places.iter().any(|&p| {
-                        &m.places[p].spec.kind == kind && m.places[p].spec.fee_cny == 0.0
-                    });
-                    let paid_left_out: Vec<usize> = (0..m.places.len())
-                        .filter(|&i| {
-                            &m.places[i].spec.kind == kind
-                                && m.places[i].spec.fee_cny > 0.0
-                                && !in_plan.contains(&i)
-                                && admissible(ctx, i)
-                        })
-                        .collect();
-                    if free_in_plan || paid_left_out.is_empty() {
-                        continue;
-                    }
-                    let offer = (0..m.places.len())
-                        .filter(|&i| {
-                            let p = &m.places[i].spec;
-                            &p.kind == kind && p.fee_cny == 0.0 && admissible(ctx, i)
-                        })
-                        .max_by(|&a, &b| {
-                            m.places[a]
-                                .spec
-                                .popularity
-                                .total_cmp(&m.places[b].spec.popularity)
-                        });
-                    if let Some(i) = offer {
-                        let fp = &m.places[i].spec;
-                        let pp = &m.places[paid_left_out[0]].spec;
-                        warnings.push(warn_about(
-                            "free_alternative",
-                            Severity::Info,
-                            say(
-                                lang,
-                                format!(
-                                    "{} (¥{}) is not in the plan; {} is free and visitors find its view as good",
-                                    pp.name.en, pp.fee_cny, fp.name.en
-                                ),
-                                format!(
-                                    "行程没有安排收费的{}（¥{}）；{}免费，游客觉得视野一样好",
-                                    pp.name.zh, pp.fee_cny, fp.name.zh
-                                ),
-                            ),
-                            vec![fp.id.clone()],
-                        ));
-                    }
+                Rule::CombineAreas { areas, .. } => {
+                    explanations.extend(self.linked_areas(f, areas, &areas_in_plan));
                 }
+                Rule::Daylight { .. }
+                    if self
+                        .sunset0
+                        .is_some_and(|s| self.plan_end_min >= s - DAYLIGHT_NEAR_MIN)
+                        && stops
+                            .iter()
+                            .zip(&self.groups)
+                            .any(|(_, g)| self.scored[self.sch.route[g[0]]].daylight) =>
+                {
+                    let when = self.sunset0.map(hhmm).unwrap_or_default();
+                    explanations.push(cite(
+                        f,
+                        lang,
+                        format!("Outdoor photo spots come before sunset at {when}"),
+                        format!("户外拍照点安排在{when}日落前"),
+                    ));
+                }
+                Rule::Wayfinding if hinted => {
+                    explanations.push(cite(
+                        f,
+                        lang,
+                        "Directions carry landmark hints for the ways that are easy to miss".into(),
+                        "路线说明在容易走错的地方附有地标提示".into(),
+                    ));
+                }
+                Rule::FreeAlternative { kinds } => self.offer_free_alternatives(kinds, warnings),
+                _ => {}
             }
-            _ => {}
+        }
+        explanations
+    }
+
+    /// The finding that the plan links areas, when it visits two or more of `areas` (any areas
+    /// when empty).
+    fn linked_areas(
+        &self,
+        f: &Finding,
+        areas: &[String],
+        areas_in_plan: &[&str],
+    ) -> Option<Citation> {
+        let hit: Vec<&str> = areas_in_plan
+            .iter()
+            .copied()
+            .filter(|a| areas.is_empty() || areas.iter().any(|x| x == a))
+            .collect();
+        if hit.len() < 2 {
+            return None;
+        }
+        let names: Vec<String> = hit
+            .iter()
+            .map(|a| {
+                let (en, zh) = area_name(self.ctx, a);
+                say(self.lang, en, zh)
+            })
+            .collect();
+        Some(cite(
+            f,
+            self.lang,
+            format!("The plan links {}", names.join(" and ")),
+            format!("行程串联{}", names.join("和")),
+        ))
+    }
+
+    /// For each of `kinds`: when a paid place of the kind that could have been planned was left
+    /// out and no free one of the kind is in the plan, a warning offering the best free one.
+    fn offer_free_alternatives(&self, kinds: &[String], warnings: &mut Vec<Warning>) {
+        let (ctx, m, lang, places) = (self.ctx, self.m, self.lang, &self.places);
+        for kind in kinds {
+            let free_in_plan = places
+                .iter()
+                .any(|&p| &m.places[p].spec.kind == kind && m.places[p].spec.fee_cny == 0.0);
+            let paid_left_out: Vec<usize> = (0..m.places.len())
+                .filter(|&i| {
+                    &m.places[i].spec.kind == kind
+                        && m.places[i].spec.fee_cny > 0.0
+                        && !self.in_plan.contains(&i)
+                        && admissible(ctx, i)
+                })
+                .collect();
+            if free_in_plan || paid_left_out.is_empty() {
+                continue;
+            }
+            let offer = (0..m.places.len())
+                .filter(|&i| {
+                    let p = &m.places[i].spec;
+                    &p.kind == kind && p.fee_cny == 0.0 && admissible(ctx, i)
+                })
+                .max_by(|&a, &b| {
+                    m.places[a]
+                        .spec
+                        .popularity
+                        .total_cmp(&m.places[b].spec.popularity)
+                });
+            if let Some(i) = offer {
+                let fp = &m.places[i].spec;
+                let pp = &m.places[paid_left_out[0]].spec;
+                warnings.push(warn_about(
+                    "free_alternative",
+                    Severity::Info,
+                    say(
+                        lang,
+                        format!(
+                            "{} (¥{}) is not in the plan; {} is free and visitors find its view as good",
+                            pp.name.en, pp.fee_cny, fp.name.en
+                        ),
+                        format!(
+                            "行程没有安排收费的{}（¥{}）；{}免费，游客觉得视野一样好",
+                            pp.name.zh, pp.fee_cny, fp.name.zh
+                        ),
+                    ),
+                    vec![fp.id.clone()],
+                ));
+            }
         }
     }
 
-    // Warnings.
-    let ids = |v: &[(String, String)]| v.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
-    let labels = |v: &[(String, String)]| v.iter().map(|x| x.1.clone()).collect::<Vec<_>>();
-    if !crowded.is_empty() {
-        let weekend = busy_day(ctx, 0);
-        warnings.push(warn(
-            "crowded",
-            Severity::Info,
-            say(
-                lang,
-                format!(
-                    "Busy hours{}: expect crowds and a wait for photos at {}",
-                    if weekend { " (weekend)" } else { "" },
-                    list_words(lang, &labels(&crowded))
-                ),
-                format!(
-                    "{}高峰时段：{}人多，拍照可能要排队",
-                    if weekend { "周末" } else { "" },
-                    list_words(lang, &labels(&crowded))
-                ),
-            ),
-            ids(&crowded),
-        ));
-    }
-    if !queued.is_empty() {
-        let items: Vec<String> = queued
-            .iter()
-            .map(|(_, n, q)| {
+    /// Warnings from the stops' notes: crowds, queues, bookings and places hard to find.
+    fn stop_warnings(&self, notes: &StopNotes, warnings: &mut Vec<Warning>) {
+        let lang = self.lang;
+        if !notes.crowded.is_empty() {
+            let weekend = busy_day(self.ctx, 0);
+            warnings.push(warn(
+                "crowded",
+                Severity::Info,
                 say(
                     lang,
-                    format!("{n} (about {q:.0} min)"),
-                    format!("{n}（约{q:.0}分钟）"),
-                )
-            })
-            .collect();
-        warnings.push(warn(
-            "queue",
-            Severity::Info,
-            say(
-                lang,
-                format!(
-                    "Expect to queue at {}; the plan allows for it",
-                    list_words(lang, &items)
+                    format!(
+                        "Busy hours{}: expect crowds and a wait for photos at {}",
+                        if weekend { " (weekend)" } else { "" },
+                        list_words(lang, &note_labels(&notes.crowded))
+                    ),
+                    format!(
+                        "{}高峰时段：{}人多，拍照可能要排队",
+                        if weekend { "周末" } else { "" },
+                        list_words(lang, &note_labels(&notes.crowded))
+                    ),
                 ),
-                format!("{}可能要排队，行程已留出时间", list_words(lang, &items)),
-            ),
-            queued.iter().map(|x| x.0.clone()).collect(),
-        ));
+                note_ids(&notes.crowded),
+            ));
+        }
+        if !notes.queued.is_empty() {
+            let items: Vec<String> = notes
+                .queued
+                .iter()
+                .map(|(_, n, q)| {
+                    say(
+                        lang,
+                        format!("{n} (about {q:.0} min)"),
+                        format!("{n}（约{q:.0}分钟）"),
+                    )
+                })
+                .collect();
+            warnings.push(warn(
+                "queue",
+                Severity::Info,
+                say(
+                    lang,
+                    format!(
+                        "Expect to queue at {}; the plan allows for it",
+                        list_words(lang, &items)
+                    ),
+                    format!("{}可能要排队，行程已留出时间", list_words(lang, &items)),
+                ),
+                notes.queued.iter().map(|x| x.0.clone()).collect(),
+            ));
+        }
+        if !notes.booked.is_empty() {
+            warnings.push(warn(
+                "booking",
+                Severity::Warning,
+                say(
+                    lang,
+                    format!(
+                        "Book ahead: {} takes bookings or timed tickets",
+                        list_words(lang, &note_labels(&notes.booked))
+                    ),
+                    format!(
+                        "请提前预约：{}需要预约或分时段入场",
+                        list_words(lang, &note_labels(&notes.booked))
+                    ),
+                ),
+                note_ids(&notes.booked),
+            ));
+        }
+        if !notes.hard.is_empty() {
+            warnings.push(warn(
+                "hard_to_find",
+                Severity::Info,
+                say(
+                    lang,
+                    format!(
+                        "Visitors find {} hard to find: follow the landmark hints",
+                        list_words(lang, &note_labels(&notes.hard))
+                    ),
+                    format!(
+                        "游客反映{}不好找，请留意路线里的地标提示",
+                        list_words(lang, &note_labels(&notes.hard))
+                    ),
+                ),
+                note_ids(&notes.hard),
+            ));
+        }
     }
-    if !booked.is_empty() {
-        warnings.push(warn(
-            "booking",
-            Severity::Warning,
-            say(
-                lang,
-                format!(
-                    "Book ahead: {} takes bookings or timed tickets",
-                    list_words(lang, &labels(&booked))
-                ),
-                format!(
-                    "请提前预约：{}需要预约或分时段入场",
-                    list_words(lang, &labels(&booked))
-                ),
-            ),
-            ids(&booked),
-        ));
-    }
-    if !hard.is_empty() {
-        warnings.push(warn(
-            "hard_to_find",
-            Severity::Info,
-            say(
-                lang,
-                format!(
-                    "Visitors find {} hard to find: follow the landmark hints",
-                    list_words(lang, &labels(&hard))
-                ),
-                format!(
-                    "游客反映{}不好找，请留意路线里的地标提示",
-                    list_words(lang, &labels(&hard))
-                ),
-            ),
-            ids(&hard),
-        ));
-    }
-    if let Some(set) = sunset_of(plan_end_min) {
+
+    /// `dark_soon` when the plan runs past sunset: the stops after dark, or the last walk.
+    fn dark_warning(&self, notes: &StopNotes, warnings: &mut Vec<Warning>) {
+        let (lang, plan_end_min, after_dark) = (self.lang, self.plan_end_min, &notes.after_dark);
+        let Some(set) = self.sunset_of(plan_end_min) else {
+            return;
+        };
         if plan_end_min > set || !after_dark.is_empty() {
             let msg = if after_dark.is_empty() {
                 say(
@@ -2515,129 +2968,162 @@ fn compose(
                     format!(
                         "Sunset is at {}: {} come after dark; stairs and lanes are dim, so take care",
                         hhmm(set),
-                        list_words(lang, &labels(&after_dark))
+                        list_words(lang, &note_labels(after_dark))
                     ),
                     format!(
                         "{}日落，{}时天已黑，梯坎和小巷光线暗，注意脚下",
                         hhmm(set),
-                        list_words(lang, &labels(&after_dark))
+                        list_words(lang, &note_labels(after_dark))
                     ),
                 )
             };
-            warnings.push(warn("dark_soon", Severity::Warning, msg, ids(&after_dark)));
+            warnings.push(warn(
+                "dark_soon",
+                Severity::Warning,
+                msg,
+                note_ids(after_dark),
+            ));
         }
-    }
-    // Highlights: closed today, or left out.
-    let mut closed_hl: Vec<(String, String)> = Vec::new();
-    let mut missed_hl: Vec<(String, String)> = Vec::new();
-    for (i, p) in m.places.iter().enumerate() {
-        if !p.spec.highlight || in_plan.contains(&i) || ctx.avoid.contains(&i) {
-            continue;
-        }
-        if ctx
-            .areas
-            .as_ref()
-            .is_some_and(|a| !a.contains(p.spec.area.as_str()))
-        {
-            continue;
-        }
-        let label = say(lang, p.spec.name.en.clone(), p.spec.name.zh.clone());
-        let today = open_windows_min(ctx, i)
-            .iter()
-            .any(|&(a, b)| b > ctx.t0_min && a < plan_end_min.max(ctx.t0_min + 1.0));
-        if p.spec.closed || !today {
-            closed_hl.push((p.spec.id.clone(), label));
-        } else if scored.iter().any(|s| s.place == i)
-            && places.iter().any(|&q| m.places[q].spec.area == p.spec.area)
-        {
-            missed_hl.push((p.spec.id.clone(), label));
-        }
-    }
-    if !closed_hl.is_empty() {
-        warnings.push(warn_about(
-            "closed",
-            Severity::Info,
-            say(
-                lang,
-                format!(
-                    "Closed during this plan: {}",
-                    list_words(lang, &labels(&closed_hl))
-                ),
-                format!(
-                    "行程时段内不开放：{}",
-                    list_words(lang, &labels(&closed_hl))
-                ),
-            ),
-            ids(&closed_hl),
-        ));
-    }
-    if !missed_hl.is_empty() && !stops.is_empty() {
-        warnings.push(warn_about(
-            "highlight_missed",
-            Severity::Info,
-            say(
-                lang,
-                format!(
-                    "Also worth seeing nearby, not in this plan: {}",
-                    list_words(lang, &labels(&missed_hl))
-                ),
-                format!(
-                    "附近还有值得一看的地方，这次没有安排：{}",
-                    list_words(lang, &labels(&missed_hl))
-                ),
-            ),
-            ids(&missed_hl),
-        ));
-    }
-    if ctx.wants_meal && meal_stops == 0 && !stops.is_empty() {
-        warnings.push(warn(
-            "no_meal",
-            Severity::Warning,
-            say(
-                lang,
-                "No place to eat fits this plan at meal time: bring something or eat before you start",
-                "这个行程在饭点找不到合适的餐馆，请自备食物或出发前吃饭",
-            ),
-            vec![],
-        ));
-    }
-    if stops.is_empty() {
-        warnings.push(warn(
-            "no_stops",
-            Severity::Warning,
-            say(
-                lang,
-                "No place fits this budget, its opening hours and the filters",
-                "在此时间预算、开放时间和筛选条件下没有合适的地点",
-            ),
-            vec![],
-        ));
     }
 
-    let walk_s: f64 = legs.iter().map(|l| l.duration_s).sum();
-    let length_m: f64 = legs.iter().map(|l| l.length_m).sum();
-    let fee_cny: f64 = stops.iter().map(|s| s.fee_cny).sum();
-    Plan {
-        id: String::new(),
-        site: m.site.id.clone(),
-        snapshot_version: m.version,
-        request: ctx.req.clone(),
-        profile: ctx.profile,
-        pace: ctx.pace,
-        start_time: fmt_time(ctx, 0.0),
-        end_time: fmt_time(ctx, sch.finish_s),
-        sunset: sunset0.map(|s| fmt_time(ctx, (s - ctx.t0_min) * 60.0)),
-        stops,
-        legs,
-        totals: Totals {
-            duration_s: sch.finish_s,
-            walk_s,
-            length_m,
-            fee_cny,
-            score: sch.score,
-        },
-        explanations,
-        warnings,
+    /// Highlights outside the plan: closed during it, or left out although the plan visits
+    /// their area.
+    fn highlight_warnings(&self, stops: &[Stop], warnings: &mut Vec<Warning>) {
+        let (ctx, m, lang, plan_end_min) = (self.ctx, self.m, self.lang, self.plan_end_min);
+        let mut closed_hl: Vec<(String, String)> = Vec::new();
+        let mut missed_hl: Vec<(String, String)> = Vec::new();
+        for (i, p) in m.places.iter().enumerate() {
+            if !p.spec.highlight || self.in_plan.contains(&i) || ctx.avoid.contains(&i) {
+                continue;
+            }
+            if ctx
+                .areas
+                .as_ref()
+                .is_some_and(|a| !a.contains(p.spec.area.as_str()))
+            {
+                continue;
+            }
+            let label = self.name(&p.spec);
+            let today = open_windows_min(ctx, i)
+                .iter()
+                .any(|&(a, b)| b > ctx.t0_min && a < plan_end_min.max(ctx.t0_min + 1.0));
+            if p.spec.closed || !today {
+                closed_hl.push((p.spec.id.clone(), label));
+            } else if self.scored.iter().any(|s| s.place == i)
+                && self
+                    .places
+                    .iter()
+                    .any(|&q| m.places[q].spec.area == p.spec.area)
+            {
+                missed_hl.push((p.spec.id.clone(), label));
+            }
+        }
+        if !closed_hl.is_empty() {
+            warnings.push(warn_about(
+                "closed",
+                Severity::Info,
+                say(
+                    lang,
+                    format!(
+                        "Closed during this plan: {}",
+                        list_words(lang, &note_labels(&closed_hl))
+                    ),
+                    format!(
+                        "行程时段内不开放：{}",
+                        list_words(lang, &note_labels(&closed_hl))
+                    ),
+                ),
+                note_ids(&closed_hl),
+            ));
+        }
+        if !missed_hl.is_empty() && !stops.is_empty() {
+            warnings.push(warn_about(
+                "highlight_missed",
+                Severity::Info,
+                say(
+                    lang,
+                    format!(
+                        "Also worth seeing nearby, not in this plan: {}",
+                        list_words(lang, &note_labels(&missed_hl))
+                    ),
+                    format!(
+                        "附近还有值得一看的地方，这次没有安排：{}",
+                        list_words(lang, &note_labels(&missed_hl))
+                    ),
+                ),
+                note_ids(&missed_hl),
+            ));
+        }
+    }
+
+    /// `no_meal` when a meal was wanted and none fits; `no_stops` for an empty plan.
+    fn meal_and_empty_warnings(
+        &self,
+        notes: &StopNotes,
+        stops: &[Stop],
+        warnings: &mut Vec<Warning>,
+    ) {
+        let lang = self.lang;
+        if self.ctx.wants_meal && notes.meal_stops == 0 && !stops.is_empty() {
+            warnings.push(warn(
+                "no_meal",
+                Severity::Warning,
+                say(
+                    lang,
+                    "No place to eat fits this plan at meal time: bring something or eat before you start",
+                    "这个行程在饭点找不到合适的餐馆，请自备食物或出发前吃饭",
+                ),
+                vec![],
+            ));
+        }
+        if stops.is_empty() {
+            warnings.push(warn(
+                "no_stops",
+                Severity::Warning,
+                say(
+                    lang,
+                    "No place fits this budget, its opening hours and the filters",
+                    "在此时间预算、开放时间和筛选条件下没有合适的地点",
+                ),
+                vec![],
+            ));
+        }
+    }
+
+    /// The plan with its totals.
+    fn assemble(
+        &self,
+        stops: Vec<Stop>,
+        legs: Vec<Leg>,
+        explanations: Vec<Citation>,
+        warnings: Vec<Warning>,
+    ) -> Plan {
+        let (ctx, m, sch) = (self.ctx, self.m, self.sch);
+        let walk_s: f64 = legs.iter().map(|l| l.duration_s).sum();
+        let length_m: f64 = legs.iter().map(|l| l.length_m).sum();
+        let fee_cny: f64 = stops.iter().map(|s| s.fee_cny).sum();
+        Plan {
+            id: String::new(),
+            site: m.site.id.clone(),
+            snapshot_version: m.version,
+            request: ctx.req.clone(),
+            profile: ctx.profile,
+            pace: ctx.pace,
+            start_time: fmt_time(ctx, 0.0),
+            end_time: fmt_time(ctx, sch.finish_s),
+            sunset: self.sunset0.map(|s| fmt_time(ctx, (s - ctx.t0_min) * 60.0)),
+            stops,
+            legs,
+            totals: Totals {
+                duration_s: sch.finish_s,
+                walk_s,
+                length_m,
+                fee_cny,
+                score: sch.score,
+            },
+            explanations,
+            warnings,
+        }
     }
 }
 

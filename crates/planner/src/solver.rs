@@ -527,14 +527,40 @@ pub(crate) fn solve_exact(p: &Problem) -> Option<Vec<usize>> {
 pub(crate) fn solve_exact_with(p: &Problem, label_cap: Option<usize>) -> Option<Vec<usize>> {
     let n = p.n();
     assert!(n <= 20, "exact solver is for small instances");
-    let full = 1usize << n;
-    // Utility ranges per candidate over the hours from `h` to the end of the budget, so that
-    // labels compare only over what can still happen after them.
-    let slots = p.cands.first().map_or(1, |c| c.util_by_hour.len());
-    let h_lo = ((p.t0_s / 3600.0).floor().max(0.0) as usize).min(slots - 1);
-    let h_hi = (((p.t0_s + p.budget_s) / 3600.0).floor().max(0.0) as usize).min(slots - 1);
-    let spread_from: Vec<Vec<f64>> = p
-        .cands
+    let ex = Exact::new(p, label_cap);
+    let (arena, lists) = ex.labels();
+    ex.best_route(&arena, &lists)
+}
+
+/// The exact search over visited sets: the problem and the tables its labels are compared and
+/// extended with.
+struct Exact<'p> {
+    p: &'p Problem,
+    label_cap: Option<usize>,
+    n: usize,
+    /// Number of visited sets, `2^n`.
+    full: usize,
+    /// The hour slots of the budget.
+    h_lo: usize,
+    h_hi: usize,
+    must_mask: usize,
+    /// Candidates per area, as a set.
+    area_bits: Vec<usize>,
+    /// Candidates per cap, as a set.
+    cap_masks: Vec<usize>,
+    /// Stops per variety group for each visited set (the order does not matter).
+    groups_of: Vec<u64>,
+    /// Fees per visited set.
+    fee_of: Vec<f64>,
+    /// Per hour slot (from `h_lo`) and visited set: the most that the candidates outside the
+    /// set can still differ in utility.
+    rest_spread: Vec<f64>,
+}
+
+/// Utility ranges per candidate over the hours from `h` to `h_hi`, so that labels compare only
+/// over what can still happen after them (hours before `h_lo` take that of `h_lo`).
+fn spread_from(p: &Problem, slots: usize, h_lo: usize, h_hi: usize) -> Vec<Vec<f64>> {
+    p.cands
         .iter()
         .map(|c| {
             let mut out = vec![0.0; slots];
@@ -550,55 +576,84 @@ pub(crate) fn solve_exact_with(p: &Problem, label_cap: Option<usize>) -> Option<
             }
             out
         })
-        .collect();
-    let hour_of =
-        |t: f64| -> usize { (((p.t0_s + t) / 3600.0).floor().max(0.0) as usize).clamp(h_lo, h_hi) };
-    let must_mask: usize = (0..n).filter(|&i| p.cands[i].must).map(|i| 1 << i).sum();
-    let mut area_bits = vec![0usize; 64];
-    for (i, c) in p.cands.iter().enumerate() {
-        area_bits[c.area] |= 1 << i;
-    }
-    let cap_masks: Vec<usize> = (0..p.caps.len())
-        .map(|k| {
-            (0..n)
-                .filter(|&i| p.cands[i].cap_bits & (1 << k) != 0)
-                .map(|i| 1 << i)
-                .sum()
-        })
-        .collect();
-    let mut arena: Vec<Label> = Vec::new();
-    let mut lists: Vec<Vec<u32>> = vec![Vec::new(); full * n];
-    // Stops per variety group for each visited set (the order does not matter).
-    let mut groups_of = vec![0u64; full];
-    if !p.group_decay.is_empty() {
+        .collect()
+}
+
+impl<'p> Exact<'p> {
+    /// The tables of the problem's candidates.
+    fn new(p: &'p Problem, label_cap: Option<usize>) -> Exact<'p> {
+        let n = p.n();
+        let full = 1usize << n;
+        let slots = p.cands.first().map_or(1, |c| c.util_by_hour.len());
+        let h_lo = ((p.t0_s / 3600.0).floor().max(0.0) as usize).min(slots - 1);
+        let h_hi = (((p.t0_s + p.budget_s) / 3600.0).floor().max(0.0) as usize).min(slots - 1);
+        let spread_from = spread_from(p, slots, h_lo, h_hi);
+        let must_mask: usize = (0..n).filter(|&i| p.cands[i].must).map(|i| 1 << i).sum();
+        let mut area_bits = vec![0usize; 64];
+        for (i, c) in p.cands.iter().enumerate() {
+            area_bits[c.area] |= 1 << i;
+        }
+        let cap_masks: Vec<usize> = (0..p.caps.len())
+            .map(|k| {
+                (0..n)
+                    .filter(|&i| p.cands[i].cap_bits & (1 << k) != 0)
+                    .map(|i| 1 << i)
+                    .sum()
+            })
+            .collect();
+        let mut groups_of = vec![0u64; full];
+        if !p.group_decay.is_empty() {
+            for mask in 1..full {
+                let i = mask.trailing_zeros() as usize;
+                groups_of[mask] = add_groups(groups_of[mask & (mask - 1)], p.cands[i].groups);
+            }
+        }
+        let mut fee_of = vec![0.0; full];
         for mask in 1..full {
             let i = mask.trailing_zeros() as usize;
-            groups_of[mask] = add_groups(groups_of[mask & (mask - 1)], p.cands[i].groups);
+            fee_of[mask] = fee_of[mask & (mask - 1)] + p.cands[i].fee;
+        }
+        let hours = h_hi - h_lo + 1;
+        let mut rest_spread = vec![0.0; hours * full];
+        for (k, h) in (h_lo..=h_hi).enumerate() {
+            let row = &mut rest_spread[k * full..(k + 1) * full];
+            let total: f64 = (0..n).map(|i| spread_from[i][h]).sum();
+            row[0] = total;
+            for mask in 1..full {
+                let i = mask.trailing_zeros() as usize;
+                row[mask] = row[mask & (mask - 1)] - spread_from[i][h];
+            }
+        }
+        Exact {
+            p,
+            label_cap,
+            n,
+            full,
+            h_lo,
+            h_hi,
+            must_mask,
+            area_bits,
+            cap_masks,
+            groups_of,
+            fee_of,
+            rest_spread,
         }
     }
 
-    // Fees per visited set, and per hour the most that the candidates outside a set can still
-    // differ in utility.
-    let mut fee_of = vec![0.0; full];
-    for mask in 1..full {
-        let i = mask.trailing_zeros() as usize;
-        fee_of[mask] = fee_of[mask & (mask - 1)] + p.cands[i].fee;
+    /// The hour slot of time `t` (seconds after the start), within the budget's.
+    fn hour_of(&self, t: f64) -> usize {
+        (((self.p.t0_s + t) / 3600.0).floor().max(0.0) as usize).clamp(self.h_lo, self.h_hi)
     }
-    let hours = h_hi - h_lo + 1;
-    let mut rest_spread = vec![0.0; hours * full];
-    for (k, h) in (h_lo..=h_hi).enumerate() {
-        let row = &mut rest_spread[k * full..(k + 1) * full];
-        let total: f64 = (0..n).map(|i| spread_from[i][h]).sum();
-        row[0] = total;
-        for mask in 1..full {
-            let i = mask.trailing_zeros() as usize;
-            row[mask] = row[mask & (mask - 1)] - spread_from[i][h];
-        }
+
+    /// The most the remaining candidates' utilities can differ after time `t`.
+    fn delta_of(&self, mask: usize, t: f64) -> f64 {
+        self.rest_spread[(self.hour_of(t) - self.h_lo) * self.full + mask].max(0.0)
     }
-    // The most the remaining candidates' utilities can differ after time `t`.
-    let delta_of =
-        |mask: usize, t: f64| -> f64 { rest_spread[(hour_of(t) - h_lo) * full + mask].max(0.0) };
-    let try_add = |arena: &mut Vec<Label>, list: &mut Vec<u32>, lab: Label, mask: usize| {
+
+    /// Adds a label to a state's list unless one there dominates it, dropping those it
+    /// dominates (and the worst beyond the label cap).
+    fn try_add(&self, arena: &mut Vec<Label>, list: &mut Vec<u32>, lab: Label, mask: usize) {
+        let p = self.p;
         // A label dominates when it leaves no later, with at least as much utility (plus what
         // the remaining stops' timing could change) and no meal window served that the other
         // still has open.
@@ -609,12 +664,13 @@ pub(crate) fn solve_exact_with(p: &Problem, label_cap: Option<usize>) -> Option<
             if o.t <= lab.t + TIME_EPS_S
                 && o.meals & !lab.meals == 0
                 && o.score
-                    >= lab.score + delta_of(mask, o.t) + p.walk_weight_per_s * (lab.t - o.t) - 1e-12
+                    >= lab.score + self.delta_of(mask, o.t) + p.walk_weight_per_s * (lab.t - o.t)
+                        - 1e-12
             {
                 return;
             }
         }
-        let d_new = delta_of(mask, lab.t);
+        let d_new = self.delta_of(mask, lab.t);
         list.retain(|&k| {
             let o = arena[k as usize];
             !(lab.t <= o.t + TIME_EPS_S
@@ -623,7 +679,7 @@ pub(crate) fn solve_exact_with(p: &Problem, label_cap: Option<usize>) -> Option<
         });
         arena.push(lab);
         list.push((arena.len() - 1) as u32);
-        if let Some(cap) = label_cap {
+        if let Some(cap) = self.label_cap {
             if list.len() > cap {
                 let (worst, _) = list
                     .iter()
@@ -636,142 +692,157 @@ pub(crate) fn solve_exact_with(p: &Problem, label_cap: Option<usize>) -> Option<
                 list.swap_remove(worst);
             }
         }
-    };
+    }
 
-    let extend =
-        |mask: usize, j: usize, depart: f64, travel: f64, meals: u8| -> Option<(f64, f64, u8)> {
-            let c = &p.cands[j];
-            let (s, t) = p.visit(c, depart + travel)?;
-            if t > p.budget_s + TIME_EPS_S {
+    /// Visiting candidate `j` after the set `mask`, leaving the last stop at `depart` and
+    /// walking `travel` seconds: its departure, its value net of costs and the meal windows
+    /// served; `None` when it breaks the budget, an area order, a cap or the fee cap.
+    fn extend(
+        &self,
+        mask: usize,
+        j: usize,
+        depart: f64,
+        travel: f64,
+        meals: u8,
+    ) -> Option<(f64, f64, u8)> {
+        let p = self.p;
+        let c = &p.cands[j];
+        let (s, t) = p.visit(c, depart + travel)?;
+        if t > p.budget_s + TIME_EPS_S {
+            return None;
+        }
+        for &(first, then) in &p.precedence {
+            if c.area == first && mask & self.area_bits[then] != 0 {
                 return None;
             }
-            for &(first, then) in &p.precedence {
-                if c.area == first && mask & area_bits[then] != 0 {
-                    return None;
-                }
-            }
-            let nm = mask | (1 << j);
-            for (k, &cm) in cap_masks.iter().enumerate() {
-                if (nm & cm).count_ones() > p.caps[k] {
-                    return None;
-                }
-            }
-            if let Some(cap) = p.fee_cap {
-                if fee_of[nm] > cap + 1e-9 {
-                    return None;
-                }
-            }
-            let (v, meals) = p.stop_value(c, s, groups_of[mask], meals);
-            let idle = s - (depart + travel);
-            Some((
-                t,
-                v - p.excess_cost(nm.count_ones()) - p.walk_weight_per_s * (travel + idle),
-                meals,
-            ))
-        };
-
-    for j in 0..n {
-        if p.lead.is_some_and(|l| l != j) {
-            continue;
         }
-        if let Some((t, u, meals)) = extend(0, j, 0.0, p.cands[j].from_start_s, 0) {
-            let m = 1 << j;
-            let mut list = std::mem::take(&mut lists[m * n + j]);
-            try_add(
-                &mut arena,
-                &mut list,
-                Label {
+        let nm = mask | (1 << j);
+        for (k, &cm) in self.cap_masks.iter().enumerate() {
+            if (nm & cm).count_ones() > p.caps[k] {
+                return None;
+            }
+        }
+        if let Some(cap) = p.fee_cap {
+            if self.fee_of[nm] > cap + 1e-9 {
+                return None;
+            }
+        }
+        let (v, meals) = p.stop_value(c, s, self.groups_of[mask], meals);
+        let idle = s - (depart + travel);
+        Some((
+            t,
+            v - p.excess_cost(nm.count_ones()) - p.walk_weight_per_s * (travel + idle),
+            meals,
+        ))
+    }
+
+    /// All non-dominated labels: an arena, and per state (visited set, last candidate) the
+    /// indices of its labels, grown from the first stops set by set.
+    fn labels(&self) -> (Vec<Label>, Vec<Vec<u32>>) {
+        let (p, n, full) = (self.p, self.n, self.full);
+        let mut arena: Vec<Label> = Vec::new();
+        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); full * n];
+        for j in 0..n {
+            if p.lead.is_some_and(|l| l != j) {
+                continue;
+            }
+            if let Some((t, u, meals)) = self.extend(0, j, 0.0, p.cands[j].from_start_s, 0) {
+                let m = 1 << j;
+                let mut list = std::mem::take(&mut lists[m * n + j]);
+                let lab = Label {
                     t,
                     score: u,
                     parent: NO_PARENT,
                     node: j as u8,
                     meals,
-                },
-                m,
-            );
-            lists[m * n + j] = list;
-        }
-    }
-    for mask in 1..full {
-        for last in 0..n {
-            if mask & (1 << last) == 0 || lists[mask * n + last].is_empty() {
-                continue;
+                };
+                self.try_add(&mut arena, &mut list, lab, m);
+                lists[m * n + j] = list;
             }
-            let labels = lists[mask * n + last].clone();
-            for j in 0..n {
-                if mask & (1 << j) != 0 {
+        }
+        for mask in 1..full {
+            for last in 0..n {
+                if mask & (1 << last) == 0 || lists[mask * n + last].is_empty() {
                     continue;
                 }
-                let nm = mask | (1 << j);
-                for &li in &labels {
-                    let lab = arena[li as usize];
-                    let Some((t, u, meals)) = extend(mask, j, lab.t, p.travel(last, j), lab.meals)
-                    else {
+                let labels = lists[mask * n + last].clone();
+                for j in 0..n {
+                    if mask & (1 << j) != 0 {
                         continue;
-                    };
-                    let mut list = std::mem::take(&mut lists[nm * n + j]);
-                    try_add(
-                        &mut arena,
-                        &mut list,
-                        Label {
+                    }
+                    let nm = mask | (1 << j);
+                    for &li in &labels {
+                        let lab = arena[li as usize];
+                        let Some((t, u, meals)) =
+                            self.extend(mask, j, lab.t, p.travel(last, j), lab.meals)
+                        else {
+                            continue;
+                        };
+                        let mut list = std::mem::take(&mut lists[nm * n + j]);
+                        let next = Label {
                             t,
                             score: lab.score + u,
                             parent: li,
                             node: j as u8,
                             meals,
-                        },
-                        nm,
-                    );
-                    lists[nm * n + j] = list;
+                        };
+                        self.try_add(&mut arena, &mut list, next, nm);
+                        lists[nm * n + j] = list;
+                    }
                 }
             }
         }
+        (arena, lists)
     }
 
-    // Best complete route.
-    let mut best: Option<(f64, Option<u32>)> = None;
-    if must_mask == 0 && p.start_to_end_s <= p.budget_s + TIME_EPS_S {
-        best = Some((
-            -(p.time_weight_per_s + p.walk_weight_per_s) * p.start_to_end_s,
-            None,
-        ));
-    }
-    for mask in 1..full {
-        if mask & must_mask != must_mask {
-            continue;
+    /// The best complete route among the labels holding every must-visit (the direct walk to
+    /// the end when there are none), read back through the labels' parents.
+    fn best_route(&self, arena: &[Label], lists: &[Vec<u32>]) -> Option<Vec<usize>> {
+        let (p, n, must_mask) = (self.p, self.n, self.must_mask);
+        let mut best: Option<(f64, Option<u32>)> = None;
+        if must_mask == 0 && p.start_to_end_s <= p.budget_s + TIME_EPS_S {
+            best = Some((
+                -(p.time_weight_per_s + p.walk_weight_per_s) * p.start_to_end_s,
+                None,
+            ));
         }
-        let mut areas = 0u64;
-        for i in 0..n {
-            if mask & (1 << i) != 0 {
-                areas |= 1 << p.cands[i].area;
+        for mask in 1..self.full {
+            if mask & must_mask != must_mask {
+                continue;
             }
-        }
-        let bonus = p.combine_bonus(areas);
-        for last in 0..n {
-            for &li in &lists[mask * n + last] {
-                let lab = arena[li as usize];
-                let finish = lab.t + p.cands[last].to_end_s;
-                if finish > p.budget_s + TIME_EPS_S {
-                    continue;
-                }
-                let obj = lab.score + bonus
-                    - p.time_weight_per_s * finish
-                    - p.walk_weight_per_s * p.cands[last].to_end_s;
-                if best.is_none_or(|(b, _)| obj > b + 1e-12) {
-                    best = Some((obj, Some(li)));
+            let mut areas = 0u64;
+            for i in 0..n {
+                if mask & (1 << i) != 0 {
+                    areas |= 1 << p.cands[i].area;
                 }
             }
+            let bonus = p.combine_bonus(areas);
+            for last in 0..n {
+                for &li in &lists[mask * n + last] {
+                    let lab = arena[li as usize];
+                    let finish = lab.t + p.cands[last].to_end_s;
+                    if finish > p.budget_s + TIME_EPS_S {
+                        continue;
+                    }
+                    let obj = lab.score + bonus
+                        - p.time_weight_per_s * finish
+                        - p.walk_weight_per_s * p.cands[last].to_end_s;
+                    if best.is_none_or(|(b, _)| obj > b + 1e-12) {
+                        best = Some((obj, Some(li)));
+                    }
+                }
+            }
         }
+        let (_, mut cur) = best?;
+        let mut route = Vec::new();
+        while let Some(li) = cur {
+            let lab = arena[li as usize];
+            route.push(lab.node as usize);
+            cur = (lab.parent != NO_PARENT).then_some(lab.parent);
+        }
+        route.reverse();
+        Some(route)
     }
-    let (_, mut cur) = best?;
-    let mut route = Vec::new();
-    while let Some(li) = cur {
-        let lab = arena[li as usize];
-        route.push(lab.node as usize);
-        cur = (lab.parent != NO_PARENT).then_some(lab.parent);
-    }
-    route.reverse();
-    Some(route)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -799,6 +870,23 @@ struct Insertion {
     k: usize,
     score: f64,
     ratio: f64,
+}
+
+/// What [`Search::insertions`] reads of the current route: its slack, the waits from each
+/// position on, and per position the state after the stops before it and the areas from it on.
+struct RoutePrefixes {
+    slack: f64,
+    waits: Vec<f64>,
+    /// Departure after each prefix.
+    dep: Vec<f64>,
+    seen_before: Vec<u64>,
+    seen_from: Vec<u64>,
+    groups_before: Vec<u64>,
+    meals_before: Vec<u8>,
+    /// Each stop's current value (empty without variety groups).
+    values: Vec<f64>,
+    /// The state after the whole route.
+    end: State,
 }
 
 impl Search<'_> {
@@ -844,6 +932,52 @@ impl Search<'_> {
     ) {
         out.clear();
         let p = self.p;
+        let rp = self.route_prefixes(route);
+        let st = rp.end;
+        let base_bonus = p.combine_bonus(st.seen);
+        let mut approx: Vec<(f64, Insertion)> = Vec::new();
+        for u in 0..p.n() {
+            if self.in_route[u] {
+                continue;
+            }
+            let cu = &p.cands[u];
+            if p.fee_cap.is_some_and(|cap| st.fee + cu.fee > cap + 1e-9) {
+                continue;
+            }
+            if cu.cap_bits != 0
+                && p.caps.iter().enumerate().any(|(k, &cap)| {
+                    cu.cap_bits & (1 << k) != 0 && ((st.counts >> (8 * k)) & 0xff) as u32 + 1 > cap
+                })
+            {
+                continue;
+            }
+            let bonus_gain = p.combine_bonus(st.seen | (1 << cu.area)) - base_bonus;
+            for k in 0..=route.len() {
+                if let Some((gain, extra)) = self.approx_gain(route, &rp, u, k, bonus_gain) {
+                    let key = if greedy_gain {
+                        gain
+                    } else {
+                        gain * gain / extra
+                    };
+                    approx.push((
+                        key,
+                        Insertion {
+                            u,
+                            k,
+                            score: cur + gain,
+                            ratio: gain * gain / extra,
+                        },
+                    ));
+                }
+            }
+        }
+        self.check_exactly(route, cur, approx, out);
+    }
+
+    /// The route's slack and waits, and per position what holds after the stops before it
+    /// (departure, areas, variety groups, meals) and the areas from it on.
+    fn route_prefixes(&self, route: &[usize]) -> RoutePrefixes {
+        let p = self.p;
         let (finish, waits) = self.timing(route);
         let slack = p.budget_s - finish;
         let len = route.len();
@@ -868,7 +1002,6 @@ impl Search<'_> {
         for k in (0..len).rev() {
             seen_from[k] = seen_from[k + 1] | (1 << p.cands[route[k]].area);
         }
-        let total_fee = st.fee;
         // Each stop's current value, to estimate what an insertion costs the later stops of
         // its variety groups (their values decay once more).
         let values: Vec<f64> = if p.group_decay.is_empty() {
@@ -883,104 +1016,115 @@ impl Search<'_> {
             }
             v
         };
-        let counts = st.counts;
-        let base_bonus = p.combine_bonus(st.seen);
-        let mut approx: Vec<(f64, Insertion)> = Vec::new();
-        for u in 0..p.n() {
-            if self.in_route[u] {
-                continue;
-            }
-            let cu = &p.cands[u];
-            if p.fee_cap.is_some_and(|cap| total_fee + cu.fee > cap + 1e-9) {
-                continue;
-            }
-            if cu.cap_bits != 0
-                && p.caps.iter().enumerate().any(|(k, &cap)| {
-                    cu.cap_bits & (1 << k) != 0 && ((counts >> (8 * k)) & 0xff) as u32 + 1 > cap
-                })
-            {
-                continue;
-            }
-            let bonus_gain = p.combine_bonus(st.seen | (1 << cu.area)) - base_bonus;
-            for k in 0..=len {
-                let before = if k == 0 {
-                    cu.from_start_s
-                } else {
-                    p.travel(route[k - 1], u)
-                };
-                let (after, old) = if k == len {
-                    let old = if k == 0 {
-                        p.start_to_end_s
-                    } else {
-                        p.cands[route[k - 1]].to_end_s
-                    };
-                    (cu.to_end_s, old)
-                } else {
-                    let nx = route[k];
-                    let old = if k == 0 {
-                        p.cands[nx].from_start_s
-                    } else {
-                        p.travel(route[k - 1], nx)
-                    };
-                    (p.travel(u, nx), old)
-                };
-                // Cheapest test first: the walk and visit alone must fit.
-                if before + cu.dwell_s + after - old > slack + waits[k] + TIME_EPS_S {
-                    continue;
-                }
-                if p.precedence.iter().any(|&(first, then)| {
-                    (cu.area == first && seen_before[k] & (1 << then) != 0)
-                        || (cu.area == then && seen_from[k] & (1 << first) != 0)
-                }) {
-                    continue;
-                }
-                let Some((s_u, end_u)) = p.visit(cu, dep[k] + before) else {
-                    continue;
-                };
-                let shift = end_u + after - (dep[k] + old);
-                if shift > slack + waits[k] + TIME_EPS_S {
-                    continue;
-                }
-                let (value_u, _) = p.stop_value(cu, s_u, groups_before[k], meals_before[k]);
-                let mut decay_loss = 0.0;
-                if cu.groups != 0 && !values.is_empty() {
-                    for j in k..len {
-                        let shared = p.cands[route[j]].groups & cu.groups;
-                        if shared != 0 {
-                            let mut d: f64 = 1.0;
-                            let mut b = shared;
-                            while b != 0 {
-                                let g = b.trailing_zeros() as usize;
-                                b &= b - 1;
-                                d = d.min(p.group_decay[g]);
-                            }
-                            decay_loss += values[j] * (1.0 - d);
-                        }
+        RoutePrefixes {
+            slack,
+            waits,
+            dep,
+            seen_before,
+            seen_from,
+            groups_before,
+            meals_before,
+            values,
+            end: st,
+        }
+    }
+
+    /// The approximate gain of inserting candidate `u` at position `k` (later stops keep their
+    /// utilities) and the time it adds (at least a second); `None` when it does not fit or
+    /// gains nothing.
+    fn approx_gain(
+        &self,
+        route: &[usize],
+        rp: &RoutePrefixes,
+        u: usize,
+        k: usize,
+        bonus_gain: f64,
+    ) -> Option<(f64, f64)> {
+        let p = self.p;
+        let cu = &p.cands[u];
+        let len = route.len();
+        let (slack, waits, dep) = (rp.slack, &rp.waits, &rp.dep);
+        let before = if k == 0 {
+            cu.from_start_s
+        } else {
+            p.travel(route[k - 1], u)
+        };
+        let (after, old) = if k == len {
+            let old = if k == 0 {
+                p.start_to_end_s
+            } else {
+                p.cands[route[k - 1]].to_end_s
+            };
+            (cu.to_end_s, old)
+        } else {
+            let nx = route[k];
+            let old = if k == 0 {
+                p.cands[nx].from_start_s
+            } else {
+                p.travel(route[k - 1], nx)
+            };
+            (p.travel(u, nx), old)
+        };
+        // Cheapest test first: the walk and visit alone must fit.
+        if before + cu.dwell_s + after - old > slack + waits[k] + TIME_EPS_S {
+            return None;
+        }
+        if p.precedence.iter().any(|&(first, then)| {
+            (cu.area == first && rp.seen_before[k] & (1 << then) != 0)
+                || (cu.area == then && rp.seen_from[k] & (1 << first) != 0)
+        }) {
+            return None;
+        }
+        let (s_u, end_u) = p.visit(cu, dep[k] + before)?;
+        let shift = end_u + after - (dep[k] + old);
+        if shift > slack + waits[k] + TIME_EPS_S {
+            return None;
+        }
+        let (value_u, _) = p.stop_value(cu, s_u, rp.groups_before[k], rp.meals_before[k]);
+        let decay_loss = self.decay_loss(route, &rp.values, u, k);
+        let gain = value_u - decay_loss - p.excess_cost(len as u32 + 1) + bonus_gain
+            - p.walk_weight_per_s * (before + after - old + (s_u - dep[k] - before))
+            - p.time_weight_per_s * (shift - waits[k]).max(0.0);
+        if gain <= 1e-12 {
+            return None;
+        }
+        Some((gain, (before + cu.dwell_s + after - old).max(1.0)))
+    }
+
+    /// What inserting candidate `u` at position `k` costs the later stops that share a variety
+    /// group with it (`values`: each stop's current value; none without groups).
+    fn decay_loss(&self, route: &[usize], values: &[f64], u: usize, k: usize) -> f64 {
+        let p = self.p;
+        let cu = &p.cands[u];
+        let mut decay_loss = 0.0;
+        if cu.groups != 0 && !values.is_empty() {
+            for j in k..route.len() {
+                let shared = p.cands[route[j]].groups & cu.groups;
+                if shared != 0 {
+                    let mut d: f64 = 1.0;
+                    let mut b = shared;
+                    while b != 0 {
+                        let g = b.trailing_zeros() as usize;
+                        b &= b - 1;
+                        d = d.min(p.group_decay[g]);
                     }
+                    decay_loss += values[j] * (1.0 - d);
                 }
-                let gain = value_u - decay_loss - p.excess_cost(len as u32 + 1) + bonus_gain
-                    - p.walk_weight_per_s * (before + after - old + (s_u - dep[k] - before))
-                    - p.time_weight_per_s * (shift - waits[k]).max(0.0);
-                if gain <= 1e-12 {
-                    continue;
-                }
-                let extra = (before + cu.dwell_s + after - old).max(1.0);
-                let key = if greedy_gain {
-                    gain
-                } else {
-                    gain * gain / extra
-                };
-                approx.push((
-                    key,
-                    Insertion {
-                        u,
-                        k,
-                        score: cur + gain,
-                        ratio: gain * gain / extra,
-                    },
-                ));
             }
         }
+        decay_loss
+    }
+
+    /// Evaluates the [`EXACT_CHECKS`] most promising screened insertions exactly; those that
+    /// still improve the objective go to `out`, their ratios rescaled to the exact gain.
+    fn check_exactly(
+        &mut self,
+        route: &[usize],
+        cur: f64,
+        mut approx: Vec<(f64, Insertion)>,
+        out: &mut Vec<Insertion>,
+    ) {
+        let p = self.p;
         let order = |a: &(f64, Insertion), b: &(f64, Insertion)| {
             b.0.total_cmp(&a.0)
                 .then(a.1.u.cmp(&b.1.u))
@@ -1358,40 +1502,11 @@ pub(crate) fn solve_heuristic(p: &Problem, limits: HeuristicLimits) -> Option<Ve
         if it % 16 == 0 && started.elapsed() > limits.time_cap {
             break;
         }
-        let mut trial = route.clone();
-        let n = trial.len();
-        let mut removed: Vec<usize> = Vec::new();
-        if n > 0 {
-            // Shake: remove `shake_len` consecutive optional stops from `shake_pos` (wrapping).
-            let mut i = shake_pos % n;
-            let mut seen = 0;
-            while removed.len() < shake_len && seen < n {
-                if i >= trial.len() {
-                    i = 0;
-                }
-                if !p.cands[trial[i]].must {
-                    removed.push(trial.remove(i));
-                } else {
-                    i += 1;
-                }
-                seen += 1;
-            }
-        }
+        let (mut trial, removed) = shake(p, &route, shake_len, shake_pos);
         let Some(mut ts) = p.evaluate(&trial) else {
             continue;
         };
-        s.set_route(&trial);
-        // Refill first without the stops just removed (so the search moves elsewhere), then
-        // with them.
-        for &v in &removed {
-            s.in_route[v] = true;
-        }
-        let randomised = rng.unit() < 0.3;
-        s.repair(&mut trial, &mut ts, randomised.then_some(&mut rng), false);
-        for &v in &removed {
-            s.in_route[v] = false;
-        }
-        s.improve(&mut trial, &mut ts, false);
+        s.refill(&mut trial, &mut ts, &removed, &mut rng);
         if ts > cur + 1e-12 {
             shake_len = 1;
         } else {
@@ -1417,19 +1532,12 @@ pub(crate) fn solve_heuristic(p: &Problem, limits: HeuristicLimits) -> Option<Ve
             shake_len = 1;
         }
         if since_best > 0 && since_best.is_multiple_of(25) {
-            if since_best.is_multiple_of(50) {
+            (route, cur) = if since_best.is_multiple_of(50) {
                 // Restart from a fresh randomised construction.
-                let mut fresh = must_route(p)?;
-                let mut fs = p.evaluate(&fresh)?;
-                s.set_route(&fresh);
-                s.repair(&mut fresh, &mut fs, Some(&mut rng), false);
-                s.improve(&mut fresh, &mut fs, false);
-                route = fresh;
-                cur = fs;
+                s.fresh_route(&mut rng)?
             } else {
-                route = best.1.clone();
-                cur = best.0;
-            }
+                (best.1.clone(), best.0)
+            };
             shake_pos = rng.below(route.len().max(1));
         }
     }
@@ -1437,10 +1545,83 @@ pub(crate) fn solve_heuristic(p: &Problem, limits: HeuristicLimits) -> Option<Ve
     let mut c = best.0;
     s.set_route(&r);
     s.improve(&mut r, &mut c, true);
-    // Stops that only pay together (a detour that several stops share) are never reached by
-    // improving moves from a route without optional stops: seed such a route with each of the
-    // most valuable candidates in turn, even at a loss, and improve from there.
     if r.iter().all(|&i| p.cands[i].must) {
+        s.seed_optional_stops(&mut r, &mut c);
+    }
+    if let Some(better) = polish_order(p, &r) {
+        r = better;
+    }
+    debug_assert!(p.has_all_musts(&r));
+    Some(r)
+}
+
+/// The shake: `route` without `shake_len` consecutive optional stops from `shake_pos`
+/// (wrapping), and the stops removed.
+fn shake(
+    p: &Problem,
+    route: &[usize],
+    shake_len: usize,
+    shake_pos: usize,
+) -> (Vec<usize>, Vec<usize>) {
+    let mut trial = route.to_vec();
+    let n = trial.len();
+    let mut removed: Vec<usize> = Vec::new();
+    if n > 0 {
+        let mut i = shake_pos % n;
+        let mut seen = 0;
+        while removed.len() < shake_len && seen < n {
+            if i >= trial.len() {
+                i = 0;
+            }
+            if !p.cands[trial[i]].must {
+                removed.push(trial.remove(i));
+            } else {
+                i += 1;
+            }
+            seen += 1;
+        }
+    }
+    (trial, removed)
+}
+
+impl Search<'_> {
+    /// Refills a shaken route: first without the stops just removed (so the search moves
+    /// elsewhere), then with them; then improves it.
+    fn refill(
+        &mut self,
+        trial: &mut Vec<usize>,
+        ts: &mut f64,
+        removed: &[usize],
+        rng: &mut SplitMix64,
+    ) {
+        self.set_route(trial);
+        for &v in removed {
+            self.in_route[v] = true;
+        }
+        let randomised = rng.unit() < 0.3;
+        self.repair(trial, ts, randomised.then_some(rng), false);
+        for &v in removed {
+            self.in_route[v] = false;
+        }
+        self.improve(trial, ts, false);
+    }
+
+    /// A fresh randomised construction from the must-visits, improved, with its objective.
+    fn fresh_route(&mut self, rng: &mut SplitMix64) -> Option<(Vec<usize>, f64)> {
+        let p = self.p;
+        let mut fresh = must_route(p)?;
+        let mut fs = p.evaluate(&fresh)?;
+        self.set_route(&fresh);
+        self.repair(&mut fresh, &mut fs, Some(rng), false);
+        self.improve(&mut fresh, &mut fs, false);
+        Some((fresh, fs))
+    }
+
+    /// Stops that only pay together (a detour that several stops share) are never reached by
+    /// improving moves from a route without optional stops: seeds such a route `r` with each
+    /// of the most valuable candidates in turn, even at a loss, and keeps what improves on it.
+    fn seed_optional_stops(&mut self, r: &mut Vec<usize>, c: &mut f64) {
+        let p = self.p;
         let mut seeds: Vec<(f64, usize)> = (0..p.n())
             .filter(|&i| !p.cands[i].must)
             .map(|i| {
@@ -1466,22 +1647,17 @@ pub(crate) fn solve_heuristic(p: &Problem, limits: HeuristicLimits) -> Option<Ve
                 let Some(mut ts) = p.evaluate(&t) else {
                     continue;
                 };
-                s.set_route(&t);
-                s.improve(&mut t, &mut ts, true);
-                if ts > c + 1e-12 {
-                    r = t;
-                    c = ts;
+                self.set_route(&t);
+                self.improve(&mut t, &mut ts, true);
+                if ts > *c + 1e-12 {
+                    *r = t;
+                    *c = ts;
                 }
                 break;
             }
         }
-        s.set_route(&r);
+        self.set_route(r);
     }
-    if let Some(better) = polish_order(p, &r) {
-        r = better;
-    }
-    debug_assert!(p.has_all_musts(&r));
-    Some(r)
 }
 
 /// Routes up to this many stops get their order improved by [`polish_order`].

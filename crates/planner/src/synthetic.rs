@@ -71,15 +71,26 @@ pub fn position(x_m: f64, y_m: f64) -> [f64; 2] {
 
 /// The seed's findings, as rules (ids as in `seed/findings.yaml` style).
 pub fn findings() -> Vec<Finding> {
-    let f = |id: &str, code: &str, freq: &str, en: &str, zh: &str, rule: Rule| Finding {
+    let mut all = planning_findings();
+    all.extend(popularity_and_other_findings());
+    all
+}
+
+/// A finding of the seed.
+fn finding(id: &str, code: &str, freq: &str, en: &str, zh: &str, rule: Rule) -> Finding {
+    Finding {
         id: id.into(),
         code: code.into(),
         frequency: freq.into(),
         text: b(zh, en),
         rule,
-    };
+    }
+}
+
+/// The findings that order, time, price, crowd and combine the visit.
+fn planning_findings() -> Vec<Finding> {
     vec![
-        f(
+        finding(
             "route-factory-then-liziba",
             "route_suggestion",
             "medium",
@@ -90,7 +101,7 @@ pub fn findings() -> Vec<Finding> {
                 then: "liziba".into(),
             },
         ),
-        f(
+        finding(
             "daytime-visit",
             "daytime_visit",
             "low",
@@ -101,7 +112,7 @@ pub fn findings() -> Vec<Finding> {
                 tags: vec!["photo_spot".into()],
             },
         ),
-        f(
+        finding(
             "paid-rooftop-poor-value",
             "rooftop_fee",
             "medium",
@@ -112,7 +123,7 @@ pub fn findings() -> Vec<Finding> {
                 fee_weight_per_cny: 0.02,
             },
         ),
-        f(
+        finding(
             "free-rooftops-good",
             "free_rooftop",
             "low",
@@ -122,7 +133,7 @@ pub fn findings() -> Vec<Finding> {
                 kinds: vec!["rooftop".into()],
             },
         ),
-        f(
+        finding(
             "crowds",
             "crowded",
             "low",
@@ -136,7 +147,7 @@ pub fn findings() -> Vec<Finding> {
                 tags: vec!["photo_spot".into(), "film_location".into()],
             },
         ),
-        f(
+        finding(
             "combine-liziba-eling",
             "combine_visit",
             "low",
@@ -147,7 +158,13 @@ pub fn findings() -> Vec<Finding> {
                 bonus: 0.3,
             },
         ),
-        f(
+    ]
+}
+
+/// The popularity findings, then wayfinding and commercial sameness.
+fn popularity_and_other_findings() -> Vec<Finding> {
+    vec![
+        finding(
             "popularity-photo-spot",
             "photo_spot",
             "high",
@@ -158,7 +175,7 @@ pub fn findings() -> Vec<Finding> {
                 weight: 0.5,
             },
         ),
-        f(
+        finding(
             "popularity-film",
             "film_location",
             "high",
@@ -169,7 +186,7 @@ pub fn findings() -> Vec<Finding> {
                 weight: 0.4,
             },
         ),
-        f(
+        finding(
             "popularity-history",
             "banknote_history",
             "medium",
@@ -180,7 +197,7 @@ pub fn findings() -> Vec<Finding> {
                 weight: 0.3,
             },
         ),
-        f(
+        finding(
             "hard-to-find",
             "hard_to_find",
             "low",
@@ -188,7 +205,7 @@ pub fn findings() -> Vec<Finding> {
             "道路复杂，地点难找。",
             Rule::Wayfinding,
         ),
-        f(
+        finding(
             "commercial-sameness",
             "commercial_sameness",
             "low",
@@ -265,6 +282,31 @@ pub fn site(seed: u64, n_places: usize) -> SyntheticSite {
     let mut r = SplitMix64::new(seed);
     let (cols, rows) = (10usize, 12usize);
     let spacing = 45.0;
+    let nodes = grid_nodes(&mut r, cols, rows, spacing);
+    let edges = grid_edges(&mut r, &nodes, cols, rows);
+    let places = places(&mut r, n_places, cols, rows);
+    let center = position(cols as f64 * spacing / 2.0, rows as f64 * spacing / 2.0);
+    SyntheticSite {
+        site: SiteInfo {
+            id: format!("synthetic-{seed}"),
+            utc_offset_min: 480,
+            center_lon: center[0],
+            center_lat: center[1],
+            areas: vec!["factory".into(), "liziba".into(), "eling-park".into()],
+            area_names: vec![],
+            public_holidays: vec![],
+        },
+        nodes,
+        edges,
+        places,
+        findings: findings(),
+        interests: interests(),
+    }
+}
+
+/// The grid's nodes, `spacing` metres apart with some jitter, rising 11 m per row; about a
+/// quarter of them named landmarks.
+fn grid_nodes(r: &mut SplitMix64, cols: usize, rows: usize, spacing: f64) -> Vec<NodeSpec> {
     let rise_per_row = 11.0;
     let mut nodes = Vec::new();
     for y in 0..rows {
@@ -282,46 +324,15 @@ pub fn site(seed: u64, n_places: usize) -> SyntheticSite {
             });
         }
     }
+    nodes
+}
+
+/// The grid's edges: ways of random kinds between neighbours in a row, stairs, elevators or
+/// walkways between rows (some missing), and an open ramp up the east edge that keeps every
+/// row step-free connected.
+fn grid_edges(r: &mut SplitMix64, nodes: &[NodeSpec], cols: usize, rows: usize) -> Vec<EdgeSpec> {
     let id = |x: usize, y: usize| y * cols + x;
     let mut edges = Vec::new();
-    let mut add = |a: usize, c: usize, kind: EdgeKind, r: &mut SplitMix64, nodes: &[NodeSpec]| {
-        let (na, nc) = (&nodes[a], &nodes[c]);
-        let mut geometry = vec![[na.lon, na.lat]];
-        if kind != EdgeKind::Elevator && r.unit() < 0.5 {
-            // A bend in the middle.
-            geometry.push([
-                (na.lon + nc.lon) / 2.0 + (r.unit() - 0.5) * 0.0002,
-                (na.lat + nc.lat) / 2.0 + (r.unit() - 0.5) * 0.0002,
-            ]);
-        }
-        geometry.push([nc.lon, nc.lat]);
-        let steps = if kind == EdgeKind::Stairs {
-            if r.unit() < 0.8 {
-                ((na.elevation_m - nc.elevation_m).abs() / 0.16).round() as u32
-            } else {
-                0
-            }
-        } else {
-            0
-        };
-        let k = edges.len();
-        edges.push(EdgeSpec {
-            id: format!("e{k}"),
-            from: na.id.clone(),
-            to: nc.id.clone(),
-            kind,
-            geometry,
-            steps,
-            step_free: kind != EdgeKind::Stairs,
-            name: (r.unit() < 0.3).then(|| b(&format!("{k}号路"), &format!("Lane {k}"))),
-            hint: (r.unit() < 0.08)
-                .then(|| b("看到红色铁门后左转", "turn left after the red iron gate")),
-            hint_reverse: None,
-            hint_both_ways: false,
-            hint_step_free: false,
-            closed: r.unit() < 0.02,
-        });
-    };
     for y in 0..rows {
         for x in 0..cols {
             if x + 1 < cols {
@@ -332,7 +343,7 @@ pub fn site(seed: u64, n_places: usize) -> SyntheticSite {
                     3 => EdgeKind::Footbridge,
                     _ => EdgeKind::Walkway,
                 };
-                add(id(x, y), id(x + 1, y), kind, &mut r, &nodes);
+                add_edge(&mut edges, id(x, y), id(x + 1, y), kind, r, nodes);
             }
             if y + 1 < rows {
                 let roll = r.unit();
@@ -345,25 +356,79 @@ pub fn site(seed: u64, n_places: usize) -> SyntheticSite {
                 } else {
                     continue;
                 };
-                add(id(x, y), id(x, y + 1), kind, &mut r, &nodes);
+                add_edge(&mut edges, id(x, y), id(x, y + 1), kind, r, nodes);
             }
         }
     }
     // A ramp on the east edge keeps every row step-free connected.
     for y in 0..rows - 1 {
-        add(
+        add_edge(
+            &mut edges,
             id(cols - 1, y),
             id(cols - 1, y + 1),
             EdgeKind::Walkway,
-            &mut r,
-            &nodes,
+            r,
+            nodes,
         );
     }
     let ramps_from = edges.len() - (rows - 1);
     for e in edges.iter_mut().skip(ramps_from) {
         e.closed = false;
     }
+    edges
+}
 
+/// Adds an edge of `kind` from node `a` to node `c`: sometimes bent, stairs mostly with their
+/// steps counted, some named, hinted or closed.
+fn add_edge(
+    edges: &mut Vec<EdgeSpec>,
+    a: usize,
+    c: usize,
+    kind: EdgeKind,
+    r: &mut SplitMix64,
+    nodes: &[NodeSpec],
+) {
+    let (na, nc) = (&nodes[a], &nodes[c]);
+    let mut geometry = vec![[na.lon, na.lat]];
+    if kind != EdgeKind::Elevator && r.unit() < 0.5 {
+        // A bend in the middle.
+        geometry.push([
+            (na.lon + nc.lon) / 2.0 + (r.unit() - 0.5) * 0.0002,
+            (na.lat + nc.lat) / 2.0 + (r.unit() - 0.5) * 0.0002,
+        ]);
+    }
+    geometry.push([nc.lon, nc.lat]);
+    let steps = if kind == EdgeKind::Stairs {
+        if r.unit() < 0.8 {
+            ((na.elevation_m - nc.elevation_m).abs() / 0.16).round() as u32
+        } else {
+            0
+        }
+    } else {
+        0
+    };
+    let k = edges.len();
+    edges.push(EdgeSpec {
+        id: format!("e{k}"),
+        from: na.id.clone(),
+        to: nc.id.clone(),
+        kind,
+        geometry,
+        steps,
+        step_free: kind != EdgeKind::Stairs,
+        name: (r.unit() < 0.3).then(|| b(&format!("{k}号路"), &format!("Lane {k}"))),
+        hint: (r.unit() < 0.08)
+            .then(|| b("看到红色铁门后左转", "turn left after the red iron gate")),
+        hint_reverse: None,
+        hint_both_ways: false,
+        hint_step_free: false,
+        closed: r.unit() < 0.02,
+    });
+}
+
+/// `n_places` places of random kinds, hours, visit lengths and popularity at random nodes;
+/// the area follows from the node (low rows Liziba, west columns Eling Park, else the factory).
+fn places(r: &mut SplitMix64, n_places: usize, cols: usize, rows: usize) -> Vec<PlaceSpec> {
     let kinds = [
         ("photo_spot", &["photo_spot", "mottled_walls"][..]),
         ("film_location", &["film_location", "photo_spot"][..]),
@@ -430,21 +495,5 @@ pub fn site(seed: u64, n_places: usize) -> SyntheticSite {
             description: None,
         });
     }
-    let center = position(cols as f64 * spacing / 2.0, rows as f64 * spacing / 2.0);
-    SyntheticSite {
-        site: SiteInfo {
-            id: format!("synthetic-{seed}"),
-            utc_offset_min: 480,
-            center_lon: center[0],
-            center_lat: center[1],
-            areas: vec!["factory".into(), "liziba".into(), "eling-park".into()],
-            area_names: vec![],
-            public_holidays: vec![],
-        },
-        nodes,
-        edges,
-        places,
-        findings: findings(),
-        interests: interests(),
-    }
+    places
 }
