@@ -129,7 +129,7 @@ fn en_negated(before: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Bilingual, Code, Keywords};
+    use crate::domain::{Bilingual, Code, Frequency, Keywords, Sentiment};
 
     fn code(id: &str, zh: &[&str], en: &[&str]) -> Code {
         Code {
@@ -139,8 +139,8 @@ mod tests {
                 en: id.into(),
             },
             category: "c".into(),
-            frequency: "high".into(),
-            sentiment: "neutral".into(),
+            frequency: Frequency::High,
+            sentiment: Sentiment::Neutral,
             keywords: Keywords {
                 zh: zh.iter().map(|s| s.to_string()).collect(),
                 en: en.iter().map(|s| s.to_string()).collect(),
