@@ -54,16 +54,7 @@ fn account_role_of<E: serde::de::Error>(s: &str) -> Result<Role, E> {
 impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> ApiError {
         match e {
-            AccountError::Invalid(m) => {
-                let field = if m.contains("password") {
-                    "password"
-                } else if m.contains("username") {
-                    "username"
-                } else {
-                    "role"
-                };
-                ApiError::invalid(field, m)
-            }
+            AccountError::Invalid { field, message } => ApiError::invalid(field.as_str(), message),
             AccountError::Taken(_) => ApiError::new(
                 StatusCode::CONFLICT,
                 "username_taken",

@@ -3,7 +3,7 @@
 //! worst or worsening fastest on value for money, findability and crowding, which places visitors
 //! cannot find, and how plans fared per snapshot version; plus a weekly series of the same figures.
 
-use super::{Followed, SkipReason};
+use super::{Followed, PublicationReason, SkipReason};
 use crate::domain::{Frequency, Lang, Sentiment, SiteData};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
@@ -58,7 +58,7 @@ pub struct PlanFeedbackRow {
 #[derive(Clone, Debug, Serialize)]
 pub struct Publication {
     pub version: i64,
-    pub reason: String,
+    pub reason: PublicationReason,
     pub published_at: String,
 }
 
@@ -421,7 +421,7 @@ fn plan_outcomes(input: &Input) -> Value {
             json!({
                 "snapshot_version": ver,
                 "published_at": publication.map(|p| p.published_at.clone()),
-                "reason": publication.map(|p| p.reason.clone()),
+                "reason": publication.map(|p| p.reason),
                 "plans": input.plans_per_version.get(&ver).copied().unwrap_or(0),
                 "feedback": n,
                 "mean_overall": r3(mean(&fb.iter().map(|f| f.overall as f64).collect::<Vec<_>>())),

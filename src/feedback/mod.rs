@@ -31,6 +31,16 @@ text_enum! {
 }
 
 text_enum! {
+    /// Why a snapshot with fresh aggregates was published.
+    pub enum PublicationReason ("publication reason", UnknownValue) {
+        /// The background publisher found the aggregates changed.
+        Interval = "interval",
+        /// An operator asked for it.
+        Operator = "operator",
+    }
+}
+
+text_enum! {
     /// How a plan was followed.
     pub enum Followed ("followed", UnknownValue) {
         All = "all",

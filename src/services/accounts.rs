@@ -4,10 +4,32 @@ use crate::auth::password;
 use crate::domain::Role;
 use crate::store::{tokens, users, DbConn, StoreError};
 
+/// The part of an account a refused value belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountField {
+    Username,
+    Role,
+    Password,
+}
+
+impl AccountField {
+    /// The name of the field in the API's bodies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountField::Username => "username",
+            AccountField::Role => "role",
+            AccountField::Password => "password",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{message}")]
+    Invalid {
+        field: AccountField,
+        message: String,
+    },
     #[error("username `{0}` is taken")]
     Taken(String),
     #[error("no account `{0}`")]
@@ -18,6 +40,11 @@ pub enum AccountError {
     Store(#[from] StoreError),
 }
 
+/// A refused value of `field`, from its message.
+fn invalid(field: AccountField) -> impl Fn(String) -> AccountError {
+    move |message| AccountError::Invalid { field, message }
+}
+
 /// Creates an account after checking the username and the password policy.
 pub fn add_user(
     conn: &mut DbConn,
@@ -25,14 +52,15 @@ pub fn add_user(
     role: Role,
     password: &str,
 ) -> Result<users::User, AccountError> {
-    users::check_username(username).map_err(AccountError::Invalid)?;
+    users::check_username(username).map_err(invalid(AccountField::Username))?;
     if role == Role::Visitor {
-        return Err(AccountError::Invalid(
-            "accounts are operators or admins".into(),
-        ));
+        return Err(AccountError::Invalid {
+            field: AccountField::Role,
+            message: "accounts are operators or admins".into(),
+        });
     }
-    password::check_policy(password).map_err(AccountError::Invalid)?;
-    let hash = password::hash_password(password).map_err(AccountError::Invalid)?;
+    password::check_policy(password).map_err(invalid(AccountField::Password))?;
+    let hash = password::hash_password(password).map_err(invalid(AccountField::Password))?;
     users::create(conn, username, role, &hash)?
         .ok_or_else(|| AccountError::Taken(username.to_string()))
 }
@@ -55,15 +83,16 @@ pub fn change_user(
 ) -> Result<users::User, AccountError> {
     let hash = match &change.password {
         Some(p) => {
-            password::check_policy(p).map_err(AccountError::Invalid)?;
-            Some(password::hash_password(p).map_err(AccountError::Invalid)?)
+            password::check_policy(p).map_err(invalid(AccountField::Password))?;
+            Some(password::hash_password(p).map_err(invalid(AccountField::Password))?)
         }
         None => None,
     };
     if change.role == Some(Role::Visitor) {
-        return Err(AccountError::Invalid(
-            "accounts are operators or admins".into(),
-        ));
+        return Err(AccountError::Invalid {
+            field: AccountField::Role,
+            message: "accounts are operators or admins".into(),
+        });
     }
     crate::store::write_transaction(conn, |conn| {
         let user = users::by_username(conn, username)?

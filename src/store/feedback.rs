@@ -10,12 +10,13 @@
 
 use super::schema::*;
 use super::{now_text, write_transaction, DbConn, StoreError};
+use crate::domain::Lang;
 use crate::feedback::aggregates::{
     fingerprint, plan_feedback_contribution, rating_contribution, Counters, RatingFacts,
     SiteAggregates, SkipFacts, SlotCounts,
 };
 use crate::feedback::insights::{PlanFeedbackRow, Publication, RatingRow};
-use crate::feedback::{Followed, SkipReason};
+use crate::feedback::{Followed, PublicationReason, SkipReason};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -167,7 +168,7 @@ pub struct RatingInput {
     pub visited_at: Option<String>,
     pub crowd_slot: Option<u8>,
     pub comment: Option<String>,
-    pub comment_lang: Option<String>,
+    pub comment_lang: Option<Lang>,
     pub codes: Vec<String>,
 }
 
@@ -182,7 +183,7 @@ pub struct PlanFeedbackInput {
     pub overall: i32,
     pub skipped: Vec<SkipFacts>,
     pub comment: Option<String>,
-    pub comment_lang: Option<String>,
+    pub comment_lang: Option<Lang>,
     pub codes: Vec<String>,
 }
 
@@ -520,7 +521,7 @@ pub fn write_rating(
             visited_at: input.visited_at.clone(),
             crowd_slot: input.crowd_slot.map(i32::from),
             comment: input.comment.clone(),
-            comment_lang: input.comment_lang.clone(),
+            comment_lang: input.comment_lang.map(|l| l.as_str().to_string()),
             codes_json: serde_json::to_string(&input.codes).expect("serialises"),
             hidden: false,
             comment_hidden: false,
@@ -571,7 +572,7 @@ pub fn write_plan_feedback(
             overall: input.overall,
             skipped_json: serde_json::to_string(&input.skipped).expect("serialises"),
             comment: input.comment.clone(),
-            comment_lang: input.comment_lang.clone(),
+            comment_lang: input.comment_lang.map(|l| l.as_str().to_string()),
             codes_json: serde_json::to_string(&input.codes).expect("serialises"),
             hidden: false,
             comment_hidden: false,
@@ -828,7 +829,7 @@ pub fn publish(
     conn: &mut DbConn,
     site: &str,
     stats_hash: &str,
-    reason: &str,
+    reason: PublicationReason,
     actor: Option<&str>,
     force: bool,
     min_interval: chrono::Duration,
@@ -868,7 +869,7 @@ pub fn publish(
                 snapshot_publications::site_id.eq(site),
                 snapshot_publications::version.eq(version),
                 snapshot_publications::stats_hash.eq(stats_hash),
-                snapshot_publications::reason.eq(reason),
+                snapshot_publications::reason.eq(reason.as_str()),
                 snapshot_publications::published_by.eq(actor),
                 snapshot_publications::published_at.eq(&now),
             ))
@@ -892,14 +893,15 @@ pub fn publications(conn: &mut DbConn, site: &str) -> Result<Vec<Publication>, S
             snapshot_publications::published_at,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(version, reason, published_at)| Publication {
-            version,
-            reason,
-            published_at,
+    rows.into_iter()
+        .map(|(version, reason, published_at)| {
+            Ok(Publication {
+                version,
+                reason: super::site::text_enum(reason)?,
+                published_at,
+            })
         })
-        .collect())
+        .collect()
 }
 
 fn parse_time(s: &str) -> chrono::DateTime<chrono::Utc> {

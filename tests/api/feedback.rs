@@ -744,7 +744,7 @@ mod property {
                                 visited_at: None,
                                 crowd_slot: crowding.map(|c| c.1),
                                 comment: Some("crowded rooftop".into()),
-                                comment_lang: Some("en".into()),
+                                comment_lang: Some(heritage_guide::domain::Lang::En),
                                 codes: vec![],
                             };
                             let r = heritage_guide::services::feedback::submit_rating(
