@@ -5,6 +5,121 @@ pub use planner::types::Lang;
 pub use planner::Bilingual;
 use serde::{Deserialize, Serialize};
 
+/// A closed set of names as an enum: `ALL` (in declaration order), `index` (the position in
+/// `ALL`), `as_str` (the text the seed, the store and the API use, also the serde name), `parse`,
+/// `Display`, `FromStr` and `TryFrom<String>` (for loading stored text). An unknown name is an
+/// `$err { what, value }`.
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident ($what:literal, $err:ident) {
+            $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            PartialEq,
+            Eq,
+            Hash,
+            PartialOrd,
+            Ord,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The position in [`Self::ALL`].
+            pub fn index(self) -> usize {
+                self as usize
+            }
+
+            /// The name as stored and shown.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            /// The variant named `s` exactly.
+            pub fn parse(s: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $err;
+
+            fn from_str(s: &str) -> Result<$name, $err> {
+                $name::parse(s).ok_or_else(|| $err {
+                    what: $what,
+                    value: s.to_string(),
+                })
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $err;
+
+            fn try_from(s: String) -> Result<$name, $err> {
+                s.parse()
+            }
+        }
+    };
+}
+pub(crate) use text_enum;
+
+/// A name outside its closed set (stored text this code did not write).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{value}`")]
+pub struct UnknownValue {
+    /// What the name is of (`frequency`, `sentiment` …).
+    pub what: &'static str,
+    pub value: String,
+}
+
+text_enum! {
+    /// How often the study met a code or a finding.
+    pub enum Frequency ("frequency", UnknownValue) {
+        High = "high",
+        Medium = "medium",
+        Low = "low",
+    }
+}
+
+impl Frequency {
+    /// Pseudo-ratings a place's prior is worth when its most frequent code has this frequency.
+    pub fn prior_weight(self) -> f64 {
+        match self {
+            Frequency::High => 10.0,
+            Frequency::Medium => 6.0,
+            Frequency::Low => 3.0,
+        }
+    }
+}
+
+text_enum! {
+    /// The tone of a code.
+    pub enum Sentiment ("sentiment", UnknownValue) {
+        Positive = "positive",
+        Neutral = "neutral",
+        Negative = "negative",
+    }
+}
+
 /// Place kinds the product knows.
 pub const PLACE_KINDS: &[&str] = &[
     "photo_spot",
@@ -164,7 +279,7 @@ pub struct GraphEdge {
 pub struct FindingRec {
     pub id: String,
     pub code: String,
-    pub frequency: String,
+    pub frequency: Frequency,
     pub text: Bilingual,
     pub rule: serde_json::Value,
 }
@@ -199,8 +314,8 @@ pub struct Code {
     pub id: String,
     pub name: Bilingual,
     pub category: String,
-    pub frequency: String,
-    pub sentiment: String,
+    pub frequency: Frequency,
+    pub sentiment: Sentiment,
     pub keywords: Keywords,
 }
 
@@ -286,5 +401,35 @@ impl TryFrom<String> for Role {
 
     fn try_from(s: String) -> Result<Role, UnknownRole> {
         s.parse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closed_sets_keep_their_names() {
+        let names = |all: &[Frequency]| all.iter().map(|v| v.as_str()).collect::<Vec<_>>();
+        assert_eq!(names(Frequency::ALL), ["high", "medium", "low"]);
+        let sentiments: Vec<&str> = Sentiment::ALL.iter().map(|v| v.as_str()).collect();
+        assert_eq!(sentiments, ["positive", "neutral", "negative"]);
+        for f in Frequency::ALL {
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+            assert_eq!(
+                serde_json::from_value::<Frequency>(f.as_str().into()).unwrap(),
+                *f
+            );
+            assert_eq!(Frequency::ALL[f.index()], *f);
+        }
+        for s in Sentiment::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert_eq!(s.as_str().parse::<Sentiment>(), Ok(*s));
+        }
+        assert_eq!(Frequency::parse("High"), None);
+        assert_eq!(
+            "sometimes".parse::<Frequency>().unwrap_err().to_string(),
+            "unknown frequency `sometimes`"
+        );
     }
 }

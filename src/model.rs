@@ -168,7 +168,7 @@ pub fn build_snapshot(
         findings.push(Finding {
             id: f.id.clone(),
             code: f.code.clone(),
-            frequency: f.frequency.clone(),
+            frequency: f.frequency.as_str().to_string(),
             text: f.text.clone(),
             rule,
         });

@@ -5,7 +5,7 @@ use super::extract::SiteRead;
 use super::extract::{conditional_json, if_match, lang_of, query_pairs};
 use super::feedback_common::*;
 use crate::auth::Claims;
-use crate::domain::{Bilingual, Code, Keywords, Lang};
+use crate::domain::{Bilingual, Code, Frequency, Keywords, Lang, Sentiment};
 use crate::feedback::coding::Coder;
 use crate::model::Snapshot;
 use crate::services::site_edit::IfMatch;
@@ -83,7 +83,7 @@ pub struct KeywordsPatch {
     pub en: Option<Vec<String>>,
 }
 
-/// Body of a new code.
+/// Body of a new code; also a code being edited, before [`validate_code`] reads it.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewCode {
@@ -95,7 +95,21 @@ pub struct NewCode {
     pub keywords: Keywords,
 }
 
-fn validate_code(c: &mut Code, snap: &Snapshot) -> Result<(), ApiError> {
+impl From<Code> for NewCode {
+    fn from(c: Code) -> NewCode {
+        NewCode {
+            id: c.id,
+            name: c.name,
+            category: c.category,
+            frequency: c.frequency.as_str().to_string(),
+            sentiment: c.sentiment.as_str().to_string(),
+            keywords: c.keywords,
+        }
+    }
+}
+
+/// Checks a code (trimming its keywords) and reads its frequency and sentiment.
+fn validate_code(mut c: NewCode, snap: &Snapshot) -> Result<Code, ApiError> {
     if c.id.is_empty()
         || c.id.len() > 64
         || !c
@@ -128,18 +142,18 @@ fn validate_code(c: &mut Code, snap: &Snapshot) -> Result<(), ApiError> {
             format!("unknown category `{}`", c.category),
         ));
     }
-    if !["high", "medium", "low"].contains(&c.frequency.as_str()) {
+    let Some(frequency) = Frequency::parse(&c.frequency) else {
         return Err(ApiError::invalid(
             "frequency",
             "frequency must be high, medium or low",
         ));
-    }
-    if !["positive", "neutral", "negative"].contains(&c.sentiment.as_str()) {
+    };
+    let Some(sentiment) = Sentiment::parse(&c.sentiment) else {
         return Err(ApiError::invalid(
             "sentiment",
             "sentiment must be positive, neutral or negative",
         ));
-    }
+    };
     for (lang, list) in [("zh", &mut c.keywords.zh), ("en", &mut c.keywords.en)] {
         if list.len() > 100 {
             return Err(ApiError::invalid(
@@ -163,7 +177,14 @@ fn validate_code(c: &mut Code, snap: &Snapshot) -> Result<(), ApiError> {
             "a code needs at least one keyword",
         ));
     }
-    Ok(())
+    Ok(Code {
+        id: c.id,
+        name: c.name,
+        category: c.category,
+        frequency,
+        sentiment,
+        keywords: c.keywords,
+    })
 }
 
 async fn save_code(
@@ -286,15 +307,7 @@ pub async fn create_code(
     let claims = operator_of(&req).await?;
     let snap = state.snapshot(&site)?;
     let b: NewCode = body_of(&req, payload).await?;
-    let mut code = Code {
-        id: b.id,
-        name: b.name,
-        category: b.category,
-        frequency: b.frequency,
-        sentiment: b.sentiment,
-        keywords: b.keywords,
-    };
-    validate_code(&mut code, &snap)?;
+    let code = validate_code(b, &snap)?;
     save_code(&req, &state, site, claims, code, true, None).await
 }
 
@@ -328,7 +341,7 @@ pub async fn update_code(
         .with_field("If-Match")
     })?;
     let p: CodePatch = body_of(&req, payload).await?;
-    let mut code = existing;
+    let mut code = NewCode::from(existing);
     if let Some(n) = p.name {
         code.name = n;
     }
@@ -349,6 +362,6 @@ pub async fn update_code(
             code.keywords.en = en;
         }
     }
-    validate_code(&mut code, &snap)?;
+    let code = validate_code(code, &snap)?;
     save_code(&req, &state, site, claims, code, false, Some(if_match)).await
 }

@@ -13,6 +13,7 @@ use super::error::ApiError;
 use super::extract::ApiJson;
 use super::roles::{Operator, Visitor};
 use crate::auth::Claims;
+use crate::domain::Lang;
 use crate::feedback::coding::{detect_lang, Coder};
 use crate::feedback::MAX_COMMENT_CHARS;
 use crate::model::Snapshot;
@@ -148,7 +149,7 @@ pub(crate) fn comment(v: Option<String>) -> Result<Option<String>, ApiError> {
 /// A comment as stored: the trimmed text, its language and its open codes.
 pub(crate) struct CodedComment {
     pub(crate) text: Option<String>,
-    pub(crate) lang: Option<String>,
+    pub(crate) lang: Option<Lang>,
     pub(crate) codes: Vec<String>,
 }
 
@@ -156,7 +157,7 @@ pub(crate) struct CodedComment {
 pub(crate) fn coded_comment(v: Option<String>, snap: &Snapshot) -> Result<CodedComment, ApiError> {
     let text = comment(v)?;
     Ok(CodedComment {
-        lang: text.as_deref().map(|t| detect_lang(t).to_string()),
+        lang: text.as_deref().map(detect_lang),
         codes: text
             .as_deref()
             .map(|t| Coder::new(&snap.data.codebook).code(t))

@@ -4,7 +4,7 @@ use super::error::ApiError;
 use super::extract::query_pairs;
 use super::feedback_common::*;
 use super::roles::Visitor;
-use crate::feedback::{hour_of_week, FOLLOWED, SKIP_REASONS};
+use crate::feedback::{hour_of_week, Followed, SkipReason};
 use crate::state::AppState;
 use crate::store::feedback::{self as fstore};
 use crate::store::StoreError;
@@ -34,6 +34,14 @@ pub struct PlanFeedbackBody {
     pub comment: Option<String>,
 }
 
+/// The names of a closed set, `, `-separated.
+fn names<T: std::fmt::Display>(all: &[T]) -> String {
+    all.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub async fn create_plan_feedback(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -60,14 +68,14 @@ pub async fn create_plan_feedback(
     let snap = state.snapshot(&site)?;
     let body: PlanFeedbackBody = body_of(&req, payload).await?;
     let idem = idempotency(&req, &body)?;
-    if !FOLLOWED.contains(&body.followed.as_str()) {
+    let Some(followed) = Followed::parse(&body.followed) else {
         return Err(ApiError::invalid(
             "followed",
-            format!("followed must be one of {}", FOLLOWED.join(", ")),
+            format!("followed must be one of {}", names(Followed::ALL)),
         ));
-    }
+    };
     let overall = score("overall", Some(body.overall))?.expect("given");
-    if body.followed == "all" && !body.skipped.is_empty() {
+    if followed == Followed::All && !body.skipped.is_empty() {
         return Err(ApiError::invalid(
             "skipped",
             "a plan followed in full has no skipped stops",
@@ -92,12 +100,12 @@ pub async fn create_plan_feedback(
                 format!("`{}` is not a stop of this plan", s.place_id),
             ));
         };
-        if !SKIP_REASONS.contains(&s.reason.as_str()) {
+        let Some(reason) = SkipReason::parse(&s.reason) else {
             return Err(ApiError::invalid(
                 &format!("skipped[{i}].reason"),
-                format!("reason must be one of {}", SKIP_REASONS.join(", ")),
+                format!("reason must be one of {}", names(SkipReason::ALL)),
             ));
-        }
+        };
         if !seen.insert(s.place_id.clone()) {
             return Err(ApiError::invalid(
                 &format!("skipped[{i}].place_id"),
@@ -110,7 +118,7 @@ pub async fn create_plan_feedback(
             .map(|t| hour_of_week(t.with_timezone(&Utc), snap.data.site.utc_offset_min));
         skipped.push(crate::feedback::aggregates::SkipFacts {
             place_id: s.place_id.clone(),
-            reason: s.reason.clone(),
+            reason,
             slot,
         });
     }
@@ -120,7 +128,7 @@ pub async fn create_plan_feedback(
         site_id: site.clone(),
         visitor_id: claims.sub.clone(),
         snapshot_version: version,
-        followed: body.followed.clone(),
+        followed,
         overall,
         skipped,
         comment_lang: comment.lang,

@@ -3,6 +3,7 @@
 use super::error::ApiError;
 use super::extract::query_pairs;
 use super::feedback_common::*;
+use crate::feedback::PublicationReason;
 use crate::services::publication as publisher;
 use crate::state::AppState;
 use crate::store::feedback::{self as fstore};
@@ -53,7 +54,7 @@ pub async fn create_snapshot(
         &state.into_inner(),
         &site,
         true,
-        "operator",
+        PublicationReason::Operator,
         Some(claims.sub),
     )
     .await?

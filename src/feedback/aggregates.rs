@@ -10,8 +10,8 @@
 //! with fewer than [`MIN_SIGNALS`] answers, so a place with too few ratings plans exactly as if it
 //! had none.
 
-use super::SKIP_REASONS;
-use crate::domain::{Codebook, Place, SiteData};
+use super::SkipReason;
+use crate::domain::{Codebook, Frequency, Place, SiteData};
 use planner::model::PlaceStats;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -50,8 +50,8 @@ pub struct Counters {
     pub photo_ok_n: i64,
     pub crowd_n: i64,
     pub crowd_sum: i64,
-    /// Skips per reason, in the order of [`SKIP_REASONS`].
-    pub skips: [i64; 5],
+    /// Skips per reason, at [`SkipReason::index`].
+    pub skips: [i64; SkipReason::ALL.len()],
 }
 
 impl Counters {
@@ -77,7 +77,7 @@ impl Counters {
     }
 
     pub fn could_not_find(&self) -> i64 {
-        self.skips[2]
+        self.skips[SkipReason::CouldNotFind.index()]
     }
 }
 
@@ -163,7 +163,7 @@ pub struct RatingFacts {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SkipFacts {
     pub place_id: String,
-    pub reason: String,
+    pub reason: SkipReason,
     /// Hour of the week the stop was planned at.
     #[serde(default)]
     pub slot: Option<u8>,
@@ -203,11 +203,8 @@ pub fn plan_feedback_contribution(skips: &[SkipFacts], hidden: bool) -> SiteAggr
         return a;
     }
     for s in skips {
-        let Some(i) = super::skip_reason_index(&s.reason) else {
-            continue;
-        };
-        a.places.entry(s.place_id.clone()).or_default().skips[i] += 1;
-        if s.reason == "crowded" {
+        a.places.entry(s.place_id.clone()).or_default().skips[s.reason.index()] += 1;
+        if s.reason == SkipReason::Crowded {
             a.report_crowding(&s.place_id, s.slot, CROWDED_SKIP_VALUE);
         }
     }
@@ -227,21 +224,15 @@ pub struct Prior {
 
 /// The prior of a place from its popularity and the study frequency of its codes.
 pub fn prior_for(place: &Place, codebook: &Codebook) -> Prior {
-    let rank = |f: &str| match f {
-        "high" => 2,
-        "medium" => 1,
-        _ => 0,
-    };
-    let best = place
+    let weight = place
         .tags
         .iter()
         .filter_map(|t| codebook.codes.iter().find(|c| &c.id == t))
-        .map(|c| rank(&c.frequency))
-        .max()
-        .unwrap_or(0);
+        .map(|c| c.frequency.prior_weight())
+        .fold(Frequency::Low.prior_weight(), f64::max);
     Prior {
         mean: 3.0 + 1.5 * place.popularity.clamp(0.0, 1.0),
-        weight: [3.0, 6.0, 10.0][best],
+        weight,
     }
 }
 
@@ -318,7 +309,11 @@ pub fn fingerprint(stats: &HashMap<String, PlaceStats>) -> String {
 
 /// Names of the skip counters, for reports.
 pub fn skip_counts(c: &Counters) -> BTreeMap<&'static str, i64> {
-    SKIP_REASONS.iter().copied().zip(c.skips).collect()
+    SkipReason::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .zip(c.skips)
+        .collect()
 }
 
 #[cfg(test)]
@@ -409,7 +404,11 @@ mod tests {
         let skips: Vec<SkipFacts> = (0..5)
             .map(|i| SkipFacts {
                 place_id: "p".into(),
-                reason: if i < 3 { "could_not_find" } else { "crowded" }.into(),
+                reason: if i < 3 {
+                    SkipReason::CouldNotFind
+                } else {
+                    SkipReason::Crowded
+                },
                 slot: Some(20),
             })
             .collect();

@@ -4,7 +4,7 @@
 //! Chinese keywords match as substrings. English keywords match case-insensitively at a word start
 //! and may carry a plural or verb ending ("photos", "crowded").
 
-use crate::domain::Codebook;
+use crate::domain::{Codebook, Lang};
 
 /// Chinese negations that cancel a keyword they come just before (within two characters).
 const ZH_NEGATIONS: [char; 5] = ['不', '没', '无', '别', '未'];
@@ -30,12 +30,12 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
 }
 
-/// `zh` when the text has Chinese characters, else `en`.
-pub fn detect_lang(text: &str) -> &'static str {
+/// Chinese when the text has Chinese characters, else English.
+pub fn detect_lang(text: &str) -> Lang {
     if has_cjk(text) {
-        "zh"
+        Lang::Zh
     } else {
-        "en"
+        Lang::En
     }
 }
 
@@ -129,7 +129,7 @@ fn en_negated(before: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Bilingual, Code, Keywords};
+    use crate::domain::{Bilingual, Code, Frequency, Keywords, Sentiment};
 
     fn code(id: &str, zh: &[&str], en: &[&str]) -> Code {
         Code {
@@ -139,8 +139,8 @@ mod tests {
                 en: id.into(),
             },
             category: "c".into(),
-            frequency: "high".into(),
-            sentiment: "neutral".into(),
+            frequency: Frequency::High,
+            sentiment: Sentiment::Neutral,
             keywords: Keywords {
                 zh: zh.iter().map(|s| s.to_string()).collect(),
                 en: en.iter().map(|s| s.to_string()).collect(),
@@ -197,7 +197,7 @@ mod tests {
 
     #[test]
     fn detects_the_language() {
-        assert_eq!(detect_lang("很好"), "zh");
-        assert_eq!(detect_lang("fine"), "en");
+        assert_eq!(detect_lang("很好").as_str(), "zh");
+        assert_eq!(detect_lang("fine").as_str(), "en");
     }
 }

@@ -3,8 +3,8 @@
 //! worst or worsening fastest on value for money, findability and crowding, which places visitors
 //! cannot find, and how plans fared per snapshot version; plus a weekly series of the same figures.
 
-use super::SKIP_REASONS;
-use crate::domain::{Lang, SiteData};
+use super::{Followed, PublicationReason, SkipReason};
+use crate::domain::{Frequency, Lang, Sentiment, SiteData};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -45,9 +45,10 @@ pub struct PlanFeedbackRow {
     pub id: String,
     pub plan_id: String,
     pub snapshot_version: i64,
-    pub followed: String,
+    pub followed: Followed,
     pub overall: i32,
-    pub skipped: Vec<(String, String)>,
+    /// Skipped stops: (place, reason).
+    pub skipped: Vec<(String, SkipReason)>,
     pub codes: Vec<String>,
     pub has_comment: bool,
     pub at: DateTime<Utc>,
@@ -57,7 +58,7 @@ pub struct PlanFeedbackRow {
 #[derive(Clone, Debug, Serialize)]
 pub struct Publication {
     pub version: i64,
-    pub reason: String,
+    pub reason: PublicationReason,
     pub published_at: String,
 }
 
@@ -77,14 +78,14 @@ pub struct Input<'a> {
     pub hard_to_find: Vec<(String, f64, i64, i64)>,
 }
 
-/// The `high | medium | low` grade of a share of commented feedback.
-pub fn grade(share: f64) -> &'static str {
+/// The grade of a share of commented feedback, on the study's frequency scale.
+pub fn grade(share: f64) -> Frequency {
     if share >= HIGH_SHARE {
-        "high"
+        Frequency::High
     } else if share >= MEDIUM_SHARE {
-        "medium"
+        Frequency::Medium
     } else {
-        "low"
+        Frequency::Low
     }
 }
 
@@ -128,13 +129,11 @@ fn coded<'a>(input: &'a Input) -> Vec<Coded<'a>> {
 }
 
 fn sentiment_counts<'a>(comments: &[&Coded<'a>], codes: &BTreeSet<&str>, input: &Input) -> Value {
-    let mut s = BTreeMap::from([("positive", 0), ("neutral", 0), ("negative", 0)]);
+    let mut s: BTreeMap<&str, i64> = Sentiment::ALL.iter().map(|x| (x.as_str(), 0)).collect();
     for c in comments {
         for code in c.codes.iter().filter(|x| codes.contains(x.as_str())) {
             if let Some(cb) = input.data.codebook.codes.iter().find(|k| &k.id == code) {
-                if let Some(n) = s.get_mut(cb.sentiment.as_str()) {
-                    *n += 1;
-                }
+                *s.entry(cb.sentiment.as_str()).or_default() += 1;
             }
         }
     }
@@ -361,7 +360,7 @@ fn hard_to_find(input: &Input) -> Value {
     let mut cnf_in_range: BTreeMap<&str, i64> = BTreeMap::new();
     for f in &input.plan_feedback {
         for (p, r) in &f.skipped {
-            if r == "could_not_find" {
+            if *r == SkipReason::CouldNotFind {
                 *cnf_in_range.entry(p.as_str()).or_default() += 1;
             }
         }
@@ -384,9 +383,10 @@ fn hard_to_find(input: &Input) -> Value {
     json!(v)
 }
 
-fn top_reasons(counts: &BTreeMap<String, i64>) -> Vec<Value> {
-    let mut v: Vec<(&String, &i64)> = counts.iter().filter(|(_, n)| **n > 0).collect();
-    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+/// Reasons by count, most first (ties by name).
+fn top_reasons(counts: &BTreeMap<SkipReason, i64>) -> Vec<Value> {
+    let mut v: Vec<(&SkipReason, &i64)> = counts.iter().filter(|(_, n)| **n > 0).collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.as_str().cmp(b.0.as_str())));
     v.into_iter()
         .map(|(r, n)| json!({"reason": r, "count": n}))
         .collect()
@@ -404,30 +404,30 @@ fn plan_outcomes(input: &Input) -> Value {
                 .filter(|f| f.snapshot_version == ver)
                 .collect();
             let n = fb.len();
-            let share_of = |what: &str| {
+            let share_of = |what: Followed| {
                 (n > 0).then(|| round3(fb.iter().filter(|f| f.followed == what).count() as f64 / n as f64))
             };
-            let mut reasons: BTreeMap<String, i64> = BTreeMap::new();
-            let mut places: BTreeMap<(String, String), i64> = BTreeMap::new();
+            let mut reasons: BTreeMap<SkipReason, i64> = BTreeMap::new();
+            let mut places: BTreeMap<(&str, &str), i64> = BTreeMap::new();
             for f in &fb {
                 for (p, r) in &f.skipped {
-                    *reasons.entry(r.clone()).or_default() += 1;
-                    *places.entry((p.clone(), r.clone())).or_default() += 1;
+                    *reasons.entry(*r).or_default() += 1;
+                    *places.entry((p.as_str(), r.as_str())).or_default() += 1;
                 }
             }
-            let mut top_places: Vec<(&(String, String), &i64)> = places.iter().collect();
+            let mut top_places: Vec<(&(&str, &str), &i64)> = places.iter().collect();
             top_places.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
             let publication = input.publications.iter().find(|p| p.version == ver);
             json!({
                 "snapshot_version": ver,
                 "published_at": publication.map(|p| p.published_at.clone()),
-                "reason": publication.map(|p| p.reason.clone()),
+                "reason": publication.map(|p| p.reason),
                 "plans": input.plans_per_version.get(&ver).copied().unwrap_or(0),
                 "feedback": n,
                 "mean_overall": r3(mean(&fb.iter().map(|f| f.overall as f64).collect::<Vec<_>>())),
-                "share_followed": share_of("all"),
-                "share_partly": share_of("partly"),
-                "share_not_followed": share_of("not"),
+                "share_followed": share_of(Followed::All),
+                "share_partly": share_of(Followed::Partly),
+                "share_not_followed": share_of(Followed::Not),
                 "top_skip_reasons": top_reasons(&reasons),
                 "top_skipped_places": top_places.into_iter().take(TOP_PLACES).map(|((p, r), c)| json!({
                     "place_id": p, "name": place_name(input, p), "reason": r, "count": c
@@ -538,13 +538,13 @@ pub fn weekly(
         row.insert(
             "share_followed".into(),
             json!((!fs.is_empty()).then(|| round3(
-                fs.iter().filter(|f| f.followed == "all").count() as f64 / fs.len() as f64
+                fs.iter().filter(|f| f.followed == Followed::All).count() as f64 / fs.len() as f64
             ))),
         );
-        for reason in SKIP_REASONS {
+        for &reason in SkipReason::ALL {
             let n: usize = fs
                 .iter()
-                .map(|f| f.skipped.iter().filter(|(_, r)| r == reason).count())
+                .map(|f| f.skipped.iter().filter(|(_, r)| *r == reason).count())
                 .sum();
             row.insert(format!("skip_{reason}"), json!(n));
         }
@@ -605,17 +605,17 @@ fn csv_field(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn feedback(id: &str, version: i64, followed: &str, overall: i32) -> PlanFeedbackRow {
+    fn feedback(id: &str, version: i64, followed: Followed, overall: i32) -> PlanFeedbackRow {
         PlanFeedbackRow {
             id: id.into(),
             plan_id: format!("plan-{id}"),
             snapshot_version: version,
-            followed: followed.into(),
+            followed,
             overall,
-            skipped: if followed == "all" {
+            skipped: if followed == Followed::All {
                 vec![]
             } else {
-                vec![("memory-terrace".into(), "could_not_find".into())]
+                vec![("memory-terrace".into(), SkipReason::CouldNotFind)]
             },
             codes: vec![],
             has_comment: false,
@@ -633,10 +633,10 @@ mod tests {
             to: Utc::now(),
             ratings: vec![],
             plan_feedback: vec![
-                feedback("a", 3, "partly", 2),
-                feedback("b", 3, "all", 4),
-                feedback("c", 5, "all", 5),
-                feedback("d", 5, "all", 4),
+                feedback("a", 3, Followed::Partly, 2),
+                feedback("b", 3, Followed::All, 4),
+                feedback("c", 5, Followed::All, 5),
+                feedback("d", 5, Followed::All, 4),
             ],
             plans_per_version: BTreeMap::from([(3, 10), (4, 2), (5, 8)]),
             publications: vec![],
@@ -659,10 +659,10 @@ mod tests {
 
     #[test]
     fn grades_like_table_three() {
-        assert_eq!(grade(0.4), "high");
-        assert_eq!(grade(0.15), "high");
-        assert_eq!(grade(0.07), "medium");
-        assert_eq!(grade(0.01), "low");
+        assert_eq!(grade(0.4).as_str(), "high");
+        assert_eq!(grade(0.15).as_str(), "high");
+        assert_eq!(grade(0.07).as_str(), "medium");
+        assert_eq!(grade(0.01).as_str(), "low");
     }
 
     #[test]

@@ -16,22 +16,38 @@ pub mod aggregates;
 pub mod coding;
 pub mod insights;
 
-/// Reasons a visitor may give for skipping a planned stop.
-pub const SKIP_REASONS: [&str; 5] = [
-    "closed",
-    "crowded",
-    "could_not_find",
-    "not_interesting",
-    "no_time",
-];
+use crate::domain::{text_enum, UnknownValue};
 
-/// Index of a skip reason in [`SKIP_REASONS`].
-pub fn skip_reason_index(reason: &str) -> Option<usize> {
-    SKIP_REASONS.iter().position(|r| *r == reason)
+text_enum! {
+    /// Why a visitor skipped a planned stop. The aggregates count skips per reason in the order
+    /// of `ALL`.
+    pub enum SkipReason ("skip reason", UnknownValue) {
+        Closed = "closed",
+        Crowded = "crowded",
+        CouldNotFind = "could_not_find",
+        NotInteresting = "not_interesting",
+        NoTime = "no_time",
+    }
 }
 
-/// How a plan was followed.
-pub const FOLLOWED: [&str; 3] = ["all", "partly", "not"];
+text_enum! {
+    /// Why a snapshot with fresh aggregates was published.
+    pub enum PublicationReason ("publication reason", UnknownValue) {
+        /// The background publisher found the aggregates changed.
+        Interval = "interval",
+        /// An operator asked for it.
+        Operator = "operator",
+    }
+}
+
+text_enum! {
+    /// How a plan was followed.
+    pub enum Followed ("followed", UnknownValue) {
+        All = "all",
+        Partly = "partly",
+        Not = "not",
+    }
+}
 
 /// Longest comment accepted, in characters.
 pub const MAX_COMMENT_CHARS: usize = 2000;
@@ -48,6 +64,29 @@ pub fn hour_of_week(t: chrono::DateTime<chrono::Utc>, utc_offset_min: i32) -> u8
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skip_reasons_and_followed_keep_their_names_and_order() {
+        let reasons: Vec<&str> = SkipReason::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "closed",
+                "crowded",
+                "could_not_find",
+                "not_interesting",
+                "no_time"
+            ]
+        );
+        for (i, r) in SkipReason::ALL.iter().enumerate() {
+            assert_eq!(r.index(), i);
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+            assert_eq!(SkipReason::parse(r.as_str()), Some(*r));
+        }
+        let followed: Vec<&str> = Followed::ALL.iter().map(|f| f.as_str()).collect();
+        assert_eq!(followed, ["all", "partly", "not"]);
+        assert_eq!(Followed::parse("some"), None);
+    }
 
     #[test]
     fn hour_of_week_uses_the_site_offset() {

@@ -4,7 +4,7 @@
 use super::files::*;
 use super::validate::{
     canonicalize, check_areas, check_codebook, check_findings, check_paths, check_places,
-    check_site, measure_graph,
+    check_site, measure_graph, CodebookFile, FindingEntry,
 };
 use crate::domain::*;
 use serde::Deserialize;
@@ -115,17 +115,7 @@ struct EdgeProps {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FindingsFile {
-    findings: Vec<FindingRec>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CodebookFile {
-    themes: Vec<Theme>,
-    categories: Vec<Category>,
-    codes: Vec<Code>,
-    #[serde(default)]
-    interests: Vec<InterestRec>,
+    findings: Vec<FindingEntry>,
 }
 
 fn yaml<T: serde::de::DeserializeOwned>(
@@ -314,13 +304,7 @@ pub fn parse(files: &SeedFiles) -> Result<SiteData, Vec<SeedError>> {
     let area_ids = check_areas(&sf.areas, &mut errors);
     let source_ok = |s: &str| s == "study" || s == "estimate" || site.sources.contains_key(s);
     // Codebook first: places and findings refer to its codes.
-    let codebook = Codebook {
-        themes: cf.themes,
-        categories: cf.categories,
-        codes: cf.codes,
-        interests: cf.interests,
-    };
-    let code_ids = check_codebook(&codebook, &mut errors);
+    let (codebook, code_ids) = check_codebook(cf, &mut errors);
     let (nodes, mut edges) = read_paths(&path_features, &mut errors);
     check_paths(&nodes, &edges, &site, &area_ids, &source_ok, &mut errors);
     let places = read_places(&place_features, &mut errors);
@@ -337,7 +321,7 @@ pub fn parse(files: &SeedFiles) -> Result<SiteData, Vec<SeedError>> {
     if errors.is_empty() {
         measure_graph(&nodes, &mut edges, &places, &mut errors);
     }
-    check_findings(&ff.findings, &area_ids, &code_ids, &mut errors);
+    let findings = check_findings(ff.findings, &area_ids, &code_ids, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -347,7 +331,7 @@ pub fn parse(files: &SeedFiles) -> Result<SiteData, Vec<SeedError>> {
         nodes,
         edges,
         places,
-        findings: ff.findings,
+        findings,
         codebook,
     };
     canonicalize(&mut data);

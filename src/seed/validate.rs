@@ -3,8 +3,45 @@
 
 use super::files::*;
 use crate::domain::*;
+use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+
+/// A code as the codebook file has it: frequency and sentiment are text until
+/// [`check_codebook`] reads them, so an unknown one is reported like any other seed error. (Serde
+/// names it `Code`, as the messages of malformed files always did.)
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "Code")]
+pub(super) struct CodeEntry {
+    id: String,
+    name: Bilingual,
+    category: String,
+    frequency: String,
+    sentiment: String,
+    keywords: Keywords,
+}
+
+/// The codebook file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CodebookFile {
+    themes: Vec<Theme>,
+    categories: Vec<Category>,
+    codes: Vec<CodeEntry>,
+    #[serde(default)]
+    interests: Vec<InterestRec>,
+}
+
+/// A finding as the findings file has it (the frequency as text until [`check_findings`]).
+#[derive(Deserialize)]
+#[serde(rename = "FindingRec")]
+pub(super) struct FindingEntry {
+    id: String,
+    code: String,
+    frequency: String,
+    text: Bilingual,
+    rule: Value,
+}
 
 /// Checks the site's own entries: holidays, id, UTC offset, bounds and center.
 pub(super) fn check_site(site: &Site, errors: &mut Vec<SeedError>) {
@@ -77,8 +114,12 @@ pub(super) fn check_areas(areas: &[Area], errors: &mut Vec<SeedError>) -> HashSe
 }
 
 /// Checks the codebook: unique ids, known categories and codes, frequencies and sentiments,
-/// interests naming known codes and place kinds. Returns the code ids.
-pub(super) fn check_codebook(cb: &Codebook, errors: &mut Vec<SeedError>) -> HashSet<String> {
+/// interests naming known codes and place kinds. Returns the codebook and its code ids (the
+/// codebook lacks the codes whose frequency or sentiment is unknown, which are errors).
+pub(super) fn check_codebook(
+    cb: CodebookFile,
+    errors: &mut Vec<SeedError>,
+) -> (Codebook, HashSet<String>) {
     let mut category_ids = HashSet::new();
     for c in &cb.categories {
         if !category_ids.insert(c.id.clone()) {
@@ -103,7 +144,8 @@ pub(super) fn check_codebook(cb: &Codebook, errors: &mut Vec<SeedError>) -> Hash
         }
     }
     let mut code_ids = HashSet::new();
-    for c in &cb.codes {
+    let mut codes = Vec::new();
+    for c in cb.codes {
         if !code_ids.insert(c.id.clone()) {
             errors.push(SeedError::at(
                 CODEBOOK_FILE,
@@ -120,7 +162,8 @@ pub(super) fn check_codebook(cb: &Codebook, errors: &mut Vec<SeedError>) -> Hash
                 format!("unknown category `{}`", c.category),
             ));
         }
-        if !["high", "medium", "low"].contains(&c.frequency.as_str()) {
+        let frequency = Frequency::parse(&c.frequency);
+        if frequency.is_none() {
             errors.push(SeedError::at(
                 CODEBOOK_FILE,
                 &c.id,
@@ -128,13 +171,24 @@ pub(super) fn check_codebook(cb: &Codebook, errors: &mut Vec<SeedError>) -> Hash
                 "must be high, medium or low",
             ));
         }
-        if !["positive", "neutral", "negative"].contains(&c.sentiment.as_str()) {
+        let sentiment = Sentiment::parse(&c.sentiment);
+        if sentiment.is_none() {
             errors.push(SeedError::at(
                 CODEBOOK_FILE,
                 &c.id,
                 "sentiment",
                 "must be positive, neutral or negative",
             ));
+        }
+        if let (Some(frequency), Some(sentiment)) = (frequency, sentiment) {
+            codes.push(Code {
+                id: c.id,
+                name: c.name,
+                category: c.category,
+                frequency,
+                sentiment,
+                keywords: c.keywords,
+            });
         }
     }
     let mut interest_ids = HashSet::new();
@@ -168,8 +222,13 @@ pub(super) fn check_codebook(cb: &Codebook, errors: &mut Vec<SeedError>) -> Hash
             }
         }
     }
-
-    code_ids
+    let codebook = Codebook {
+        themes: cb.themes,
+        categories: cb.categories,
+        codes,
+        interests: cb.interests,
+    };
+    (codebook, code_ids)
 }
 
 /// Checks the graph's nodes and edges against the site: ids, provenance, sources, bounds,
@@ -328,14 +387,16 @@ pub(super) fn measure_graph(
     }
 }
 
-/// Checks the findings: ids, codes, frequencies and rules.
+/// Checks the findings: ids, codes, frequencies and rules. Returns the findings whose frequency
+/// is known.
 pub(super) fn check_findings(
-    findings: &[FindingRec],
+    findings: Vec<FindingEntry>,
     area_ids: &HashSet<String>,
     code_ids: &HashSet<String>,
     errors: &mut Vec<SeedError>,
-) {
+) -> Vec<FindingRec> {
     let mut finding_ids = HashSet::new();
+    let mut out = Vec::new();
     for f in findings {
         if !valid_id(&f.id) {
             errors.push(SeedError::at(FINDINGS_FILE, &f.id, "id", "invalid id"));
@@ -356,7 +417,8 @@ pub(super) fn check_findings(
                 format!("unknown code `{}`", f.code),
             ));
         }
-        if !["high", "medium", "low"].contains(&f.frequency.as_str()) {
+        let frequency = Frequency::parse(&f.frequency);
+        if frequency.is_none() {
             errors.push(SeedError::at(
                 FINDINGS_FILE,
                 &f.id,
@@ -365,7 +427,17 @@ pub(super) fn check_findings(
             ));
         }
         validate_rule(&f.id, &f.rule, area_ids, code_ids, errors);
+        if let Some(frequency) = frequency {
+            out.push(FindingRec {
+                id: f.id,
+                code: f.code,
+                frequency,
+                text: f.text,
+                rule: f.rule,
+            });
+        }
     }
+    out
 }
 
 pub(super) fn valid_id(id: &str) -> bool {

@@ -4,12 +4,30 @@ use crate::auth::password;
 use crate::domain::Role;
 use crate::store::{tokens, users, DbConn, StoreError};
 
+/// The part of an account a refused value belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountField {
+    Username,
+    Role,
+    Password,
+}
+
+impl AccountField {
+    /// The name of the field in the API's bodies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountField::Username => "username",
+            AccountField::Role => "role",
+            AccountField::Password => "password",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
-    /// A refused value: the field (`username`, `role`, `password`) and why.
     #[error("{message}")]
     Invalid {
-        field: &'static str,
+        field: AccountField,
         message: String,
     },
     #[error("username `{0}` is taken")]
@@ -22,7 +40,8 @@ pub enum AccountError {
     Store(#[from] StoreError),
 }
 
-fn invalid(field: &'static str) -> impl Fn(String) -> AccountError {
+/// A refused value of `field`, from its message.
+fn invalid(field: AccountField) -> impl Fn(String) -> AccountError {
     move |message| AccountError::Invalid { field, message }
 }
 
@@ -33,12 +52,15 @@ pub fn add_user(
     role: Role,
     password: &str,
 ) -> Result<users::User, AccountError> {
-    users::check_username(username).map_err(invalid("username"))?;
+    users::check_username(username).map_err(invalid(AccountField::Username))?;
     if role == Role::Visitor {
-        return Err(invalid("role")("accounts are operators or admins".into()));
+        return Err(AccountError::Invalid {
+            field: AccountField::Role,
+            message: "accounts are operators or admins".into(),
+        });
     }
-    password::check_policy(password).map_err(invalid("password"))?;
-    let hash = password::hash_password(password).map_err(invalid("password"))?;
+    password::check_policy(password).map_err(invalid(AccountField::Password))?;
+    let hash = password::hash_password(password).map_err(invalid(AccountField::Password))?;
     users::create(conn, username, role, &hash)?
         .ok_or_else(|| AccountError::Taken(username.to_string()))
 }
@@ -61,13 +83,16 @@ pub fn change_user(
 ) -> Result<users::User, AccountError> {
     let hash = match &change.password {
         Some(p) => {
-            password::check_policy(p).map_err(invalid("password"))?;
-            Some(password::hash_password(p).map_err(invalid("password"))?)
+            password::check_policy(p).map_err(invalid(AccountField::Password))?;
+            Some(password::hash_password(p).map_err(invalid(AccountField::Password))?)
         }
         None => None,
     };
     if change.role == Some(Role::Visitor) {
-        return Err(invalid("role")("accounts are operators or admins".into()));
+        return Err(AccountError::Invalid {
+            field: AccountField::Role,
+            message: "accounts are operators or admins".into(),
+        });
     }
     crate::store::write_transaction(conn, |conn| {
         let user = users::by_username(conn, username)?

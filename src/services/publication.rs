@@ -6,6 +6,7 @@
 //! database on their next tick.
 
 use crate::feedback::aggregates::fingerprint;
+use crate::feedback::PublicationReason;
 use crate::state::AppState;
 use crate::store::{self, feedback as fstore, StoreError};
 use std::sync::Arc;
@@ -18,7 +19,7 @@ pub struct Published {
     pub version: i64,
     pub stats_hash: String,
     pub places_with_stats: usize,
-    pub reason: String,
+    pub reason: PublicationReason,
 }
 
 /// Publishes a new snapshot of `site` with its current aggregates and installs it. Unless
@@ -28,7 +29,7 @@ pub fn publish_blocking(
     state: &AppState,
     site: &str,
     force: bool,
-    reason: &str,
+    reason: PublicationReason,
     actor: Option<&str>,
 ) -> Result<Option<Published>, StoreError> {
     let mut conn = state.pool.get()?;
@@ -55,7 +56,7 @@ pub fn publish_blocking(
     tracing::info!(
         site,
         version,
-        reason,
+        reason = reason.as_str(),
         "published a snapshot with fresh aggregates"
     );
     Ok(Some(Published {
@@ -63,7 +64,7 @@ pub fn publish_blocking(
         version,
         stats_hash: hash,
         places_with_stats: stats.len(),
-        reason: reason.to_string(),
+        reason,
     }))
 }
 
@@ -72,7 +73,7 @@ pub async fn publish(
     state: &Arc<AppState>,
     site: &str,
     force: bool,
-    reason: &'static str,
+    reason: PublicationReason,
     actor: Option<String>,
 ) -> Result<Option<Published>, StoreError> {
     let st = state.clone();
@@ -102,7 +103,7 @@ pub async fn tick(state: &Arc<AppState>) -> Result<(), StoreError> {
     })
     .await?;
     for (site, _) in sites {
-        publish(state, &site, false, "interval", None).await?;
+        publish(state, &site, false, PublicationReason::Interval, None).await?;
     }
     Ok(())
 }

@@ -6,11 +6,8 @@
 
 use super::schema::audit_log;
 use super::{DbConn, StoreError};
-use crate::domain::Role;
+use crate::domain::{text_enum, Role};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// A stored value that names none of its enum's variants (a row this code did not write).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -21,67 +18,9 @@ pub struct UnknownAuditValue {
     pub value: String,
 }
 
-/// An enum stored as text: `ALL`, `as_str` (the stored text, the serde name too), `Display`,
-/// `FromStr` and `TryFrom<String>` (for loading rows).
-macro_rules! text_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident ($what:literal) {
-            $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            /// The text stored in the audit log and shown by the API.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownAuditValue;
-
-            fn from_str(s: &str) -> Result<$name, UnknownAuditValue> {
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str() == s)
-                    .ok_or_else(|| UnknownAuditValue {
-                        what: $what,
-                        value: s.to_string(),
-                    })
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = UnknownAuditValue;
-
-            fn try_from(s: String) -> Result<$name, UnknownAuditValue> {
-                s.parse()
-            }
-        }
-    };
-}
-
 text_enum! {
     /// What a change did.
-    pub enum AuditAction ("action") {
+    pub enum AuditAction ("action", UnknownAuditValue) {
         /// An item created (site data edits and imports, codebook codes).
         Create = "create",
         /// An item changed.
@@ -100,7 +39,7 @@ text_enum! {
 text_enum! {
     /// What kind of item a change was made to. The site data kinds come from the editing
     /// module's `Entity` (`From<Entity>` is next to it, in `store::edits`).
-    pub enum AuditEntity ("entity") {
+    pub enum AuditEntity ("entity", UnknownAuditValue) {
         /// A place (site data).
         Place = "place",
         /// A graph node (site data).
@@ -120,7 +59,7 @@ text_enum! {
 
 text_enum! {
     /// Where a change came from.
-    pub enum AuditSource ("source") {
+    pub enum AuditSource ("source", UnknownAuditValue) {
         /// A single change through the HTTP API.
         Api = "api",
         /// An import of site data.
@@ -276,6 +215,9 @@ pub fn page(conn: &mut DbConn, site: &str, q: &AuditQuery) -> Result<Vec<Audit>,
 mod tests {
     use super::*;
     use crate::seed::write::Entity;
+    use serde::Serialize;
+    use std::fmt;
+    use std::str::FromStr;
 
     /// The stored text of every value, as written before these enums existed.
     #[test]

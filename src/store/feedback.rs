@@ -10,11 +10,13 @@
 
 use super::schema::*;
 use super::{now_text, write_transaction, DbConn, StoreError};
+use crate::domain::Lang;
 use crate::feedback::aggregates::{
     fingerprint, plan_feedback_contribution, rating_contribution, Counters, RatingFacts,
     SiteAggregates, SkipFacts, SlotCounts,
 };
 use crate::feedback::insights::{PlanFeedbackRow, Publication, RatingRow};
+use crate::feedback::{Followed, PublicationReason, SkipReason};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -166,7 +168,7 @@ pub struct RatingInput {
     pub visited_at: Option<String>,
     pub crowd_slot: Option<u8>,
     pub comment: Option<String>,
-    pub comment_lang: Option<String>,
+    pub comment_lang: Option<Lang>,
     pub codes: Vec<String>,
 }
 
@@ -177,11 +179,11 @@ pub struct PlanFeedbackInput {
     pub site_id: String,
     pub visitor_id: String,
     pub snapshot_version: i64,
-    pub followed: String,
+    pub followed: Followed,
     pub overall: i32,
     pub skipped: Vec<SkipFacts>,
     pub comment: Option<String>,
-    pub comment_lang: Option<String>,
+    pub comment_lang: Option<Lang>,
     pub codes: Vec<String>,
 }
 
@@ -317,11 +319,13 @@ pub fn apply_delta(conn: &mut DbConn, site: &str, d: &SiteAggregates) -> Result<
                 a::photo_ok_n.eq(a::photo_ok_n + c.photo_ok_n),
                 a::crowd_n.eq(a::crowd_n + c.crowd_n),
                 a::crowd_sum.eq(a::crowd_sum + c.crowd_sum),
-                a::skip_closed.eq(a::skip_closed + c.skips[0]),
-                a::skip_crowded.eq(a::skip_crowded + c.skips[1]),
-                a::skip_could_not_find.eq(a::skip_could_not_find + c.skips[2]),
-                a::skip_not_interesting.eq(a::skip_not_interesting + c.skips[3]),
-                a::skip_no_time.eq(a::skip_no_time + c.skips[4]),
+                a::skip_closed.eq(a::skip_closed + c.skips[SkipReason::Closed.index()]),
+                a::skip_crowded.eq(a::skip_crowded + c.skips[SkipReason::Crowded.index()]),
+                a::skip_could_not_find
+                    .eq(a::skip_could_not_find + c.skips[SkipReason::CouldNotFind.index()]),
+                a::skip_not_interesting
+                    .eq(a::skip_not_interesting + c.skips[SkipReason::NotInteresting.index()]),
+                a::skip_no_time.eq(a::skip_no_time + c.skips[SkipReason::NoTime.index()]),
             ))
             .execute(conn)?;
         if n == 0 {
@@ -361,11 +365,11 @@ fn insert_counters(
             a::photo_ok_n.eq(c.photo_ok_n),
             a::crowd_n.eq(c.crowd_n),
             a::crowd_sum.eq(c.crowd_sum),
-            a::skip_closed.eq(c.skips[0]),
-            a::skip_crowded.eq(c.skips[1]),
-            a::skip_could_not_find.eq(c.skips[2]),
-            a::skip_not_interesting.eq(c.skips[3]),
-            a::skip_no_time.eq(c.skips[4]),
+            a::skip_closed.eq(c.skips[SkipReason::Closed.index()]),
+            a::skip_crowded.eq(c.skips[SkipReason::Crowded.index()]),
+            a::skip_could_not_find.eq(c.skips[SkipReason::CouldNotFind.index()]),
+            a::skip_not_interesting.eq(c.skips[SkipReason::NotInteresting.index()]),
+            a::skip_no_time.eq(c.skips[SkipReason::NoTime.index()]),
         ))
         .execute(conn)?;
     Ok(())
@@ -517,7 +521,7 @@ pub fn write_rating(
             visited_at: input.visited_at.clone(),
             crowd_slot: input.crowd_slot.map(i32::from),
             comment: input.comment.clone(),
-            comment_lang: input.comment_lang.clone(),
+            comment_lang: input.comment_lang.map(|l| l.as_str().to_string()),
             codes_json: serde_json::to_string(&input.codes).expect("serialises"),
             hidden: false,
             comment_hidden: false,
@@ -564,11 +568,11 @@ pub fn write_plan_feedback(
             site_id: input.site_id.clone(),
             visitor_id: input.visitor_id.clone(),
             snapshot_version: input.snapshot_version,
-            followed: input.followed.clone(),
+            followed: input.followed.as_str().to_string(),
             overall: input.overall,
             skipped_json: serde_json::to_string(&input.skipped).expect("serialises"),
             comment: input.comment.clone(),
-            comment_lang: input.comment_lang.clone(),
+            comment_lang: input.comment_lang.map(|l| l.as_str().to_string()),
             codes_json: serde_json::to_string(&input.codes).expect("serialises"),
             hidden: false,
             comment_hidden: false,
@@ -719,6 +723,7 @@ pub fn load_aggregates(conn: &mut DbConn, site: &str) -> Result<SiteAggregates, 
                 photo_ok_n: n.7,
                 crowd_n: n.8,
                 crowd_sum: n.9,
+                // The columns in the order of `SkipReason::ALL`.
                 skips: [s.0, s.1, s.2, s.3, s.4],
             },
         );
@@ -824,7 +829,7 @@ pub fn publish(
     conn: &mut DbConn,
     site: &str,
     stats_hash: &str,
-    reason: &str,
+    reason: PublicationReason,
     actor: Option<&str>,
     force: bool,
     min_interval: chrono::Duration,
@@ -864,7 +869,7 @@ pub fn publish(
                 snapshot_publications::site_id.eq(site),
                 snapshot_publications::version.eq(version),
                 snapshot_publications::stats_hash.eq(stats_hash),
-                snapshot_publications::reason.eq(reason),
+                snapshot_publications::reason.eq(reason.as_str()),
                 snapshot_publications::published_by.eq(actor),
                 snapshot_publications::published_at.eq(&now),
             ))
@@ -888,14 +893,15 @@ pub fn publications(conn: &mut DbConn, site: &str) -> Result<Vec<Publication>, S
             snapshot_publications::published_at,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(version, reason, published_at)| Publication {
-            version,
-            reason,
-            published_at,
+    rows.into_iter()
+        .map(|(version, reason, published_at)| {
+            Ok(Publication {
+                version,
+                reason: super::site::text_enum(reason)?,
+                published_at,
+            })
         })
-        .collect())
+        .collect()
 }
 
 fn parse_time(s: &str) -> chrono::DateTime<chrono::Utc> {
@@ -957,11 +963,10 @@ pub fn plan_feedback_in_range(
         .filter(plan_feedback::updated_at.lt(to))
         .select(PlanFeedbackRecord::as_select())
         .load(conn)?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|f| {
             let has_comment = f.comment.is_some() && !f.comment_hidden;
-            PlanFeedbackRow {
+            Ok(PlanFeedbackRow {
                 skipped: f
                     .skipped()
                     .into_iter()
@@ -973,11 +978,11 @@ pub fn plan_feedback_in_range(
                 id: f.id,
                 plan_id: f.plan_id,
                 snapshot_version: f.snapshot_version,
-                followed: f.followed,
+                followed: super::site::text_enum(f.followed)?,
                 overall: f.overall,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Plans of a site created in `[from, to)`: (snapshot version, created at).
@@ -1128,8 +1133,8 @@ where
             codebook_codes::category_id.eq(&code.category),
             codebook_codes::name_zh.eq(&code.name.zh),
             codebook_codes::name_en.eq(&code.name.en),
-            codebook_codes::frequency.eq(&code.frequency),
-            codebook_codes::sentiment.eq(&code.sentiment),
+            codebook_codes::frequency.eq(code.frequency.as_str()),
+            codebook_codes::sentiment.eq(code.sentiment.as_str()),
             codebook_codes::keywords_zh_json
                 .eq(serde_json::to_string(&code.keywords.zh).expect("serialises")),
             codebook_codes::keywords_en_json

@@ -13,6 +13,13 @@ pub(crate) fn jd<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreErro
     serde_json::from_str(s).map_err(|e| StoreError::Other(format!("stored JSON is invalid: {e}")))
 }
 
+/// Stored text of a closed set as its enum; text no variant names fails the load.
+pub(crate) fn text_enum<T: TryFrom<String, Error = UnknownValue>>(
+    s: String,
+) -> Result<T, StoreError> {
+    T::try_from(s).map_err(|e| StoreError::Other(format!("stored data is invalid: {e}")))
+}
+
 pub(crate) fn bi(zh: Option<String>, en: Option<String>) -> Option<Bilingual> {
     match (zh, en) {
         (Some(zh), Some(en)) => Some(Bilingual { zh, en }),
@@ -327,8 +334,8 @@ pub fn write_site(
                     category_id: c.category.clone(),
                     name_zh: c.name.zh.clone(),
                     name_en: c.name.en.clone(),
-                    frequency: c.frequency.clone(),
-                    sentiment: c.sentiment.clone(),
+                    frequency: c.frequency.as_str().to_string(),
+                    sentiment: c.sentiment.as_str().to_string(),
                     keywords_zh_json: js(&c.keywords.zh),
                     keywords_en_json: js(&c.keywords.en),
                 })
@@ -458,7 +465,7 @@ pub(crate) fn finding_row(sid: &str, f: &FindingRec) -> FindingRow {
         site_id: sid.to_string(),
         id: f.id.clone(),
         code: f.code.clone(),
-        frequency: f.frequency.clone(),
+        frequency: f.frequency.as_str().to_string(),
         text_zh: f.text.zh.clone(),
         text_en: f.text.en.clone(),
         rule_json: js(&f.rule),
@@ -543,7 +550,7 @@ pub(crate) fn finding_from_row(f: FindingRow) -> Result<FindingRec, StoreError> 
     Ok(FindingRec {
         id: f.id,
         code: f.code,
-        frequency: f.frequency,
+        frequency: text_enum(f.frequency)?,
         text: Bilingual {
             zh: f.text_zh,
             en: f.text_en,
@@ -731,8 +738,8 @@ pub fn load_site(conn: &mut DbConn, sid: &str) -> Result<Option<(SiteData, i64)>
                 en: c.name_en,
             },
             category: c.category_id,
-            frequency: c.frequency,
-            sentiment: c.sentiment,
+            frequency: text_enum(c.frequency)?,
+            sentiment: text_enum(c.sentiment)?,
             keywords: Keywords {
                 zh: jd(&c.keywords_zh_json)?,
                 en: jd(&c.keywords_en_json)?,

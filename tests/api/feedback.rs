@@ -744,7 +744,7 @@ mod property {
                                 visited_at: None,
                                 crowd_slot: crowding.map(|c| c.1),
                                 comment: Some("crowded rooftop".into()),
-                                comment_lang: Some("en".into()),
+                                comment_lang: Some(heritage_guide::domain::Lang::En),
                                 codes: vec![],
                             };
                             let r = heritage_guide::services::feedback::submit_rating(
@@ -781,8 +781,7 @@ mod property {
                                 .filter(|s| seen.insert(s.0))
                                 .map(|(p, r, slot)| SkipFacts {
                                     place_id: PLACES[p as usize].into(),
-                                    reason: heritage_guide::feedback::SKIP_REASONS[r as usize]
-                                        .into(),
+                                    reason: heritage_guide::feedback::SkipReason::ALL[r as usize],
                                     slot,
                                 })
                                 .collect();
@@ -791,7 +790,7 @@ mod property {
                                 site_id: SITE.into(),
                                 visitor_id: format!("visitor:{case}-{visitor}"),
                                 snapshot_version: 1,
-                                followed: "partly".into(),
+                                followed: heritage_guide::feedback::Followed::Partly,
                                 overall: 3,
                                 skipped,
                                 comment: None,

@@ -427,3 +427,39 @@ fn refuses_bad_visit_attributes() {
     );
     assert_refused(&files, "places.geojson", "factory-main-square", "queue_min");
 }
+
+#[test]
+fn refuses_unknown_frequencies_and_sentiments_by_field() {
+    let mut files = SeedFiles::embedded();
+    files.codebook = files
+        .codebook
+        .replacen("frequency: high", "frequency: often", 1)
+        .replacen("sentiment: positive", "sentiment: cheerful", 1);
+    files.findings = files
+        .findings
+        .replacen("frequency: medium", "frequency: sometimes", 1);
+    let errs = seed::parse(&files).expect_err("refused");
+    let message = |file: &str, id: &str, field: &str| {
+        errs.iter()
+            .find(|e| {
+                e.file == file && e.id.as_deref() == Some(id) && e.field.as_deref() == Some(field)
+            })
+            .map(|e| e.message.clone())
+    };
+    assert_eq!(
+        message("codebook.yaml", "artistic_landmark", "frequency").as_deref(),
+        Some("must be high, medium or low"),
+        "{errs:?}"
+    );
+    assert_eq!(
+        message("codebook.yaml", "artistic_landmark", "sentiment").as_deref(),
+        Some("must be positive, neutral or negative"),
+        "{errs:?}"
+    );
+    assert_eq!(
+        message("findings.yaml", "route-factory-then-liziba", "frequency").as_deref(),
+        Some("must be high, medium or low"),
+        "{errs:?}"
+    );
+    assert_refused(&files, "codebook.yaml", "artistic_landmark", "frequency");
+}
