@@ -154,12 +154,12 @@ async fn cursor_paging_visits_every_place_once() {
 async fn geojson_when_asked() {
     let app = spawn_app().await;
     let r = app
-        .client
-        .get(app.url(&places_path("?area=factory")))
-        .header("Accept", "application/geo+json")
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            &places_path("?area=factory"),
+            None,
+            &[("Accept", "application/geo+json")],
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         r.headers().get("content-type").unwrap(),
@@ -202,14 +202,8 @@ async fn bad_parameters_are_400_naming_them() {
         ("?kind=cafe&kind=shop", "kind"),
     ] {
         let r = app.get(&places_path(q)).await;
-        let body = assert_problem(r, 400, Some(field)).await;
-        assert_conforms(
-            "GET",
-            "/v1/sites/{site}/places",
-            400,
-            "application/problem+json",
-            &body,
-        );
+
+        assert_problem_conforms(r, "GET", "/v1/sites/{site}/places", 400, Some(field)).await;
     }
 }
 
@@ -231,12 +225,6 @@ async fn shows_one_place_or_404() {
     let r = app
         .get(&format!("/v1/sites/{SITE}/places/no-such-place"))
         .await;
-    let body = assert_problem(r, 404, None).await;
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/places/{place}",
-        404,
-        "application/problem+json",
-        &body,
-    );
+
+    assert_problem_conforms(r, "GET", "/v1/sites/{site}/places/{place}", 404, None).await;
 }
