@@ -200,11 +200,11 @@ async fn admins_manage_accounts_and_changes_take_effect_at_once() {
     // An unknown query parameter is refused here as on every other route.
     let r = app.get_as("/v1/users?foo=bar", Some(&admin)).await;
     assert_problem_conforms(r, "GET", "/v1/users", 400, Some("foo")).await;
-    let r = app.post_json_as(
-        "/v1/users?role=admin",
-        &json!({"username": "sneaky", "password": "a long enough password", "role": "operator"}),
-        Some(&admin),
-    ).await;
+    let sneaky =
+        json!({"username": "sneaky", "password": "a long enough password", "role": "operator"});
+    let r = app
+        .post_json_as("/v1/users?role=admin", &sneaky, Some(&admin))
+        .await;
     assert_problem(r, 400, Some("role")).await;
     let r = app.get_as("/v1/users", Some(&admin)).await;
     let body = conforming(r, "GET", "/v1/users", 200).await;

@@ -163,14 +163,7 @@ async fn patch_needs_if_match_and_refuses_stale_etags() {
     assert_eq!(r.status(), 200);
     let rev_tag = etag(&r);
     assert!(rev_tag.starts_with("\"rev-"), "{rev_tag}");
-    let body: Value = r.json().await.unwrap();
-    assert_conforms(
-        "PATCH",
-        "/v1/sites/{site}/places/{place}",
-        200,
-        "application/json",
-        &body,
-    );
+    let body = conforming(r, "PATCH", "/v1/sites/{site}/places/{place}", 200).await;
     assert_eq!(body["item"]["properties"]["fee_cny"], 25.0);
     assert_eq!(body["site_version"], version + 1);
     // The snapshot moved: version, bundle ETag, the place itself.
@@ -333,14 +326,7 @@ async fn closing_a_path_that_strands_a_place_is_refused_unless_it_is_closed_too(
             .or(item["features"][0]["id"].as_str())
             .unwrap();
         assert!(loc.ends_with(id), "{loc}");
-        let body: Value = r.json().await.unwrap();
-        assert_conforms(
-            "POST",
-            &format!("/v1/sites/{{site}}/{coll}"),
-            201,
-            "application/json",
-            &body,
-        );
+        conforming(r, "POST", &format!("/v1/sites/{{site}}/{coll}"), 201).await;
     }
     let r = app
         .post_json_as(&format!("/v1/sites/{SITE}/places"), &place, Some(&op))
@@ -350,14 +336,14 @@ async fn closing_a_path_that_strands_a_place_is_refused_unless_it_is_closed_too(
     let r = app.get(&edge_path).await;
     assert_eq!(r.status(), 200);
     let tag = etag(&r);
-    let body: Value = r.json().await.unwrap();
-    assert_conforms(
+    conforming_as(
+        r,
         "GET",
         "/v1/sites/{site}/edges/{edge}",
         200,
         "application/geo+json",
-        &body,
-    );
+    )
+    .await;
     let close = json!({"properties": {"closed": true}});
     let r = app.patch_json_as(&edge_path, &close, &op, Some(&tag)).await;
     let body = assert_problem(r, 409, None).await;
@@ -408,14 +394,7 @@ async fn deletes_are_soft_restorable_and_audited() {
     let path = format!("/v1/sites/{SITE}/findings/{fid}");
     let r = app.get(&path).await;
     let tag = etag(&r);
-    let before: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/findings/{finding}",
-        200,
-        "application/json",
-        &before,
-    );
+    let before = conforming(r, "GET", "/v1/sites/{site}/findings/{finding}", 200).await;
     let r = app.delete_as(&path, &op, None).await;
     assert_problem(r, 428, Some("If-Match")).await;
     let r = app.delete_as(&path, &op, Some(&tag)).await;
@@ -451,14 +430,7 @@ async fn deletes_are_soft_restorable_and_audited() {
     let r = app
         .get_as(&format!("/v1/sites/{SITE}/audit?limit=1"), Some(&op))
         .await;
-    let page: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/audit",
-        200,
-        "application/json",
-        &page,
-    );
+    let page = conforming(r, "GET", "/v1/sites/{site}/audit", 200).await;
     let first = &page["items"][0];
     assert_eq!(first["action"], "restore");
     assert_eq!(first["entity"], "finding");
@@ -804,14 +776,14 @@ async fn visit_attributes_are_edited_and_validated_like_the_seed() {
         .get_with(&path, None, &[("Accept", "application/geo+json")])
         .await;
     assert_eq!(r.status(), 200);
-    let feature: Value = r.json().await.unwrap();
-    assert_conforms(
+    let feature = conforming_as(
+        r,
         "GET",
         "/v1/sites/{site}/places/{place}",
         200,
         "application/geo+json",
-        &feature,
-    );
+    )
+    .await;
     assert_eq!(feature["properties"]["highlight"], true);
     assert_eq!(feature["properties"]["queue_min"], 25);
     let (_, list) = app

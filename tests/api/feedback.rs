@@ -94,14 +94,7 @@ async fn a_rating_is_stored_coded_and_replaced_by_the_next_one() {
         .await;
     assert_eq!(r.status(), 201);
     let loc = r.headers()["location"].to_str().unwrap().to_string();
-    let first: Value = r.json().await.unwrap();
-    assert_conforms(
-        "POST",
-        "/v1/sites/{site}/places/{place}/ratings",
-        201,
-        "application/json",
-        &first,
-    );
+    let first = conforming(r, "POST", "/v1/sites/{site}/places/{place}/ratings", 201).await;
     assert_eq!(
         loc,
         format!("/v1/sites/{SITE}/ratings/{}", first["id"].as_str().unwrap())
@@ -1436,14 +1429,7 @@ async fn operators_edit_the_codebook_and_comments_are_coded_again() {
     let r = app.patch_json_as(&path, &patch, &op, Some(&etag)).await;
     assert_eq!(r.status(), 200);
     let new_etag = r.headers()["etag"].to_str().unwrap().to_string();
-    let edited: Value = r.json().await.unwrap();
-    assert_conforms(
-        "PATCH",
-        "/v1/sites/{site}/codebook/codes/{code}",
-        200,
-        "application/json",
-        &edited,
-    );
+    let edited = conforming(r, "PATCH", "/v1/sites/{site}/codebook/codes/{code}", 200).await;
     assert_eq!(edited["recoded_comments"], 1);
     assert_ne!(new_etag, etag);
     assert!(edited["site_version"].as_i64().unwrap() > version);

@@ -344,9 +344,20 @@ pub fn etag(r: &reqwest::Response) -> String {
 
 /// Asserts the status, parses the JSON body and checks it against the spec.
 pub async fn conforming(r: reqwest::Response, method: &str, template: &str, status: u16) -> Value {
+    conforming_as(r, method, template, status, "application/json").await
+}
+
+/// [`conforming`] for a body of another JSON media type (GeoJSON).
+pub async fn conforming_as(
+    r: reqwest::Response,
+    method: &str,
+    template: &str,
+    status: u16,
+    media: &str,
+) -> Value {
     assert_eq!(r.status(), status, "{method} {template}");
     let body: Value = r.json().await.unwrap();
-    assert_conforms(method, template, status, "application/json", &body);
+    assert_conforms(method, template, status, media, &body);
     body
 }
 

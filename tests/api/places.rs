@@ -165,14 +165,14 @@ async fn geojson_when_asked() {
         r.headers().get("content-type").unwrap(),
         "application/geo+json"
     );
-    let fc: Value = r.json().await.unwrap();
-    assert_conforms(
+    let fc = conforming_as(
+        r,
         "GET",
         "/v1/sites/{site}/places",
         200,
         "application/geo+json",
-        &fc,
-    );
+    )
+    .await;
     assert_eq!(fc["type"], "FeatureCollection");
     for f in fc["features"].as_array().unwrap() {
         assert_eq!(f["geometry"]["type"], "Point");

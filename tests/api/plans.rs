@@ -30,14 +30,7 @@ async fn plans_a_feasible_explained_visit_and_stores_it() {
         .to_str()
         .unwrap()
         .to_string();
-    let plan: Value = r.json().await.unwrap();
-    assert_conforms(
-        "POST",
-        "/v1/sites/{site}/plans",
-        201,
-        "application/json",
-        &plan,
-    );
+    let plan = conforming(r, "POST", "/v1/sites/{site}/plans", 201).await;
     let stops = plan["stops"].as_array().unwrap();
     let legs = plan["legs"].as_array().unwrap();
     assert!(

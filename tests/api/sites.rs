@@ -164,14 +164,7 @@ async fn bundle_etag_is_stable_and_language_specific() {
     let path = format!("/v1/sites/{SITE}/bundle");
     let a = app.get(&path).await;
     let etag_a = etag(&a);
-    let body: Value = a.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/bundle",
-        200,
-        "application/json",
-        &body,
-    );
+    let body = conforming(a, "GET", "/v1/sites/{site}/bundle", 200).await;
     assert!(body["places"]["features"].as_array().unwrap().len() >= 50);
     assert!(!body["findings"].as_array().unwrap().is_empty());
     let b = app.get(&path).await;
@@ -262,14 +255,14 @@ async fn graph_is_geojson_with_derived_lengths_and_climbs() {
         r.headers().get("content-type").unwrap(),
         "application/geo+json"
     );
-    let g: Value = r.json().await.unwrap();
-    assert_conforms(
+    let g = conforming_as(
+        r,
         "GET",
         "/v1/sites/{site}/graph",
         200,
         "application/geo+json",
-        &g,
-    );
+    )
+    .await;
     let feats = g["features"].as_array().unwrap();
     let edges: Vec<&Value> = feats
         .iter()
