@@ -84,18 +84,22 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    /// A request to a path of the app, with a bearer token when one is given.
+    /// A request to a path of the app, with a bearer token when one is given and these headers.
     pub fn request(
         &self,
         method: reqwest::Method,
         path: &str,
         token: Option<&str>,
+        headers: &[(&str, &str)],
     ) -> reqwest::RequestBuilder {
-        let b = self.client.request(method, self.url(path));
-        match token {
-            Some(t) => b.bearer_auth(t),
-            None => b,
+        let mut b = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            b = b.bearer_auth(t);
         }
+        for (name, value) in headers {
+            b = b.header(*name, *value);
+        }
+        b
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -103,10 +107,7 @@ impl TestApp {
     }
 
     pub async fn get_as(&self, path: &str, token: Option<&str>) -> reqwest::Response {
-        self.request(reqwest::Method::GET, path, token)
-            .send()
-            .await
-            .expect("request")
+        sent(self.request(reqwest::Method::GET, path, token, &[])).await
     }
 
     /// A GET with extra headers (Accept, Accept-Language, If-None-Match, …).
@@ -116,10 +117,7 @@ impl TestApp {
         token: Option<&str>,
         headers: &[(&str, &str)],
     ) -> reqwest::Response {
-        with_headers(self.request(reqwest::Method::GET, path, token), headers)
-            .send()
-            .await
-            .expect("request")
+        sent(self.request(reqwest::Method::GET, path, token, headers)).await
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
@@ -155,11 +153,11 @@ impl TestApp {
         token: Option<&str>,
         headers: &[(&str, &str)],
     ) -> reqwest::Response {
-        with_headers(self.request(reqwest::Method::POST, path, token), headers)
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+        sent(
+            self.request(reqwest::Method::POST, path, token, headers)
+                .json(body),
+        )
+        .await
     }
 
     /// A POST of a raw body with the given content type.
@@ -170,12 +168,12 @@ impl TestApp {
         body: impl Into<reqwest::Body>,
         token: Option<&str>,
     ) -> reqwest::Response {
-        self.request(reqwest::Method::POST, path, token)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .expect("request")
+        let headers = [("content-type", content_type)];
+        sent(
+            self.request(reqwest::Method::POST, path, token, &headers)
+                .body(body),
+        )
+        .await
     }
 
     pub async fn patch_json_as(
@@ -208,14 +206,13 @@ impl TestApp {
         body: Option<&Value>,
     ) -> reqwest::Response {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut b = self.request(method, path, token);
-        if let Some(m) = if_match {
-            b = b.header("If-Match", m);
-        }
-        if let Some(v) = body {
-            b = b.json(v);
-        }
-        b.send().await.expect("request")
+        let headers: Vec<_> = if_match.map(|m| ("If-Match", m)).into_iter().collect();
+        let b = self.request(method, path, token, &headers);
+        sent(match body {
+            Some(v) => b.json(v),
+            None => b,
+        })
+        .await
     }
 
     // Accounts and tokens.
@@ -317,14 +314,8 @@ impl TestApp {
     }
 }
 
-fn with_headers(
-    mut b: reqwest::RequestBuilder,
-    headers: &[(&str, &str)],
-) -> reqwest::RequestBuilder {
-    for (name, value) in headers {
-        b = b.header(*name, *value);
-    }
-    b
+async fn sent(b: reqwest::RequestBuilder) -> reqwest::Response {
+    b.send().await.expect("request")
 }
 
 /// The ratings of a place of [`SITE`].
