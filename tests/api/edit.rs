@@ -727,14 +727,13 @@ async fn visit_attributes_are_edited_and_validated_like_the_seed() {
     let app = spawn_app().await;
     let op = app.token_for(Role::Operator).await;
     let path = format!("/v1/sites/{SITE}/places/{PLACE}");
-    let (_, before) = app.get_json(&path).await;
-    assert_conforms(
+    let before = conforming(
+        app.get(&path).await,
         "GET",
         "/v1/sites/{site}/places/{place}",
         200,
-        "application/json",
-        &before,
-    );
+    )
+    .await;
     for (k, v) in [
         ("highlight", json!(false)),
         ("container", json!(false)),
@@ -760,14 +759,13 @@ async fn visit_attributes_are_edited_and_validated_like_the_seed() {
     assert_eq!(version, 2);
 
     // Every public view shows the new values.
-    let (_, p) = app.get_json(&path).await;
-    assert_conforms(
+    let p = conforming(
+        app.get(&path).await,
         "GET",
         "/v1/sites/{site}/places/{place}",
         200,
-        "application/json",
-        &p,
-    );
+    )
+    .await;
     assert_eq!(p["highlight"], true);
     assert_eq!(p["queue_min"], 25);
     assert_eq!(p["booking"], true);

@@ -424,6 +424,16 @@ pub async fn assert_problem(r: reqwest::Response, status: u16, field: Option<&st
     body
 }
 
+/// A GeoJSON answer to a GET: its content type, then status 200 and the body checked against
+/// the spec.
+pub async fn conforming_geojson(r: reqwest::Response, template: &str) -> Value {
+    assert_eq!(
+        r.headers().get("content-type").unwrap(),
+        "application/geo+json"
+    );
+    conforming_as(r, "GET", template, 200, "application/geo+json").await
+}
+
 /// [`assert_problem`], and the problem checked against the spec for this route and status.
 pub async fn assert_problem_conforms(
     r: reqwest::Response,

@@ -161,18 +161,7 @@ async fn geojson_when_asked() {
         )
         .await;
     assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.headers().get("content-type").unwrap(),
-        "application/geo+json"
-    );
-    let fc = conforming_as(
-        r,
-        "GET",
-        "/v1/sites/{site}/places",
-        200,
-        "application/geo+json",
-    )
-    .await;
+    let fc = conforming_geojson(r, "/v1/sites/{site}/places").await;
     assert_eq!(fc["type"], "FeatureCollection");
     for f in fc["features"].as_array().unwrap() {
         assert_eq!(f["geometry"]["type"], "Point");

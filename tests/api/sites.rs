@@ -251,18 +251,7 @@ async fn responses_are_compressed_when_asked() {
 async fn graph_is_geojson_with_derived_lengths_and_climbs() {
     let app = spawn_app().await;
     let r = app.get(&format!("/v1/sites/{SITE}/graph")).await;
-    assert_eq!(
-        r.headers().get("content-type").unwrap(),
-        "application/geo+json"
-    );
-    let g = conforming_as(
-        r,
-        "GET",
-        "/v1/sites/{site}/graph",
-        200,
-        "application/geo+json",
-    )
-    .await;
+    let g = conforming_geojson(r, "/v1/sites/{site}/graph").await;
     let feats = g["features"].as_array().unwrap();
     let edges: Vec<&Value> = feats
         .iter()
