@@ -1,6 +1,6 @@
 //! The command line: op-solve, seed checks and migrations, run as a user would.
 
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_heritage-guide"));
@@ -8,6 +8,20 @@ fn bin() -> Command {
         .env_remove("REDIS_URL")
         .env("HG_LOG", "error");
     c
+}
+
+/// Runs the binary with these arguments.
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+/// Asserts the command succeeded, showing its stderr when it did not.
+fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn tmp(name: &str) -> std::path::PathBuf {
@@ -23,15 +37,8 @@ fn op_solve_prints_a_feasible_optimal_route() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/op-tsiligirides-2-budget-15.txt"
     );
-    let out = bin()
-        .args(["op-solve", file, "--time-limit-ms", "100"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(&["op-solve", file, "--time-limit-ms", "100"]);
+    assert_success(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // Best known (proven optimal) score for this instance.
     assert_eq!(v["score"].as_f64().unwrap(), 120.0, "{v}");
@@ -82,10 +89,7 @@ fn op_solve_refuses_a_malformed_file() {
     let d = tmp("op-bad");
     let f = d.join("bad.txt");
     std::fs::write(&f, "15 1\n1.0 2.0\n").unwrap();
-    let out = bin()
-        .args(["op-solve", f.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = run(&["op-solve", f.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).trim().is_empty());
 }
@@ -93,15 +97,8 @@ fn op_solve_refuses_a_malformed_file() {
 #[test]
 fn seed_check_accepts_the_seed_and_names_what_is_wrong_in_a_broken_one() {
     let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/seed");
-    let out = bin()
-        .args(["seed", "--check", "--dir", seed])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(&["seed", "--check", "--dir", seed]);
+    assert_success(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("seed is valid"));
 
     let d = tmp("seed-bad");
@@ -123,10 +120,7 @@ fn seed_check_accepts_the_seed_and_names_what_is_wrong_in_a_broken_one() {
     v["features"][3]["properties"]["hours"] = "whenever".into();
     std::fs::write(d.join("places.geojson"), v.to_string()).unwrap();
     let db = format!("sqlite://{}", d.join("db.sqlite").display());
-    let out = bin()
-        .args(["--database-url", &db, "seed", "--dir", d.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = run(&["--database-url", &db, "seed", "--dir", d.to_str().unwrap()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -139,15 +133,8 @@ fn seed_check_accepts_the_seed_and_names_what_is_wrong_in_a_broken_one() {
 fn migrate_then_seed_twice_is_idempotent() {
     let d = tmp("migrate");
     let db = format!("sqlite://{}", d.join("db.sqlite").display());
-    let out = bin()
-        .args(["--database-url", &db, "migrate"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(&["--database-url", &db, "migrate"]);
+    assert_success(&out);
     let first = bin()
         .args(["--database-url", &db, "seed"])
         .stdin(Stdio::null())
@@ -158,25 +145,19 @@ fn migrate_then_seed_twice_is_idempotent() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    let second = bin()
-        .args(["--database-url", &db, "seed"])
-        .output()
-        .unwrap();
+    let second = run(&["--database-url", &db, "seed"]);
     assert!(String::from_utf8_lossy(&second.stdout).contains("Unchanged"));
 }
 
 #[test]
 fn serve_refuses_a_bad_database_url_clearly() {
-    let out = bin()
-        .args([
-            "--database-url",
-            "mysql://x/y",
-            "--bind",
-            "127.0.0.1:0",
-            "serve",
-        ])
-        .output()
-        .unwrap();
+    let out = run(&[
+        "--database-url",
+        "mysql://x/y",
+        "--bind",
+        "127.0.0.1:0",
+        "serve",
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"));
 }

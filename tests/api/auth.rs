@@ -3,81 +3,7 @@
 
 use crate::helpers::*;
 use heritage_guide::auth::Role;
-use heritage_guide::services::accounts;
 use serde_json::{json, Value};
-
-pub const PASSWORD: &str = "correct horse battery staple";
-
-/// Creates an account directly in the app's store.
-pub fn add_account(app: &TestApp, username: &str, role: Role) {
-    let mut conn = app.state.pool.get().unwrap();
-    accounts::add_user(&mut conn, username, role, PASSWORD).unwrap();
-}
-
-/// Asserts the status, parses the JSON body and checks it against the spec.
-pub async fn conforming(r: reqwest::Response, method: &str, template: &str, status: u16) -> Value {
-    assert_eq!(r.status(), status, "{method} {template}");
-    let body: Value = r.json().await.unwrap();
-    assert_conforms(method, template, status, "application/json", &body);
-    body
-}
-
-pub async fn login(app: &TestApp, username: &str) -> Value {
-    let r = app
-        .post_json(
-            "/v1/auth/login",
-            &json!({"username": username, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(r.status(), 200, "login as {username}");
-    let body: Value = r.json().await.unwrap();
-    assert_conforms("POST", "/v1/auth/login", 200, "application/json", &body);
-    body
-}
-
-/// An access token for a new account of this role.
-pub async fn token_for(app: &TestApp, role: Role) -> String {
-    let name = format!(
-        "{}-{}",
-        role.as_str(),
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
-    add_account(app, &name, role);
-    login(app, &name).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-pub async fn visitor_token(app: &TestApp) -> String {
-    let r = app
-        .post_json("/v1/auth/visitor", &json!({"site": SITE}))
-        .await;
-    let body = conforming(r, "POST", "/v1/auth/visitor", 201).await;
-    body["access_token"].as_str().unwrap().to_string()
-}
-
-async fn me(app: &TestApp, token: &str) -> reqwest::Response {
-    app.client
-        .get(app.url("/v1/auth/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn post_auth(
-    app: &TestApp,
-    path: &str,
-    token: Option<&str>,
-    body: &Value,
-) -> reqwest::Response {
-    let mut b = app.client.post(app.url(path)).json(body);
-    if let Some(t) = token {
-        b = b.bearer_auth(t);
-    }
-    b.send().await.unwrap()
-}
 
 async fn assert_unauthorized(r: reqwest::Response, code: &str) {
     let www = r
@@ -93,23 +19,21 @@ async fn assert_unauthorized(r: reqwest::Response, code: &str) {
 #[tokio::test]
 async fn login_refresh_rotation_and_reuse_revokes_the_family() {
     let app = spawn_app().await;
-    add_account(&app, "ops-anna", Role::Operator);
-    let first = login(&app, "ops-anna").await;
+    app.add_account("ops-anna", Role::Operator);
+    let first = app.sign_in("ops-anna").await;
     assert_eq!(first["role"], "operator");
     let access = first["access_token"].as_str().unwrap();
-    let r = me(&app, access).await;
+    let r = app.me(access).await;
     let body = conforming(r, "GET", "/v1/auth/me", 200).await;
     assert_eq!(body["username"], "ops-anna");
 
     let r1 = first["refresh_token"].as_str().unwrap();
-    let r = app
-        .post_json("/v1/auth/refresh", &json!({"refresh_token": r1}))
-        .await;
+    let r = app.refresh(&json!(r1)).await;
     let second = conforming(r, "POST", "/v1/auth/refresh", 200).await;
     let r2 = second["refresh_token"].as_str().unwrap();
     assert_ne!(r1, r2, "rotated");
     assert_eq!(
-        me(&app, second["access_token"].as_str().unwrap())
+        app.me(second["access_token"].as_str().unwrap())
             .await
             .status(),
         200
@@ -117,32 +41,21 @@ async fn login_refresh_rotation_and_reuse_revokes_the_family() {
 
     // The first refresh token again: reuse. The whole family goes, the newer token too, and so
     // does the access token issued with it.
-    let r = app
-        .post_json("/v1/auth/refresh", &json!({"refresh_token": r1}))
-        .await;
+    let r = app.refresh(&json!(r1)).await;
     assert_unauthorized(r, "refresh_token_reused").await;
-    let r = app
-        .post_json("/v1/auth/refresh", &json!({"refresh_token": r2}))
-        .await;
+    let r = app.refresh(&json!(r2)).await;
     assert_unauthorized(r, "refresh_token_reused").await;
     assert_unauthorized(
-        me(&app, second["access_token"].as_str().unwrap()).await,
+        app.me(second["access_token"].as_str().unwrap()).await,
         "token_revoked",
     )
     .await;
 
     // Other sign-ins are separate families.
-    let other = login(&app, "ops-anna").await;
-    let r = app
-        .post_json(
-            "/v1/auth/refresh",
-            &json!({"refresh_token": other["refresh_token"]}),
-        )
-        .await;
+    let other = app.sign_in("ops-anna").await;
+    let r = app.refresh(&other["refresh_token"]).await;
     assert_eq!(r.status(), 200);
-    let r = app
-        .post_json("/v1/auth/refresh", &json!({"refresh_token": "nonsense"}))
-        .await;
+    let r = app.refresh(&json!("nonsense")).await;
     assert_unauthorized(r, "invalid_refresh_token").await;
     let r = app
         .post_json(
@@ -156,14 +69,12 @@ async fn login_refresh_rotation_and_reuse_revokes_the_family() {
 #[tokio::test]
 async fn wrong_passwords_and_unknown_users_get_the_same_answer() {
     let app = spawn_app().await;
-    add_account(&app, "ops-ben", Role::Operator);
+    app.add_account("ops-ben", Role::Operator);
     for (u, p) in [
         ("ops-ben", "wrong password here"),
         ("nobody-here", PASSWORD),
     ] {
-        let r = app
-            .post_json("/v1/auth/login", &json!({"username": u, "password": p}))
-            .await;
+        let r = app.login(u, p).await;
         let body = assert_problem(r, 401, None).await;
         assert_eq!(body["code"], "invalid_credentials");
         assert_conforms(
@@ -179,51 +90,43 @@ async fn wrong_passwords_and_unknown_users_get_the_same_answer() {
 #[tokio::test]
 async fn logout_revokes_the_access_token_and_the_refresh_family() {
     let app = spawn_app().await;
-    add_account(&app, "ops-cleo", Role::Operator);
-    let s = login(&app, "ops-cleo").await;
+    app.add_account("ops-cleo", Role::Operator);
+    let s = app.sign_in("ops-cleo").await;
     let access = s["access_token"].as_str().unwrap();
-    let r = post_auth(
-        &app,
-        "/v1/auth/logout",
-        Some(access),
-        &json!({"refresh_token": s["refresh_token"]}),
-    )
-    .await;
-    assert_eq!(r.status(), 204);
-    assert_unauthorized(me(&app, access).await, "token_revoked").await;
     let r = app
-        .post_json(
-            "/v1/auth/refresh",
+        .post_json_as(
+            "/v1/auth/logout",
             &json!({"refresh_token": s["refresh_token"]}),
+            Some(access),
         )
         .await;
+    assert_eq!(r.status(), 204);
+    assert_unauthorized(app.me(access).await, "token_revoked").await;
+    let r = app.refresh(&s["refresh_token"]).await;
     assert_eq!(r.status(), 401);
     // Without a token there is nothing to log out of.
-    let r = post_auth(&app, "/v1/auth/logout", None, &json!({})).await;
+    let r = app.post_json_as("/v1/auth/logout", &json!({}), None).await;
     assert_unauthorized(r, "missing_token").await;
     // A bare logout (no body) revokes just the access token.
-    let s = login(&app, "ops-cleo").await;
+    let s = app.sign_in("ops-cleo").await;
     let r = app
-        .client
-        .post(app.url("/v1/auth/logout"))
-        .bearer_auth(s["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
-    let r = app
-        .post_json(
-            "/v1/auth/refresh",
-            &json!({"refresh_token": s["refresh_token"]}),
+        .send(
+            "POST",
+            "/v1/auth/logout",
+            Some(s["access_token"].as_str().unwrap()),
+            None,
+            None,
         )
         .await;
+    assert_eq!(r.status(), 204);
+    let r = app.refresh(&s["refresh_token"]).await;
     assert_eq!(r.status(), 200, "the refresh token survives a bare logout");
 }
 
 #[tokio::test]
 async fn visitor_tokens_are_anonymous_and_bound_to_one_site() {
     let app = spawn_app().await;
-    let t = visitor_token(&app).await;
+    let t = app.visitor_token().await;
     let claims = app.state.tokens.verify(&t).unwrap();
     assert_eq!(claims.role, Role::Visitor);
     assert_eq!(claims.site.as_deref(), Some(SITE));
@@ -231,7 +134,7 @@ async fn visitor_tokens_are_anonymous_and_bound_to_one_site() {
     let refused =
         heritage_guide::api::error::ApiError::from(claims.require_site("elsewhere").unwrap_err());
     assert_eq!(refused.status, 403);
-    let r = me(&app, &t).await;
+    let r = app.me(&t).await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["site"], SITE);
@@ -248,96 +151,62 @@ async fn visitor_tokens_are_anonymous_and_bound_to_one_site() {
 #[tokio::test]
 async fn admins_manage_accounts_and_changes_take_effect_at_once() {
     let app = spawn_app().await;
-    add_account(&app, "root-admin", Role::Admin);
-    let admin = login(&app, "root-admin").await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = post_auth(
-        &app,
-        "/v1/users",
-        Some(&admin),
-        &json!({"username": "ops-dana", "password": PASSWORD, "role": "operator"}),
-    )
-    .await;
+    app.add_account("root-admin", Role::Admin);
+    let admin = app.access_token("root-admin").await;
+    let r = app
+        .post_json_as(
+            "/v1/users",
+            &json!({"username": "ops-dana", "password": PASSWORD, "role": "operator"}),
+            Some(&admin),
+        )
+        .await;
     let body = conforming(r, "POST", "/v1/users", 201).await;
     assert!(body.get("password_hash").is_none());
-    let r = post_auth(
-        &app,
-        "/v1/users",
-        Some(&admin),
-        &json!({"username": "ops-dana", "password": PASSWORD, "role": "operator"}),
-    )
-    .await;
+    let r = app
+        .post_json_as(
+            "/v1/users",
+            &json!({"username": "ops-dana", "password": PASSWORD, "role": "operator"}),
+            Some(&admin),
+        )
+        .await;
     assert_problem(r, 409, Some("username")).await;
-    let r = post_auth(
-        &app,
-        "/v1/users",
-        Some(&admin),
-        &json!({"username": "ops-eve", "password": "short", "role": "operator"}),
-    )
-    .await;
+    let r = app
+        .post_json_as(
+            "/v1/users",
+            &json!({"username": "ops-eve", "password": "short", "role": "operator"}),
+            Some(&admin),
+        )
+        .await;
     assert_problem(r, 400, Some("password")).await;
     // A role that is no account's (visitors have none) is refused naming `role`.
     for role in [json!("root"), json!("visitor"), json!("Admin"), json!(1)] {
-        let r = post_auth(
-            &app,
-            "/v1/users",
-            Some(&admin),
-            &json!({"username": "ops-gus", "password": PASSWORD, "role": role}),
-        )
-        .await;
+        let r = app
+            .post_json_as(
+                "/v1/users",
+                &json!({"username": "ops-gus", "password": PASSWORD, "role": role}),
+                Some(&admin),
+            )
+            .await;
         let body = assert_problem(r, 400, Some("role")).await;
         assert_eq!(body["code"], "invalid_parameter", "{body}");
     }
 
-    let op = login(&app, "ops-dana").await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let r = app
-        .client
-        .get(app.url("/v1/users"))
-        .bearer_auth(&op)
-        .send()
-        .await
-        .unwrap();
+    let op = app.access_token("ops-dana").await;
+    let r = app.get_as("/v1/users", Some(&op)).await;
     assert_problem(r, 403, None).await;
-    let r = app
-        .client
-        .get(app.url("/v1/users"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_as("/v1/users", Some(&admin)).await;
     let body = conforming(r, "GET", "/v1/users", 200).await;
     assert_eq!(body["items"].as_array().unwrap().len(), 2);
     // An unknown query parameter is refused here as on every other route.
+    let r = app.get_as("/v1/users?foo=bar", Some(&admin)).await;
+    assert_problem_conforms(r, "GET", "/v1/users", 400, Some("foo")).await;
+    let sneaky =
+        json!({"username": "sneaky", "password": "a long enough password", "role": "operator"});
     let r = app
-        .client
-        .get(app.url("/v1/users?foo=bar"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    let body = assert_problem(r, 400, Some("foo")).await;
-    assert_conforms("GET", "/v1/users", 400, "application/problem+json", &body);
-    let r = app
-        .client
-        .post(app.url("/v1/users?role=admin"))
-        .bearer_auth(&admin)
-        .json(&json!({"username": "sneaky", "password": "a long enough password", "role": "operator"}))
-        .send()
-        .await
-        .unwrap();
+        .post_json_as("/v1/users?role=admin", &sneaky, Some(&admin))
+        .await;
     assert_problem(r, 400, Some("role")).await;
-    let r = app
-        .client
-        .get(app.url("/v1/users"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_as("/v1/users", Some(&admin)).await;
     let body = conforming(r, "GET", "/v1/users", 200).await;
     assert_eq!(
         body["items"].as_array().unwrap().len(),
@@ -347,70 +216,52 @@ async fn admins_manage_accounts_and_changes_take_effect_at_once() {
 
     // Disabling works at once: the operator's token is refused, sign-in too.
     let r = app
-        .client
-        .patch(app.url("/v1/users/ops-dana"))
-        .bearer_auth(&admin)
-        .json(&json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
-    let user = conforming(r, "PATCH", "/v1/users/{username}", 200).await;
-    assert_eq!(user["disabled"], true);
-    let r = me(&app, &op).await;
-    assert_eq!(r.status(), 401);
-    assert!(r.headers().contains_key("www-authenticate"));
-    let r = app
-        .post_json(
-            "/v1/auth/login",
-            &json!({"username": "ops-dana", "password": PASSWORD}),
+        .patch_json_as(
+            "/v1/users/ops-dana",
+            &json!({"disabled": true}),
+            &admin,
+            None,
         )
         .await;
+    let user = conforming(r, "PATCH", "/v1/users/{username}", 200).await;
+    assert_eq!(user["disabled"], true);
+    let r = app.me(&op).await;
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().contains_key("www-authenticate"));
+    let r = app.login("ops-dana", PASSWORD).await;
     assert_eq!(r.status(), 401);
 
     // The last admin cannot go.
     let r = app
-        .client
-        .patch(app.url("/v1/users/root-admin"))
-        .bearer_auth(&admin)
-        .json(&json!({"role": "operator"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_json_as(
+            "/v1/users/root-admin",
+            &json!({"role": "operator"}),
+            &admin,
+            None,
+        )
+        .await;
     assert_problem(r, 409, None).await;
     // A promoted operator's old token carries the old role: it must sign in again.
-    add_account(&app, "ops-finn", Role::Operator);
-    let finn = login(&app, "ops-finn").await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    app.add_account("ops-finn", Role::Operator);
+    let finn = app.access_token("ops-finn").await;
     let r = app
-        .client
-        .patch(app.url("/v1/users/ops-finn"))
-        .bearer_auth(&admin)
-        .json(&json!({"role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_json_as(
+            "/v1/users/ops-finn",
+            &json!({"role": "admin"}),
+            &admin,
+            None,
+        )
+        .await;
     assert_eq!(r.status(), 200);
-    assert_eq!(me(&app, &finn).await.status(), 401);
+    assert_eq!(app.me(&finn).await.status(), 401);
     let r = app
-        .client
-        .patch(app.url("/v1/users/nobody"))
-        .bearer_auth(&admin)
-        .json(&json!({"disabled": true}))
-        .send()
-        .await
-        .unwrap();
+        .patch_json_as("/v1/users/nobody", &json!({"disabled": true}), &admin, None)
+        .await;
     assert_problem(r, 404, None).await;
     for role in [json!("root"), json!("visitor"), json!(""), json!(["admin"])] {
         let r = app
-            .client
-            .patch(app.url("/v1/users/ops-finn"))
-            .bearer_auth(&admin)
-            .json(&json!({ "role": role }))
-            .send()
-            .await
-            .unwrap();
+            .patch_json_as("/v1/users/ops-finn", &json!({ "role": role }), &admin, None)
+            .await;
         let body = assert_problem(r, 400, Some("role")).await;
         assert_eq!(body["code"], "invalid_parameter", "{body}");
         if role.is_string() {
@@ -423,64 +274,48 @@ async fn admins_manage_accounts_and_changes_take_effect_at_once() {
     }
     // `null` leaves the role as it is.
     let r = app
-        .client
-        .patch(app.url("/v1/users/ops-finn"))
-        .bearer_auth(&admin)
-        .json(&json!({"role": null}))
-        .send()
-        .await
-        .unwrap();
+        .patch_json_as("/v1/users/ops-finn", &json!({"role": null}), &admin, None)
+        .await;
     let user = conforming(r, "PATCH", "/v1/users/{username}", 200).await;
     assert_eq!(user["role"], "admin");
 }
 
-#[tokio::test]
-async fn sign_ins_are_limited_per_username_and_per_ip() {
+/// An app with these sign-in limits (attempts per username and per IP) and one operator account.
+async fn app_with_login_limits(per_username: u32, per_ip: u32, username: &str) -> TestApp {
     let app = spawn_app_with(|s| {
-        s.limits.login_per_username = 3;
-        s.limits.login_per_ip = 8;
+        s.limits.login_per_username = per_username;
+        s.limits.login_per_ip = per_ip;
     })
     .await;
-    add_account(&app, "ops-gus", Role::Operator);
-    for _ in 0..3 {
-        let r = app
-            .post_json(
-                "/v1/auth/login",
-                &json!({"username": "ops-gus", "password": "not the password"}),
-            )
-            .await;
-        assert_eq!(r.status(), 401);
+    app.add_account(username, Role::Operator);
+    app
+}
+
+/// Signs in with a wrong password `times` times; each is a 401.
+async fn wrong_passwords(app: &TestApp, username: &str, times: usize, why: &str) {
+    for _ in 0..times {
+        let r = app.login(username, "not the password").await;
+        assert_eq!(r.status(), 401, "{why}");
     }
+}
+
+#[tokio::test]
+async fn sign_ins_are_limited_per_username_and_per_ip() {
+    let app = app_with_login_limits(3, 8, "ops-gus").await;
+    wrong_passwords(&app, "ops-gus", 3, "a wrong password").await;
     // Even the right password is refused now, with a wait to honour.
-    let r = app
-        .post_json(
-            "/v1/auth/login",
-            &json!({"username": "ops-gus", "password": PASSWORD}),
-        )
-        .await;
+    let r = app.login("ops-gus", PASSWORD).await;
     let retry: u64 = r.headers()["retry-after"]
         .to_str()
         .unwrap()
         .parse()
         .unwrap();
     assert!((1..=15 * 60).contains(&retry), "{retry}");
-    let body = assert_problem(r, 429, None).await;
-    assert_conforms(
-        "POST",
-        "/v1/auth/login",
-        429,
-        "application/problem+json",
-        &body,
-    );
+    assert_problem_conforms(r, "POST", "/v1/auth/login", 429, None).await;
     // Other usernames from the same IP count towards the IP's limit.
     let mut last = 0;
     for i in 0..6 {
-        let r = app
-            .post_json(
-                "/v1/auth/login",
-                &json!({"username": format!("user-{i}"), "password": "whatever it is"}),
-            )
-            .await;
+        let r = app.login(&format!("user-{i}"), "whatever it is").await;
         last = r.status().as_u16();
     }
     assert_eq!(last, 429, "the IP's limit");
@@ -488,27 +323,9 @@ async fn sign_ins_are_limited_per_username_and_per_ip() {
 
 #[tokio::test]
 async fn sign_in_limits_of_zero_are_off() {
-    let app = spawn_app_with(|s| {
-        s.limits.login_per_username = 0;
-        s.limits.login_per_ip = 0;
-    })
-    .await;
-    add_account(&app, "ops-hal", Role::Operator);
-    for _ in 0..12 {
-        let r = app
-            .post_json(
-                "/v1/auth/login",
-                &json!({"username": "ops-hal", "password": "not the password"}),
-            )
-            .await;
-        assert_eq!(r.status(), 401, "a wrong password, never a 429");
-    }
-    let r = app
-        .post_json(
-            "/v1/auth/login",
-            &json!({"username": "ops-hal", "password": PASSWORD}),
-        )
-        .await;
+    let app = app_with_login_limits(0, 0, "ops-hal").await;
+    wrong_passwords(&app, "ops-hal", 12, "a wrong password, never a 429").await;
+    let r = app.login("ops-hal", PASSWORD).await;
     assert_eq!(r.status(), 200, "the right password still signs in");
 }
 
@@ -519,10 +336,10 @@ async fn requests_are_limited_per_client_and_per_token() {
         s.limits.per_token_per_min = 5;
     })
     .await;
-    let t = visitor_token(&app).await;
+    let t = app.visitor_token().await;
     let mut statuses = Vec::new();
     for _ in 0..7 {
-        let r = me(&app, &t).await;
+        let r = app.me(&t).await;
         statuses.push(r.status().as_u16());
         if r.status() == 429 {
             assert!(r.headers().contains_key("retry-after"));
@@ -648,15 +465,10 @@ fn the_user_command_reads_the_password_from_stdin_and_disables_accounts() {
 #[tokio::test]
 async fn expired_refresh_tokens_are_refused() {
     let app = spawn_app_with(|s| s.refresh_token_ttl_s = 1).await;
-    add_account(&app, "ops-hal", Role::Operator);
-    let s = login(&app, "ops-hal").await;
+    app.add_account("ops-hal", Role::Operator);
+    let s = app.sign_in("ops-hal").await;
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    let r = app
-        .post_json(
-            "/v1/auth/refresh",
-            &json!({"refresh_token": s["refresh_token"]}),
-        )
-        .await;
+    let r = app.refresh(&s["refresh_token"]).await;
     assert_unauthorized(r, "refresh_token_expired").await;
 }
 

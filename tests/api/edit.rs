@@ -2,7 +2,6 @@
 //! the seed loader, stranded places, soft deletes with restore and audit, import/export round
 //! trips, literal storage of hostile text, body limits, and snapshot/bundle/cache changes.
 
-use crate::auth::{conforming, token_for, visitor_token};
 use crate::helpers::*;
 use base64::Engine;
 use heritage_guide::api::ROUTES;
@@ -38,34 +37,6 @@ fn b64(v: &Value) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
 }
 
-pub async fn send(
-    app: &TestApp,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    if_match: Option<&str>,
-    body: Option<&Value>,
-) -> reqwest::Response {
-    let mut b = app.client.request(
-        reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-        app.url(path),
-    );
-    if let Some(t) = token {
-        b = b.bearer_auth(t);
-    }
-    if let Some(m) = if_match {
-        b = b.header("If-Match", m);
-    }
-    if let Some(v) = body {
-        b = b.json(v);
-    }
-    b.send().await.unwrap()
-}
-
-fn etag(r: &reqwest::Response) -> String {
-    r.headers()["etag"].to_str().unwrap().to_string()
-}
-
 async fn place_etag(app: &TestApp, id: &str) -> String {
     let r = app.get(&format!("/v1/sites/{SITE}/places/{id}")).await;
     assert_eq!(r.status(), 200);
@@ -81,9 +52,9 @@ async fn site_version(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn authorization_matrix_for_every_write_route() {
     let app = spawn_app().await;
-    let operator = token_for(&app, Role::Operator).await;
-    let admin = token_for(&app, Role::Admin).await;
-    let visitor = visitor_token(&app).await;
+    let operator = app.token_for(Role::Operator).await;
+    let admin = app.token_for(Role::Admin).await;
+    let visitor = app.visitor_token().await;
     let keys = &app.state.tokens;
     let mut c: Claims = keys.verify(&operator).unwrap();
     c.exp = heritage_guide::auth::now_s() - 3600;
@@ -137,7 +108,7 @@ async fn authorization_matrix_for_every_write_route() {
         ];
         for (who, token, want) in cases {
             let body = (*m != "DELETE").then(|| json!({}));
-            let r = send(&app, m, &path, token, None, body.as_ref()).await;
+            let r = app.send(m, &path, token, None, body.as_ref()).await;
             let status = r.status().as_u16();
             let www = r.headers().get("www-authenticate").is_some();
             let ct = r
@@ -166,27 +137,21 @@ async fn authorization_matrix_for_every_write_route() {
 #[tokio::test]
 async fn patch_needs_if_match_and_refuses_stale_etags() {
     let app = spawn_app().await;
-    let op = token_for(&app, Role::Operator).await;
+    let op = app.token_for(Role::Operator).await;
     let path = format!("/v1/sites/{SITE}/places/{PLACE}");
     let patch = json!({"properties": {"fee_cny": 25, "fee_note": {"zh": "含饮品", "en": "a drink included"}}});
-    let r = send(&app, "PATCH", &path, Some(&op), None, Some(&patch)).await;
-    let body = assert_problem(r, 428, Some("If-Match")).await;
-    assert_conforms(
+    let r = app.patch_json_as(&path, &patch, &op, None).await;
+    assert_problem_conforms(
+        r,
         "PATCH",
         "/v1/sites/{site}/places/{place}",
         428,
-        "application/problem+json",
-        &body,
-    );
-    let r = send(
-        &app,
-        "PATCH",
-        &path,
-        Some(&op),
-        Some("\"stale\""),
-        Some(&patch),
+        Some("If-Match"),
     )
     .await;
+    let r = app
+        .patch_json_as(&path, &patch, &op, Some("\"stale\""))
+        .await;
     let body = assert_problem(r, 412, Some("If-Match")).await;
     assert!(body["current_etag"].as_str().unwrap().starts_with("\"rev-"));
 
@@ -194,18 +159,11 @@ async fn patch_needs_if_match_and_refuses_stale_etags() {
     let bundle = etag(&app.get(&format!("/v1/sites/{SITE}/bundle")).await);
     // The ETag of the public GET is accepted.
     let tag = place_etag(&app, PLACE).await;
-    let r = send(&app, "PATCH", &path, Some(&op), Some(&tag), Some(&patch)).await;
+    let r = app.patch_json_as(&path, &patch, &op, Some(&tag)).await;
     assert_eq!(r.status(), 200);
     let rev_tag = etag(&r);
     assert!(rev_tag.starts_with("\"rev-"), "{rev_tag}");
-    let body: Value = r.json().await.unwrap();
-    assert_conforms(
-        "PATCH",
-        "/v1/sites/{site}/places/{place}",
-        200,
-        "application/json",
-        &body,
-    );
+    let body = conforming(r, "PATCH", "/v1/sites/{site}/places/{place}", 200).await;
     assert_eq!(body["item"]["properties"]["fee_cny"], 25.0);
     assert_eq!(body["site_version"], version + 1);
     // The snapshot moved: version, bundle ETag, the place itself.
@@ -217,17 +175,16 @@ async fn patch_needs_if_match_and_refuses_stale_etags() {
     let (_, p) = app.get_json(&path).await;
     assert_eq!(p["fee_cny"], 25.0);
     // The old GET ETag is stale now; the revision ETag from the answer works.
-    let r = send(&app, "PATCH", &path, Some(&op), Some(&tag), Some(&patch)).await;
+    let r = app.patch_json_as(&path, &patch, &op, Some(&tag)).await;
     assert_eq!(r.status(), 412);
-    let r = send(
-        &app,
-        "PATCH",
-        &path,
-        Some(&op),
-        Some(&rev_tag),
-        Some(&json!({"properties": {"dwell_min": 15}})),
-    )
-    .await;
+    let r = app
+        .patch_json_as(
+            &path,
+            &json!({"properties": {"dwell_min": 15}}),
+            &op,
+            Some(&rev_tag),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     // Ids never change, and unknown members are refused.
     let tag = place_etag(&app, PLACE).await;
@@ -236,13 +193,12 @@ async fn patch_needs_if_match_and_refuses_stale_etags() {
         (json!({"properties": {"colour": "red"}}), "colour"),
         (json!({"style": {}}), "style"),
     ] {
-        let r = send(&app, "PATCH", &path, Some(&op), Some(&tag), Some(&patch)).await;
+        let r = app.patch_json_as(&path, &patch, &op, Some(&tag)).await;
         assert_problem(r, 400, Some(field)).await;
     }
     // Plans keep working on the new snapshot.
     let r = app
-        .post_json(
-            &format!("/v1/sites/{SITE}/plans"),
+        .post_plan(
             &json!({"start": PLACE, "start_time": "2026-05-16T10:00:00+08:00", "budget_min": 120}),
         )
         .await;
@@ -252,28 +208,25 @@ async fn patch_needs_if_match_and_refuses_stale_etags() {
 #[tokio::test]
 async fn two_patches_with_the_same_etag_exactly_one_wins() {
     let app = spawn_app().await;
-    let a = token_for(&app, Role::Operator).await;
-    let b = token_for(&app, Role::Operator).await;
+    let a = app.token_for(Role::Operator).await;
+    let b = app.token_for(Role::Operator).await;
     let path = format!("/v1/sites/{SITE}/places/{PLACE}");
     let tag = place_etag(&app, PLACE).await;
     let pa = json!({"properties": {"fee_cny": 10}});
     let pb = json!({"properties": {"fee_cny": 20}});
     let (ra, rb) = tokio::join!(
-        send(&app, "PATCH", &path, Some(&a), Some(&tag), Some(&pa)),
-        send(&app, "PATCH", &path, Some(&b), Some(&tag), Some(&pb)),
+        app.patch_json_as(&path, &pa, &a, Some(&tag)),
+        app.patch_json_as(&path, &pb, &b, Some(&tag)),
     );
     let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
     statuses.sort();
     assert_eq!(statuses, [200, 412]);
-    let r = send(
-        &app,
-        "GET",
-        &format!("/v1/sites/{SITE}/audit?entity=place&entity_id={PLACE}"),
-        Some(&a),
-        None,
-        None,
-    )
-    .await;
+    let r = app
+        .get_as(
+            &format!("/v1/sites/{SITE}/audit?entity=place&entity_id={PLACE}"),
+            Some(&a),
+        )
+        .await;
     let audit = conforming(r, "GET", "/v1/sites/{site}/audit", 200).await;
     let items = audit["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{audit}");
@@ -288,7 +241,7 @@ async fn two_patches_with_the_same_etag_exactly_one_wins() {
 #[tokio::test]
 async fn edits_are_validated_like_the_seed() {
     let app = spawn_app().await;
-    let op = token_for(&app, Role::Operator).await;
+    let op = app.token_for(Role::Operator).await;
     let path = format!("/v1/sites/{SITE}/places/{PLACE}");
     for (patch, field) in [
         (json!({"properties": {"fee_cny": -5}}), "fee_cny"),
@@ -307,7 +260,7 @@ async fn edits_are_validated_like_the_seed() {
         (json!({"properties": {"hours": null}}), "hours"),
     ] {
         let tag = place_etag(&app, PLACE).await;
-        let r = send(&app, "PATCH", &path, Some(&op), Some(&tag), Some(&patch)).await;
+        let r = app.patch_json_as(&path, &patch, &op, Some(&tag)).await;
         let body = assert_problem(r, 400, Some(field)).await;
         assert_eq!(body["code"], "validation_failed", "{body}");
         assert!(body["errors"].as_array().is_some_and(|e| !e.is_empty()));
@@ -317,15 +270,9 @@ async fn edits_are_validated_like_the_seed() {
         "geometry": {"type": "LineString", "coordinates": [[106.536429, 29.553844], [106.5366, 29.5539]]},
         "properties": {"feature": "edge", "id": "e-bad", "from": "n-fac-square", "to": "n-missing",
             "kind": "walkway", "steps": 0, "step_free": true, "provenance": "estimate", "sources": []}});
-    let r = send(
-        &app,
-        "POST",
-        &format!("/v1/sites/{SITE}/edges"),
-        Some(&op),
-        None,
-        Some(&edge),
-    )
-    .await;
+    let r = app
+        .post_json_as(&format!("/v1/sites/{SITE}/edges"), &edge, Some(&op))
+        .await;
     assert_problem(r, 400, Some("to")).await;
     // Nothing was written.
     assert_eq!(site_version(&app).await, 1);
@@ -356,18 +303,12 @@ fn spur() -> (Value, Value, Value) {
 #[tokio::test]
 async fn closing_a_path_that_strands_a_place_is_refused_unless_it_is_closed_too() {
     let app = spawn_app().await;
-    let op = token_for(&app, Role::Operator).await;
+    let op = app.token_for(Role::Operator).await;
     let (node, edge, place) = spur();
     // A lone node would disconnect the graph: it comes with the edge that joins it.
-    let r = send(
-        &app,
-        "POST",
-        &format!("/v1/sites/{SITE}/nodes"),
-        Some(&op),
-        None,
-        Some(&node),
-    )
-    .await;
+    let r = app
+        .post_json_as(&format!("/v1/sites/{SITE}/nodes"), &node, Some(&op))
+        .await;
     let body = assert_problem(r, 400, None).await;
     assert!(
         body["detail"].as_str().unwrap().contains("not connected"),
@@ -375,15 +316,9 @@ async fn closing_a_path_that_strands_a_place_is_refused_unless_it_is_closed_too(
     );
     let graph = json!({"type": "FeatureCollection", "features": [node, edge]});
     for (coll, item) in [("nodes", &graph), ("places", &place)] {
-        let r = send(
-            &app,
-            "POST",
-            &format!("/v1/sites/{SITE}/{coll}"),
-            Some(&op),
-            None,
-            Some(item),
-        )
-        .await;
+        let r = app
+            .post_json_as(&format!("/v1/sites/{SITE}/{coll}"), item, Some(&op))
+            .await;
         assert_eq!(r.status(), 201, "{coll}");
         let loc = r.headers()["location"].to_str().unwrap().to_string();
         let id = item["id"]
@@ -391,71 +326,47 @@ async fn closing_a_path_that_strands_a_place_is_refused_unless_it_is_closed_too(
             .or(item["features"][0]["id"].as_str())
             .unwrap();
         assert!(loc.ends_with(id), "{loc}");
-        let body: Value = r.json().await.unwrap();
-        assert_conforms(
-            "POST",
-            &format!("/v1/sites/{{site}}/{coll}"),
-            201,
-            "application/json",
-            &body,
-        );
+        conforming(r, "POST", &format!("/v1/sites/{{site}}/{coll}"), 201).await;
     }
-    let r = send(
-        &app,
-        "POST",
-        &format!("/v1/sites/{SITE}/places"),
-        Some(&op),
-        None,
-        Some(&place),
-    )
-    .await;
+    let r = app
+        .post_json_as(&format!("/v1/sites/{SITE}/places"), &place, Some(&op))
+        .await;
     assert_problem(r, 409, Some("id")).await;
     let edge_path = format!("/v1/sites/{SITE}/edges/e-test-spur");
     let r = app.get(&edge_path).await;
     assert_eq!(r.status(), 200);
     let tag = etag(&r);
-    let body: Value = r.json().await.unwrap();
-    assert_conforms(
+    conforming_as(
+        r,
         "GET",
         "/v1/sites/{site}/edges/{edge}",
         200,
         "application/geo+json",
-        &body,
-    );
-    let close = json!({"properties": {"closed": true}});
-    let r = send(
-        &app,
-        "PATCH",
-        &edge_path,
-        Some(&op),
-        Some(&tag),
-        Some(&close),
     )
     .await;
+    let close = json!({"properties": {"closed": true}});
+    let r = app.patch_json_as(&edge_path, &close, &op, Some(&tag)).await;
     let body = assert_problem(r, 409, None).await;
     assert_eq!(body["code"], "would_strand_places");
     assert_eq!(body["places"], json!(["test-kiosk"]));
     // Deleting the node under the place is refused as well (the place would point nowhere).
-    let r = send(
-        &app,
-        "DELETE",
-        &format!("/v1/sites/{SITE}/nodes/n-test-kiosk"),
-        Some(&op),
-        Some("*"),
-        None,
-    )
-    .await;
+    let r = app
+        .delete_as(
+            &format!("/v1/sites/{SITE}/nodes/n-test-kiosk"),
+            &op,
+            Some("*"),
+        )
+        .await;
     assert_eq!(r.status(), 400);
     // Marking the places closed in the same request lets it through.
-    let r = send(
-        &app,
-        "PATCH",
-        &format!("{edge_path}?close_stranded=true"),
-        Some(&op),
-        Some(&tag),
-        Some(&close),
-    )
-    .await;
+    let r = app
+        .patch_json_as(
+            &format!("{edge_path}?close_stranded=true"),
+            &close,
+            &op,
+            Some(&tag),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     let changes = body["changes"].as_array().unwrap();
@@ -476,50 +387,31 @@ async fn closing_a_path_that_strands_a_place_is_refused_unless_it_is_closed_too(
 #[tokio::test]
 async fn deletes_are_soft_restorable_and_audited() {
     let app = spawn_app().await;
-    let op = token_for(&app, Role::Operator).await;
+    let op = app.token_for(Role::Operator).await;
     let (_, findings) = app.get_json(&format!("/v1/sites/{SITE}/findings")).await;
     let fid = findings["items"][0]["id"].as_str().unwrap().to_string();
     let n = findings["items"].as_array().unwrap().len();
     let path = format!("/v1/sites/{SITE}/findings/{fid}");
     let r = app.get(&path).await;
     let tag = etag(&r);
-    let before: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/findings/{finding}",
-        200,
-        "application/json",
-        &before,
-    );
-    let r = send(&app, "DELETE", &path, Some(&op), None, None).await;
+    let before = conforming(r, "GET", "/v1/sites/{site}/findings/{finding}", 200).await;
+    let r = app.delete_as(&path, &op, None).await;
     assert_problem(r, 428, Some("If-Match")).await;
-    let r = send(&app, "DELETE", &path, Some(&op), Some(&tag), None).await;
+    let r = app.delete_as(&path, &op, Some(&tag)).await;
     let body = conforming(r, "DELETE", "/v1/sites/{site}/findings/{finding}", 200).await;
     assert_eq!(body["item"], Value::Null);
     assert_eq!(app.get(&path).await.status(), 404);
     let (_, after) = app.get_json(&format!("/v1/sites/{SITE}/findings")).await;
     assert_eq!(after["items"].as_array().unwrap().len(), n - 1);
     // A new finding cannot take the id of a deleted one: it must be restored.
-    let r = send(
-        &app,
-        "POST",
-        &format!("/v1/sites/{SITE}/findings"),
-        Some(&op),
-        None,
-        Some(&before),
-    )
-    .await;
+    let r = app
+        .post_json_as(&format!("/v1/sites/{SITE}/findings"), &before, Some(&op))
+        .await;
     let b = assert_problem(r, 409, Some("id")).await;
     assert_eq!(b["code"], "deleted_exists");
-    let r = send(
-        &app,
-        "POST",
-        &format!("{path}/restore"),
-        Some(&op),
-        None,
-        None,
-    )
-    .await;
+    let r = app
+        .send("POST", &format!("{path}/restore"), Some(&op), None, None)
+        .await;
     let body = conforming(
         r,
         "POST",
@@ -528,36 +420,17 @@ async fn deletes_are_soft_restorable_and_audited() {
     )
     .await;
     assert_eq!(body["item"], before);
-    let r = send(
-        &app,
-        "POST",
-        &format!("{path}/restore"),
-        Some(&op),
-        None,
-        None,
-    )
-    .await;
+    let r = app
+        .send("POST", &format!("{path}/restore"), Some(&op), None, None)
+        .await;
     assert_problem(r, 409, None).await;
     let (_, back) = app.get_json(&format!("/v1/sites/{SITE}/findings")).await;
     assert_eq!(back["items"].as_array().unwrap().len(), n);
     // The audit log pages newest first with who, what, before and after.
-    let r = send(
-        &app,
-        "GET",
-        &format!("/v1/sites/{SITE}/audit?limit=1"),
-        Some(&op),
-        None,
-        None,
-    )
-    .await;
-    let page: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/audit",
-        200,
-        "application/json",
-        &page,
-    );
+    let r = app
+        .get_as(&format!("/v1/sites/{SITE}/audit?limit=1"), Some(&op))
+        .await;
+    let page = conforming(r, "GET", "/v1/sites/{site}/audit", 200).await;
     let first = &page["items"][0];
     assert_eq!(first["action"], "restore");
     assert_eq!(first["entity"], "finding");
@@ -565,56 +438,36 @@ async fn deletes_are_soft_restorable_and_audited() {
     assert_eq!(first["after"], before);
     assert!(first["actor"].as_str().unwrap().starts_with("operator-"));
     let cursor = page["next_cursor"].as_str().unwrap();
-    let r = send(
-        &app,
-        "GET",
-        &format!("/v1/sites/{SITE}/audit?limit=1&cursor={cursor}"),
-        Some(&op),
-        None,
-        None,
-    )
-    .await;
+    let r = app
+        .get_as(
+            &format!("/v1/sites/{SITE}/audit?limit=1&cursor={cursor}"),
+            Some(&op),
+        )
+        .await;
     let page: Value = r.json().await.unwrap();
     assert_eq!(page["items"][0]["action"], "delete");
     assert_eq!(page["items"][0]["before"], before);
     assert_eq!(page["items"][0]["after"], Value::Null);
-    let r = send(
-        &app,
-        "GET",
-        &format!("/v1/sites/{SITE}/audit?cursor=garbage"),
-        Some(&op),
-        None,
-        None,
-    )
-    .await;
+    let r = app
+        .get_as(&format!("/v1/sites/{SITE}/audit?cursor=garbage"), Some(&op))
+        .await;
     assert_problem(r, 400, Some("cursor")).await;
 }
 
 #[tokio::test]
 async fn import_validates_with_dry_run_and_a_site_round_trips_through_files() {
     let app = spawn_app().await;
-    let op = token_for(&app, Role::Operator).await;
-    let r = send(
-        &app,
-        "GET",
-        &format!("/v1/sites/{SITE}/export"),
-        Some(&op),
-        None,
-        None,
-    )
-    .await;
+    let op = app.token_for(Role::Operator).await;
+    let import_path = format!("/v1/sites/{SITE}/import");
+    let r = app
+        .get_as(&format!("/v1/sites/{SITE}/export"), Some(&op))
+        .await;
     let export = conforming(r, "GET", "/v1/sites/{site}/export", 200).await;
     let import = |places: &Value, dry: bool| json!({"places": places, "paths": export["paths"], "findings": export["findings"], "dry_run": dry});
     // The same data changes nothing.
-    let r = send(
-        &app,
-        "POST",
-        &format!("/v1/sites/{SITE}/import"),
-        Some(&op),
-        None,
-        Some(&import(&export["places"], false)),
-    )
-    .await;
+    let r = app
+        .post_json_as(&import_path, &import(&export["places"], false), Some(&op))
+        .await;
     let out = conforming(r, "POST", "/v1/sites/{site}/import", 200).await;
     assert_eq!(out["written"], false);
     assert_eq!(out["changes"], json!([]));
@@ -634,15 +487,9 @@ async fn import_validates_with_dry_run_and_a_site_round_trips_through_files() {
         .as_str()
         .unwrap()
         .to_string();
-    let r = send(
-        &app,
-        "POST",
-        &format!("/v1/sites/{SITE}/import"),
-        Some(&op),
-        None,
-        Some(&import(&places, true)),
-    )
-    .await;
+    let r = app
+        .post_json_as(&import_path, &import(&places, true), Some(&op))
+        .await;
     let out: Value = r.json().await.unwrap();
     assert_eq!(out["written"], false);
     assert_eq!(
@@ -650,15 +497,9 @@ async fn import_validates_with_dry_run_and_a_site_round_trips_through_files() {
         json!({"create": 0, "update": 1, "delete": 1, "restore": 0})
     );
     assert_eq!(site_version(&app).await, 1);
-    let r = send(
-        &app,
-        "POST",
-        &format!("/v1/sites/{SITE}/import"),
-        Some(&op),
-        None,
-        Some(&import(&places, false)),
-    )
-    .await;
+    let r = app
+        .post_json_as(&import_path, &import(&places, false), Some(&op))
+        .await;
     let out: Value = r.json().await.unwrap();
     assert_eq!(out["written"], true);
     assert_eq!(out["site_version"], 2);
@@ -670,15 +511,9 @@ async fn import_validates_with_dry_run_and_a_site_round_trips_through_files() {
         404
     );
     // Importing the original again restores the left-out place.
-    let r = send(
-        &app,
-        "POST",
-        &format!("/v1/sites/{SITE}/import"),
-        Some(&op),
-        None,
-        Some(&import(&export["places"], false)),
-    )
-    .await;
+    let r = app
+        .post_json_as(&import_path, &import(&export["places"], false), Some(&op))
+        .await;
     let out: Value = r.json().await.unwrap();
     assert_eq!(
         out["counts"],
@@ -693,25 +528,17 @@ async fn import_validates_with_dry_run_and_a_site_round_trips_through_files() {
     // Invalid imports are refused whole.
     let mut bad = export["places"].clone();
     bad["features"][0]["properties"]["fee_cny"] = json!(-1);
-    let r = send(
-        &app,
-        "POST",
-        &format!("/v1/sites/{SITE}/import"),
-        Some(&op),
-        None,
-        Some(&import(&bad, true)),
-    )
-    .await;
+    let r = app
+        .post_json_as(&import_path, &import(&bad, true), Some(&op))
+        .await;
     assert_problem(r, 400, Some("fee_cny")).await;
-    let r = send(
-        &app,
-        "POST",
-        &format!("/v1/sites/{SITE}/import"),
-        Some(&op),
-        None,
-        Some(&json!({"dry_run": true, "extra": 1})),
-    )
-    .await;
+    let r = app
+        .post_json_as(
+            &import_path,
+            &json!({"dry_run": true, "extra": 1}),
+            Some(&op),
+        )
+        .await;
     assert_problem(r, 400, Some("extra")).await;
 
     // The exported files load with the seed loader as they are.
@@ -724,15 +551,9 @@ async fn import_validates_with_dry_run_and_a_site_round_trips_through_files() {
         "findings.yaml",
         "codebook.yaml",
     ] {
-        let r = send(
-            &app,
-            "GET",
-            &format!("/v1/sites/{SITE}/export?file={f}"),
-            Some(&op),
-            None,
-            None,
-        )
-        .await;
+        let r = app
+            .get_as(&format!("/v1/sites/{SITE}/export?file={f}"), Some(&op))
+            .await;
         assert_eq!(r.status(), 200, "{f}");
         std::fs::write(dir.join(f), r.bytes().await.unwrap()).unwrap();
     }
@@ -751,12 +572,12 @@ async fn import_validates_with_dry_run_and_a_site_round_trips_through_files() {
 #[tokio::test]
 async fn hostile_text_is_stored_literally_and_bodies_are_bounded() {
     let app = spawn_app().await;
-    let op = token_for(&app, Role::Operator).await;
+    let op = app.token_for(Role::Operator).await;
     let path = format!("/v1/sites/{SITE}/places/{PLACE}");
     let zh = "'); DROP TABLE places; --";
     let en = "<script>alert('x')</script> \" OR 1=1 --";
     let tag = place_etag(&app, PLACE).await;
-    let r = send(&app, "PATCH", &path, Some(&op), Some(&tag), Some(&json!({"properties": {"name": {"zh": zh, "en": en}, "notes": "Robert'); DELETE FROM users;--"}}))).await;
+    let r = app.patch_json_as(&path, &json!({"properties": {"name": {"zh": zh, "en": en}, "notes": "Robert'); DELETE FROM users;--"}}), &op, Some(&tag)).await;
     assert_eq!(r.status(), 200);
     let (_, p) = app.get_json(&path).await;
     assert_eq!(p["names"]["zh"], zh);
@@ -770,50 +591,35 @@ async fn hostile_text_is_stored_literally_and_bodies_are_bounded() {
     assert!(site_version(&app).await >= 2, "the tables are intact");
 
     let big = json!({"type": "Feature", "properties": {"notes": "x".repeat(70 * 1024)}});
-    let r = send(
-        &app,
-        "POST",
-        &format!("/v1/sites/{SITE}/places"),
-        Some(&op),
-        None,
-        Some(&big),
-    )
-    .await;
-    let body = assert_problem(r, 413, None).await;
-    assert_conforms(
-        "POST",
-        "/v1/sites/{site}/places",
-        413,
-        "application/problem+json",
-        &body,
-    );
+    let r = app
+        .post_json_as(&format!("/v1/sites/{SITE}/places"), &big, Some(&op))
+        .await;
+    assert_problem_conforms(r, "POST", "/v1/sites/{site}/places", 413, None).await;
     let huge = format!("{{\"places\": \"{}\"}}", "x".repeat(9 * 1024 * 1024));
     let r = app
-        .client
-        .post(app.url(&format!("/v1/sites/{SITE}/import")))
-        .bearer_auth(&op)
-        .header("content-type", "application/json")
-        .body(huge)
-        .send()
-        .await
-        .unwrap();
+        .post_raw(
+            &format!("/v1/sites/{SITE}/import"),
+            "application/json",
+            huge,
+            Some(&op),
+        )
+        .await;
     assert_problem(r, 413, None).await;
     let r = app
-        .client
-        .post(app.url(&format!("/v1/sites/{SITE}/findings")))
-        .bearer_auth(&op)
-        .header("content-type", "text/plain")
-        .body("id: x")
-        .send()
-        .await
-        .unwrap();
+        .post_raw(
+            &format!("/v1/sites/{SITE}/findings"),
+            "text/plain",
+            "id: x",
+            Some(&op),
+        )
+        .await;
     assert_problem(r, 415, None).await;
 }
 
 #[tokio::test]
 async fn hot_reads_are_cached_by_site_version() {
     let app = spawn_app().await;
-    let op = token_for(&app, Role::Operator).await;
+    let op = app.token_for(Role::Operator).await;
     let path = format!("/v1/sites/{SITE}/places?kind=photo_spot");
     let cache_state = |r: &reqwest::Response| r.headers()["x-cache"].to_str().unwrap().to_string();
     let r1 = app.get(&path).await;
@@ -824,24 +630,17 @@ async fn hot_reads_are_cached_by_site_version() {
     assert_eq!(cache_state(&r2), "hit");
     assert_eq!(etag(&r2), t1);
     assert_eq!(r2.text().await.unwrap(), body1);
-    let r = app
-        .client
-        .get(app.url(&path))
-        .header("If-None-Match", &t1)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_with(&path, None, &[("If-None-Match", &t1)]).await;
     assert_eq!(r.status(), 304);
     let tag = place_etag(&app, PLACE).await;
-    let r = send(
-        &app,
-        "PATCH",
-        &format!("/v1/sites/{SITE}/places/{PLACE}"),
-        Some(&op),
-        Some(&tag),
-        Some(&json!({"properties": {"popularity": 0.5}})),
-    )
-    .await;
+    let r = app
+        .patch_json_as(
+            &format!("/v1/sites/{SITE}/places/{PLACE}"),
+            &json!({"properties": {"popularity": 0.5}}),
+            &op,
+            Some(&tag),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let r3 = app.get(&path).await;
     assert_eq!(cache_state(&r3), "miss", "a new version is a new key");
@@ -851,18 +650,17 @@ async fn hot_reads_are_cached_by_site_version() {
 #[tokio::test]
 async fn plans_in_flight_finish_on_the_snapshot_they_started_with() {
     let app = spawn_app().await;
-    let op = token_for(&app, Role::Operator).await;
+    let op = app.token_for(Role::Operator).await;
     let old = app.state.snapshot(SITE).unwrap();
     let tag = place_etag(&app, PLACE).await;
-    let r = send(
-        &app,
-        "PATCH",
-        &format!("/v1/sites/{SITE}/places/{PLACE}"),
-        Some(&op),
-        Some(&tag),
-        Some(&json!({"properties": {"closed": true}})),
-    )
-    .await;
+    let r = app
+        .patch_json_as(
+            &format!("/v1/sites/{SITE}/places/{PLACE}"),
+            &json!({"properties": {"closed": true}}),
+            &op,
+            Some(&tag),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let new = app.state.snapshot(SITE).unwrap();
     assert_eq!(new.version, old.version + 1, "swapped in");
@@ -883,22 +681,21 @@ async fn plans_in_flight_finish_on_the_snapshot_they_started_with() {
 #[tokio::test]
 async fn a_moved_node_takes_its_edges_along() {
     let app = spawn_app().await;
-    let op = token_for(&app, Role::Operator).await;
+    let op = app.token_for(Role::Operator).await;
     let path = format!("/v1/sites/{SITE}/nodes/n-fac-square");
     let r = app.get(&path).await;
     let tag = etag(&r);
     let node: Value = r.json().await.unwrap();
     let c = &node["geometry"]["coordinates"];
     let moved = json!([c[0].as_f64().unwrap() + 0.00005, c[1].as_f64().unwrap()]);
-    let r = send(
-        &app,
-        "PATCH",
-        &path,
-        Some(&op),
-        Some(&tag),
-        Some(&json!({"geometry": {"coordinates": moved}})),
-    )
-    .await;
+    let r = app
+        .patch_json_as(
+            &path,
+            &json!({"geometry": {"coordinates": moved}}),
+            &op,
+            Some(&tag),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     let edges: Vec<&Value> = body["changes"]
@@ -928,16 +725,15 @@ async fn a_moved_node_takes_its_edges_along() {
 #[tokio::test]
 async fn visit_attributes_are_edited_and_validated_like_the_seed() {
     let app = spawn_app().await;
-    let op = token_for(&app, Role::Operator).await;
+    let op = app.token_for(Role::Operator).await;
     let path = format!("/v1/sites/{SITE}/places/{PLACE}");
-    let (_, before) = app.get_json(&path).await;
-    assert_conforms(
+    let before = conforming(
+        app.get(&path).await,
         "GET",
         "/v1/sites/{site}/places/{place}",
         200,
-        "application/json",
-        &before,
-    );
+    )
+    .await;
     for (k, v) in [
         ("highlight", json!(false)),
         ("container", json!(false)),
@@ -948,15 +744,14 @@ async fn visit_attributes_are_edited_and_validated_like_the_seed() {
     }
 
     let tag = place_etag(&app, PLACE).await;
-    let r = send(
-        &app,
-        "PATCH",
-        &path,
-        Some(&op),
-        Some(&tag),
-        Some(&json!({"properties": {"highlight": true, "queue_min": 25, "booking": true}})),
-    )
-    .await;
+    let r = app
+        .patch_json_as(
+            &path,
+            &json!({"properties": {"highlight": true, "queue_min": 25, "booking": true}}),
+            &op,
+            Some(&tag),
+        )
+        .await;
     let body = conforming(r, "PATCH", "/v1/sites/{site}/places/{place}", 200).await;
     assert_eq!(body["item"]["properties"]["highlight"], true, "{body}");
     assert_eq!(body["item"]["properties"]["queue_min"], 25, "{body}");
@@ -964,34 +759,29 @@ async fn visit_attributes_are_edited_and_validated_like_the_seed() {
     assert_eq!(version, 2);
 
     // Every public view shows the new values.
-    let (_, p) = app.get_json(&path).await;
-    assert_conforms(
+    let p = conforming(
+        app.get(&path).await,
         "GET",
         "/v1/sites/{site}/places/{place}",
         200,
-        "application/json",
-        &p,
-    );
+    )
+    .await;
     assert_eq!(p["highlight"], true);
     assert_eq!(p["queue_min"], 25);
     assert_eq!(p["booking"], true);
     assert_eq!(p["container"], false);
     let r = app
-        .client
-        .get(app.url(&path))
-        .header("Accept", "application/geo+json")
-        .send()
-        .await
-        .unwrap();
+        .get_with(&path, None, &[("Accept", "application/geo+json")])
+        .await;
     assert_eq!(r.status(), 200);
-    let feature: Value = r.json().await.unwrap();
-    assert_conforms(
+    let feature = conforming_as(
+        r,
         "GET",
         "/v1/sites/{site}/places/{place}",
         200,
         "application/geo+json",
-        &feature,
-    );
+    )
+    .await;
     assert_eq!(feature["properties"]["highlight"], true);
     assert_eq!(feature["properties"]["queue_min"], 25);
     let (_, list) = app
@@ -1033,7 +823,7 @@ async fn visit_attributes_are_edited_and_validated_like_the_seed() {
         (json!({"properties": {"container": true}}), "highlight"),
     ] {
         let tag = place_etag(&app, PLACE).await;
-        let r = send(&app, "PATCH", &path, Some(&op), Some(&tag), Some(&patch)).await;
+        let r = app.patch_json_as(&path, &patch, &op, Some(&tag)).await;
         let body = assert_problem(r, 400, Some(field)).await;
         assert_eq!(body["code"], "validation_failed", "{body}");
         assert_conforms(

@@ -9,19 +9,6 @@ use serde_json::{json, Value};
 
 const PAID_ROOFTOP: &str = "love-rooftop";
 
-fn visitor_token_for(app: &TestApp, site: &str) -> String {
-    let sub = format!("visitor:{}", uuid::Uuid::new_v4().simple());
-    let c = app
-        .state
-        .tokens
-        .claims(&sub, Role::Visitor, Some(site), 3600);
-    app.state.tokens.sign(&c)
-}
-
-fn visitor_token(app: &TestApp) -> String {
-    visitor_token_for(app, SITE)
-}
-
 async fn operator_token(app: &TestApp) -> String {
     let user = with_db(app, |c| {
         let name = format!("op-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
@@ -35,42 +22,6 @@ async fn operator_token(app: &TestApp) -> String {
         .tokens
         .claims(&user.id, Role::Operator, None, 3600);
     app.state.tokens.sign(&c)
-}
-
-fn ratings_path(place: &str) -> String {
-    format!("/v1/sites/{SITE}/places/{place}/ratings")
-}
-
-async fn post_as(
-    app: &TestApp,
-    token: Option<&str>,
-    path: &str,
-    body: &Value,
-) -> reqwest::Response {
-    let mut b = app.client.post(app.url(path)).json(body);
-    if let Some(t) = token {
-        b = b.bearer_auth(t);
-    }
-    b.send().await.expect("request")
-}
-
-async fn get_as(app: &TestApp, token: Option<&str>, path: &str) -> reqwest::Response {
-    let mut b = app.client.get(app.url(path));
-    if let Some(t) = token {
-        b = b.bearer_auth(t);
-    }
-    b.send().await.expect("request")
-}
-
-async fn rate(app: &TestApp, token: &str, place: &str, body: Value) -> Value {
-    let r = post_as(app, Some(token), &ratings_path(place), &body).await;
-    let status = r.status().as_u16();
-    let v: Value = r.json().await.unwrap();
-    assert!(
-        status == 201 || status == 200,
-        "rating answered {status}: {v}"
-    );
-    v
 }
 
 async fn rating_count(app: &TestApp) -> i64 {
@@ -99,29 +50,17 @@ async fn aggregates_match_a_rebuild(app: &TestApp) {
 }
 
 async fn publish(app: &TestApp, op: &str) -> i64 {
-    let r = post_as(
-        app,
-        Some(op),
-        &format!("/v1/sites/{SITE}/snapshots"),
-        &json!({}),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let v: Value = r.json().await.unwrap();
-    assert_conforms(
-        "POST",
-        "/v1/sites/{site}/snapshots",
-        201,
-        "application/json",
-        &v,
-    );
+    let r = app
+        .post_json_as(&format!("/v1/sites/{SITE}/snapshots"), &json!({}), Some(op))
+        .await;
+    let v = conforming(r, "POST", "/v1/sites/{site}/snapshots", 201).await;
     let version = v["version"].as_i64().unwrap();
     assert_eq!(app.state.snapshot(SITE).unwrap().version, version);
     version
 }
 
 async fn plan(app: &TestApp, req: &Value) -> Value {
-    let r = app.post_json(&format!("/v1/sites/{SITE}/plans"), req).await;
+    let r = app.post_plan(req).await;
     assert_eq!(r.status(), 201);
     r.json().await.unwrap()
 }
@@ -143,53 +82,38 @@ fn stop_ids(plan: &Value) -> Vec<String> {
 #[tokio::test]
 async fn a_rating_is_stored_coded_and_replaced_by_the_next_one() {
     let app = spawn_app().await;
-    let t = visitor_token(&app);
-    let r = post_as(
-        &app,
-        Some(&t),
-        &ratings_path(PAID_ROOFTOP),
-        &json!({"overall": 2, "value_for_money": 1, "photos_ok": true,
+    let t = app.mint_visitor_token(SITE);
+    let r = app
+        .post_json_as(
+            &ratings_path(PAID_ROOFTOP),
+            &json!({"overall": 2, "value_for_money": 1, "photos_ok": true,
                 "comment": "天台收费太贵了，不过很出片", "visited_at": "2026-11-21T10:30:00+08:00",
                 "crowding": 4}),
-    )
-    .await;
+            Some(&t),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let loc = r.headers()["location"].to_str().unwrap().to_string();
-    let first: Value = r.json().await.unwrap();
-    assert_conforms(
-        "POST",
-        "/v1/sites/{site}/places/{place}/ratings",
-        201,
-        "application/json",
-        &first,
-    );
+    let first = conforming(r, "POST", "/v1/sites/{site}/places/{place}/ratings", 201).await;
     assert_eq!(
         loc,
         format!("/v1/sites/{SITE}/ratings/{}", first["id"].as_str().unwrap())
     );
     // The author and operators can read it back; another visitor cannot see it exists.
-    let r = get_as(&app, Some(&t), &loc).await;
-    assert_eq!(r.status(), 200);
-    let mine: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/ratings/{rating}",
-        200,
-        "application/json",
-        &mine,
-    );
+    let r = app.get_as(&loc, Some(&t)).await;
+    let mine = conforming(r, "GET", "/v1/sites/{site}/ratings/{rating}", 200).await;
     assert_eq!(mine["id"], first["id"]);
     assert!(mine.get("visitor_id").is_none());
     let op = operator_token(&app).await;
-    let r = get_as(&app, Some(&op), &loc).await;
+    let r = app.get_as(&loc, Some(&op)).await;
     let theirs: Value = r.json().await.unwrap();
     assert!(theirs["visitor_id"]
         .as_str()
         .unwrap()
         .starts_with("visitor:"));
-    let other = visitor_token(&app);
-    assert_problem(get_as(&app, Some(&other), &loc).await, 404, None).await;
-    assert_problem(get_as(&app, None, &loc).await, 401, None).await;
+    let other = app.mint_visitor_token(SITE);
+    assert_problem(app.get_as(&loc, Some(&other)).await, 404, None).await;
+    assert_problem(app.get_as(&loc, None).await, 401, None).await;
     assert_eq!(first["comment_lang"], "zh");
     let codes: Vec<&str> = first["codes"]
         .as_array()
@@ -203,22 +127,14 @@ async fn a_rating_is_stored_coded_and_replaced_by_the_next_one() {
     );
     assert_eq!(first["replaced"], false);
 
-    let r = post_as(
-        &app,
-        Some(&t),
-        &ratings_path(PAID_ROOFTOP),
-        &json!({"overall": 4, "comment": "Great photos at sunset"}),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
-    let second: Value = r.json().await.unwrap();
-    assert_conforms(
-        "POST",
-        "/v1/sites/{site}/places/{place}/ratings",
-        200,
-        "application/json",
-        &second,
-    );
+    let r = app
+        .post_json_as(
+            &ratings_path(PAID_ROOFTOP),
+            &json!({"overall": 4, "comment": "Great photos at sunset"}),
+            Some(&t),
+        )
+        .await;
+    let second = conforming(r, "POST", "/v1/sites/{site}/places/{place}/ratings", 200).await;
     assert_eq!(second["id"], first["id"]);
     assert_eq!(second["revision"], 2);
     assert_eq!(second["replaced"], true);
@@ -254,7 +170,7 @@ async fn a_rating_is_stored_coded_and_replaced_by_the_next_one() {
 #[tokio::test]
 async fn bad_ratings_are_problems_and_write_nothing() {
     let app = spawn_app().await;
-    let t = visitor_token(&app);
+    let t = app.mint_visitor_token(SITE);
     let long = "好".repeat(2001);
     let cases: Vec<(Value, u16, &str)> = vec![
         (json!({"overall": 0}), 400, "overall"),
@@ -282,57 +198,58 @@ async fn bad_ratings_are_problems_and_write_nothing() {
         (json!({"value_for_money": 3}), 400, "overall"),
     ];
     for (body, status, field) in cases {
-        let r = post_as(&app, Some(&t), &ratings_path(PAID_ROOFTOP), &body).await;
-        let p = assert_problem(r, status, Some(field)).await;
-        assert_conforms(
+        let r = app
+            .post_json_as(&ratings_path(PAID_ROOFTOP), &body, Some(&t))
+            .await;
+        assert_problem_conforms(
+            r,
             "POST",
             "/v1/sites/{site}/places/{place}/ratings",
             status,
-            "application/problem+json",
-            &p,
-        );
+            Some(field),
+        )
+        .await;
     }
     let ok = json!({"overall": 3});
     // Unknown place, missing token, a token for another site, an operator's token.
-    let r = post_as(&app, Some(&t), &ratings_path("no-such-place"), &ok).await;
+    let r = app
+        .post_json_as(&ratings_path("no-such-place"), &ok, Some(&t))
+        .await;
     assert_problem(r, 404, None).await;
-    let r = post_as(&app, None, &ratings_path(PAID_ROOFTOP), &ok).await;
+    let r = app
+        .post_json_as(&ratings_path(PAID_ROOFTOP), &ok, None)
+        .await;
     assert_problem(r, 401, None).await;
-    let other = visitor_token_for(&app, "another-site");
-    let r = post_as(&app, Some(&other), &ratings_path(PAID_ROOFTOP), &ok).await;
+    let other = app.mint_visitor_token("another-site");
+    let r = app
+        .post_json_as(&ratings_path(PAID_ROOFTOP), &ok, Some(&other))
+        .await;
     assert_problem(r, 403, Some("site")).await;
     let op = operator_token(&app).await;
-    let r = post_as(&app, Some(&op), &ratings_path(PAID_ROOFTOP), &ok).await;
-    assert_problem(r, 403, None).await;
     let r = app
-        .client
-        .post(app.url(&ratings_path(PAID_ROOFTOP)))
-        .bearer_auth(&t)
-        .header("Idempotency-Key", "")
-        .json(&ok)
-        .send()
-        .await
-        .unwrap();
+        .post_json_as(&ratings_path(PAID_ROOFTOP), &ok, Some(&op))
+        .await;
+    assert_problem(r, 403, None).await;
+    let r = post_with_key(&app, &t, "", &ok).await;
     assert_problem(r, 400, Some("Idempotency-Key")).await;
     assert_eq!(rating_count(&app).await, 0, "nothing was written");
     aggregates_match_a_rebuild(&app).await;
 }
 
 async fn post_with_key(app: &TestApp, token: &str, key: &str, body: &Value) -> reqwest::Response {
-    app.client
-        .post(app.url(&ratings_path(PAID_ROOFTOP)))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    app.post_json_with(
+        &ratings_path(PAID_ROOFTOP),
+        body,
+        Some(token),
+        &[("Idempotency-Key", key)],
+    )
+    .await
 }
 
 #[tokio::test]
 async fn an_idempotency_key_replays_the_reply_and_refuses_another_body() {
     let app = spawn_app().await;
-    let t = visitor_token(&app);
+    let t = app.mint_visitor_token(SITE);
     let body = json!({"overall": 5, "comment": "must-visit"});
     let r1 = post_with_key(&app, &t, "retry-1", &body).await;
     assert_eq!(r1.status(), 201);
@@ -346,7 +263,7 @@ async fn an_idempotency_key_replays_the_reply_and_refuses_another_body() {
     let r3 = post_with_key(&app, &t, "retry-1", &json!({"overall": 1})).await;
     assert_problem(r3, 422, Some("Idempotency-Key")).await;
     // The same key of another visitor is another key.
-    let t2 = visitor_token(&app);
+    let t2 = app.mint_visitor_token(SITE);
     assert_eq!(
         post_with_key(&app, &t2, "retry-1", &body).await.status(),
         201
@@ -364,7 +281,7 @@ async fn an_idempotency_key_replays_the_reply_and_refuses_another_body() {
 #[tokio::test]
 async fn concurrent_retries_with_one_key_write_exactly_once() {
     let app = spawn_app().await;
-    let t = visitor_token(&app);
+    let t = app.mint_visitor_token(SITE);
     let body = json!({"overall": 4, "crowding": 5, "comment": "so crowded at the weekend"});
     let mut tasks = Vec::new();
     for _ in 0..16 {
@@ -416,20 +333,12 @@ async fn plan_feedback_is_checked_against_the_plan() {
     let pid = p["id"].as_str().unwrap();
     let path = format!("/v1/plans/{pid}/feedback");
     let stops = stop_ids(&p);
-    let t = visitor_token(&app);
+    let t = app.mint_visitor_token(SITE);
     let good = json!({"followed": "partly", "overall": 4,
                       "skipped": [{"place_id": "memory-terrace", "reason": "could_not_find"}],
                       "comment": "找不到入口，路线很复杂"});
-    let r = post_as(&app, Some(&t), &path, &good).await;
-    assert_eq!(r.status(), 201);
-    let fb: Value = r.json().await.unwrap();
-    assert_conforms(
-        "POST",
-        "/v1/plans/{plan}/feedback",
-        201,
-        "application/json",
-        &fb,
-    );
+    let r = app.post_json_as(&path, &good, Some(&t)).await;
+    let fb = conforming(r, "POST", "/v1/plans/{plan}/feedback", 201).await;
     assert_eq!(fb["snapshot_version"], p["snapshot_version"]);
     assert_eq!(fb["skipped"][0]["reason"], "could_not_find");
     let not_a_stop = ["liziba-station", "kansheng-tower", "eling-park"]
@@ -460,29 +369,24 @@ async fn plan_feedback_is_checked_against_the_plan() {
             "comment",
         ),
     ];
-    let t2 = visitor_token(&app);
+    let t2 = app.mint_visitor_token(SITE);
     for (body, status, field) in cases {
-        let r = post_as(&app, Some(&t2), &path, &body).await;
-        let p = assert_problem(r, status, Some(field)).await;
-        assert_conforms(
-            "POST",
-            "/v1/plans/{plan}/feedback",
-            status,
-            "application/problem+json",
-            &p,
-        );
+        let r = app.post_json_as(&path, &body, Some(&t2)).await;
+
+        assert_problem_conforms(r, "POST", "/v1/plans/{plan}/feedback", status, Some(field)).await;
     }
     let ok = json!({"followed": "all", "overall": 5});
     assert_problem(
-        post_as(&app, Some(&t2), "/v1/plans/nosuchplan/feedback", &ok).await,
+        app.post_json_as("/v1/plans/nosuchplan/feedback", &ok, Some(&t2))
+            .await,
         404,
         None,
     )
     .await;
-    assert_problem(post_as(&app, None, &path, &ok).await, 401, None).await;
-    let other = visitor_token_for(&app, "another-site");
+    assert_problem(app.post_json_as(&path, &ok, None).await, 401, None).await;
+    let other = app.mint_visitor_token("another-site");
     assert_problem(
-        post_as(&app, Some(&other), &path, &ok).await,
+        app.post_json_as(&path, &ok, Some(&other)).await,
         403,
         Some("site"),
     )
@@ -491,13 +395,9 @@ async fn plan_feedback_is_checked_against_the_plan() {
     let n = stored_aggregates(&app).await.places["memory-terrace"].could_not_find();
     assert_eq!(n, 1);
     // A second feedback of the same visitor replaces the first.
-    let r = post_as(
-        &app,
-        Some(&t),
-        &path,
-        &json!({"followed": "all", "overall": 5}),
-    )
-    .await;
+    let r = app
+        .post_json_as(&path, &json!({"followed": "all", "overall": 5}), Some(&t))
+        .await;
     assert_eq!(r.status(), 200);
     aggregates_match_a_rebuild(&app).await;
     let agg = stored_aggregates(&app).await;
@@ -513,15 +413,13 @@ async fn hidden_ratings_leave_every_aggregate_and_come_back() {
     let op = operator_token(&app).await;
     let mut ids = Vec::new();
     for i in 0..6 {
-        let t = visitor_token(&app);
-        let v = rate(
-            &app,
-            &t,
-            PAID_ROOFTOP,
-            json!({"overall": 1 + (i % 5), "value_for_money": 1, "findability": 2,
+        let v = app
+            .rate_as_new_visitor(
+                PAID_ROOFTOP,
+                &json!({"overall": 1 + (i % 5), "value_for_money": 1, "findability": 2,
                    "comment": format!("rooftop fee is a rip-off #{i}")}),
-        )
-        .await;
+            )
+            .await;
         ids.push(v["id"].as_str().unwrap().to_string());
     }
     let summary = |v: &Value| v["summary"].clone();
@@ -530,30 +428,31 @@ async fn hidden_ratings_leave_every_aggregate_and_come_back() {
     assert!(summary(&before)["stats"]["value_for_money"].is_number());
     let hide = format!("/v1/sites/{SITE}/ratings/{}/hide", ids[0]);
     // Visitors cannot moderate; unknown ids are 404.
-    let t = visitor_token(&app);
-    assert_problem(post_as(&app, Some(&t), &hide, &json!({})).await, 403, None).await;
-    assert_problem(post_as(&app, None, &hide, &json!({})).await, 401, None).await;
-    let r = post_as(
-        &app,
-        Some(&op),
-        &format!("/v1/sites/{SITE}/ratings/r_nope/hide"),
-        &json!({}),
+    let t = app.mint_visitor_token(SITE);
+    assert_problem(
+        app.post_json_as(&hide, &json!({}), Some(&t)).await,
+        403,
+        None,
     )
     .await;
+    assert_problem(app.post_json_as(&hide, &json!({}), None).await, 401, None).await;
+    let r = app
+        .post_json_as(
+            &format!("/v1/sites/{SITE}/ratings/r_nope/hide"),
+            &json!({}),
+            Some(&op),
+        )
+        .await;
     assert_problem(r, 404, None).await;
-    let r = post_as(&app, Some(&op), &hide, &json!({"scope": "everything"})).await;
+    let r = app
+        .post_json_as(&hide, &json!({"scope": "everything"}), Some(&op))
+        .await;
     assert_problem(r, 400, Some("scope")).await;
 
-    let r = post_as(&app, Some(&op), &hide, &json!({"reason": "abuse"})).await;
-    assert_eq!(r.status(), 200);
-    let hidden: Value = r.json().await.unwrap();
-    assert_conforms(
-        "POST",
-        "/v1/sites/{site}/ratings/{rating}/hide",
-        200,
-        "application/json",
-        &hidden,
-    );
+    let r = app
+        .post_json_as(&hide, &json!({"reason": "abuse"}), Some(&op))
+        .await;
+    let hidden = conforming(r, "POST", "/v1/sites/{site}/ratings/{rating}/hide", 200).await;
     assert_eq!(hidden["hidden"], true);
     assert_eq!(hidden["moderation"]["reason"], "abuse");
     let (_, after) = app.get_json(&ratings_path(PAID_ROOFTOP)).await;
@@ -562,7 +461,9 @@ async fn hidden_ratings_leave_every_aggregate_and_come_back() {
     aggregates_match_a_rebuild(&app).await;
     // Hiding twice changes nothing more.
     assert_eq!(
-        post_as(&app, Some(&op), &hide, &json!({})).await.status(),
+        app.post_json_as(&hide, &json!({}), Some(&op))
+            .await
+            .status(),
         200
     );
     aggregates_match_a_rebuild(&app).await;
@@ -572,7 +473,7 @@ async fn hidden_ratings_leave_every_aggregate_and_come_back() {
     // Only a comment: the scores stay, the text leaves the public and the coding.
     let hc = format!("/v1/sites/{SITE}/ratings/{}/hide", ids[1]);
     assert_eq!(
-        post_as(&app, Some(&op), &hc, &json!({"scope": "comment"}))
+        app.post_json_as(&hc, &json!({"scope": "comment"}), Some(&op))
             .await
             .status(),
         200
@@ -586,7 +487,7 @@ async fn hidden_ratings_leave_every_aggregate_and_come_back() {
         .all(|i| i["id"] != ids[1].as_str()));
 
     let unhide = format!("/v1/sites/{SITE}/ratings/{}/unhide", ids[0]);
-    let r = post_as(&app, Some(&op), &unhide, &json!({})).await;
+    let r = app.post_json_as(&unhide, &json!({}), Some(&op)).await;
     assert_eq!(r.status(), 200);
     let (_, back) = app.get_json(&ratings_path(PAID_ROOFTOP)).await;
     assert_eq!(summary(&back)["ratings"], 6);
@@ -594,40 +495,35 @@ async fn hidden_ratings_leave_every_aggregate_and_come_back() {
     aggregates_match_a_rebuild(&app).await;
 
     // The moderation list shows hidden ones to operators only.
-    let r = get_as(
-        &app,
-        Some(&op),
-        &format!("/v1/sites/{SITE}/ratings?hidden=false&limit=4"),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
-    let page: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/ratings",
-        200,
-        "application/json",
-        &page,
-    );
+    let r = app
+        .get_as(
+            &format!("/v1/sites/{SITE}/ratings?hidden=false&limit=4"),
+            Some(&op),
+        )
+        .await;
+    let page = conforming(r, "GET", "/v1/sites/{site}/ratings", 200).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 4);
     let cursor = page["next_cursor"].as_str().unwrap();
-    let r = get_as(
-        &app,
-        Some(&op),
-        &format!("/v1/sites/{SITE}/ratings?hidden=false&limit=4&cursor={cursor}"),
-    )
-    .await;
+    let r = app
+        .get_as(
+            &format!("/v1/sites/{SITE}/ratings?hidden=false&limit=4&cursor={cursor}"),
+            Some(&op),
+        )
+        .await;
     let rest: Value = r.json().await.unwrap();
     assert_eq!(rest["items"].as_array().unwrap().len(), 2);
     assert_eq!(rest["next_cursor"], Value::Null);
     assert_problem(
-        get_as(&app, Some(&t), &format!("/v1/sites/{SITE}/ratings")).await,
+        app.get_as(&format!("/v1/sites/{SITE}/ratings"), Some(&t))
+            .await,
         403,
         None,
     )
     .await;
     // Every moderation is audited.
-    let r = get_as(&app, Some(&op), &format!("/v1/sites/{SITE}/audit")).await;
+    let r = app
+        .get_as(&format!("/v1/sites/{SITE}/audit"), Some(&op))
+        .await;
     let audit: Value = r.json().await.unwrap();
     let actions: Vec<&str> = audit["items"]
         .as_array()
@@ -696,6 +592,17 @@ mod property {
         }
     }
 
+    /// Keeps the id of a stored record the first time it is seen.
+    fn remember(ids: &mut Vec<String>, body: &str) {
+        let id = serde_json::from_str::<Value>(body).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+
     #[test]
     fn aggregates_after_any_writes_replacements_and_hides_equal_a_rebuild() {
         let settings = heritage_guide::config::Settings {
@@ -751,13 +658,7 @@ mod property {
                                 &mut conn, &input, None,
                             )
                             .unwrap();
-                            let id = serde_json::from_str::<Value>(&r.body).unwrap()["id"]
-                                .as_str()
-                                .unwrap()
-                                .to_string();
-                            if !ratings.contains(&id) {
-                                ratings.push(id);
-                            }
+                            remember(&mut ratings, &r.body);
                         }
                         Op::Hide(i) | Op::Unhide(i) | Op::HideComment(i) if !ratings.is_empty() => {
                             let id = &ratings[i as usize % ratings.len()];
@@ -801,13 +702,7 @@ mod property {
                                 &mut conn, &input, None,
                             )
                             .unwrap();
-                            let id = serde_json::from_str::<Value>(&r.body).unwrap()["id"]
-                                .as_str()
-                                .unwrap()
-                                .to_string();
-                            if !feedback.contains(&id) {
-                                feedback.push(id);
-                            }
+                            remember(&mut feedback, &r.body);
                         }
                         Op::HideFeedback(i) | Op::UnhideFeedback(i) if !feedback.is_empty() => {
                             let id = &feedback[i as usize % feedback.len()];
@@ -970,12 +865,9 @@ async fn default_plans_offer_free_rooftops_and_poor_value_ratings_weigh_on_the_p
     }
     let v0 = app.state.snapshot(SITE).unwrap().version;
     for _ in 0..8 {
-        let t = visitor_token(&app);
-        rate(
-            &app,
-            &t,
+        app.rate_as_new_visitor(
             PAID_ROOFTOP,
-            json!({"overall": 1, "value_for_money": 1, "comment": "¥25 for this rooftop? Overpriced."}),
+            &json!({"overall": 1, "value_for_money": 1, "comment": "¥25 for this rooftop? Overpriced."}),
         )
         .await;
     }
@@ -1021,12 +913,9 @@ async fn too_few_ratings_change_nothing() {
     let req = rooftop_requests().remove(0);
     let before = plan(&app, &req).await;
     for _ in 0..4 {
-        let t = visitor_token(&app);
-        rate(
-            &app,
-            &t,
+        app.rate_as_new_visitor(
             PAID_ROOFTOP,
-            json!({"overall": 1, "value_for_money": 1, "crowding": 5, "findability": 1,
+            &json!({"overall": 1, "value_for_money": 1, "crowding": 5, "findability": 1,
                    "visited_at": "2026-11-21T10:00:00+08:00"}),
         )
         .await;
@@ -1098,12 +987,9 @@ async fn crowding_reported_at_one_hour_moves_the_visit_or_warns() {
     let hour = local_hour(&stop["arrive"]);
     // Reports on an earlier Saturday (2026-11-21) at that hour.
     for _ in 0..8 {
-        let t = visitor_token(&app);
-        rate(
-            &app,
-            &t,
+        app.rate_as_new_visitor(
             place,
-            json!({"overall": 3, "crowding": 5,
+            &json!({"overall": 3, "crowding": 5,
                    "visited_at": format!("2026-11-21T{hour:02}:20:00+08:00")}),
         )
         .await;
@@ -1156,21 +1042,21 @@ async fn could_not_find_skips_and_low_findability_add_landmark_hints() {
     let p = a_plan_through(&app, target).await;
     let pid = p["id"].as_str().unwrap();
     for _ in 0..3 {
-        let t = visitor_token(&app);
-        let r = post_as(
-            &app,
-            Some(&t),
-            &format!("/v1/plans/{pid}/feedback"),
-            &json!({"followed": "partly", "overall": 2,
+        let t = app.mint_visitor_token(SITE);
+        let r = app
+            .post_json_as(
+                &format!("/v1/plans/{pid}/feedback"),
+                &json!({"followed": "partly", "overall": 2,
                     "skipped": [{"place_id": target, "reason": "could_not_find"}],
                     "comment": "Could not find the terrace, the way up is hidden"}),
-        )
-        .await;
+                Some(&t),
+            )
+            .await;
         assert_eq!(r.status(), 201);
     }
     for _ in 0..2 {
-        let t = visitor_token(&app);
-        rate(&app, &t, target, json!({"overall": 3, "findability": 1})).await;
+        app.rate_as_new_visitor(target, &json!({"overall": 3, "findability": 1}))
+            .await;
     }
     publish(&app, &op).await;
     let after: Value = app
@@ -1187,16 +1073,10 @@ async fn could_not_find_skips_and_low_findability_add_landmark_hints() {
         .iter()
         .any(|w| w["code"] == "hard_to_find"));
     // Operators see it in the insights.
-    let r = get_as(&app, Some(&op), &format!("/v1/sites/{SITE}/insights")).await;
-    assert_eq!(r.status(), 200);
-    let ins: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/insights",
-        200,
-        "application/json",
-        &ins,
-    );
+    let r = app
+        .get_as(&format!("/v1/sites/{SITE}/insights"), Some(&op))
+        .await;
+    let ins = conforming(r, "GET", "/v1/sites/{site}/insights", 200).await;
     let flagged = ins["hard_to_find"]
         .as_array()
         .unwrap()
@@ -1270,48 +1150,35 @@ async fn insights_grade_codes_like_the_study_and_rank_worsening_places() {
     ];
     let mut ids = Vec::new();
     for (place, overall, vfm, text) in comments {
-        let t = visitor_token(&app);
-        let v = rate(
-            &app,
-            &t,
-            place,
-            json!({"overall": overall, "value_for_money": vfm, "comment": text}),
-        )
-        .await;
+        let v = app
+            .rate_as_new_visitor(
+                place,
+                &json!({"overall": overall, "value_for_money": vfm, "comment": text}),
+            )
+            .await;
         ids.push(v["id"].as_str().unwrap().to_string());
     }
     // The two good rooftop ratings are from 40 days ago: value for money is falling.
     backdate(&app, &ids[0], 40).await;
     backdate(&app, &ids[1], 40).await;
     let p = a_plan_through(&app, "memory-terrace").await;
-    let t = visitor_token(&app);
-    let r = post_as(
-        &app,
-        Some(&t),
-        &format!("/v1/plans/{}/feedback", p["id"].as_str().unwrap()),
-        &json!({"followed": "partly", "overall": 4,
+    let t = app.mint_visitor_token(SITE);
+    let r = app
+        .post_json_as(
+            &format!("/v1/plans/{}/feedback", p["id"].as_str().unwrap()),
+            &json!({"followed": "partly", "overall": 4,
                 "skipped": [{"place_id": "memory-terrace", "reason": "crowded"}],
                 "comment": "Route was good: factory first, then the rooftop"}),
-    )
-    .await;
+            Some(&t),
+        )
+        .await;
     assert_eq!(r.status(), 201);
 
     let from = (chrono::Utc::now() - chrono::Duration::days(60)).format("%Y-%m-%d");
-    let r = get_as(
-        &app,
-        Some(&op),
-        &format!("/v1/sites/{SITE}/insights?from={from}"),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
-    let ins: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/insights",
-        200,
-        "application/json",
-        &ins,
-    );
+    let r = app
+        .get_as(&format!("/v1/sites/{SITE}/insights?from={from}"), Some(&op))
+        .await;
+    let ins = conforming(r, "GET", "/v1/sites/{site}/insights", 200).await;
     assert_eq!(ins["totals"]["ratings"], 8);
     assert_eq!(ins["totals"]["plan_feedback"], 1);
     assert_eq!(ins["totals"]["comments"], 9);
@@ -1362,13 +1229,12 @@ async fn insights_grade_codes_like_the_study_and_rank_worsening_places() {
     assert!(outcome["plans"].as_u64().unwrap() >= 1);
     // In Chinese.
     let r = app
-        .client
-        .get(app.url(&format!("/v1/sites/{SITE}/insights")))
-        .bearer_auth(&op)
-        .header("Accept-Language", "zh")
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            &format!("/v1/sites/{SITE}/insights"),
+            Some(&op),
+            &[("Accept-Language", "zh")],
+        )
+        .await;
     let zh: Value = r.json().await.unwrap();
     assert!(zh["codes"][0]["name"]
         .as_str()
@@ -1376,16 +1242,16 @@ async fn insights_grade_codes_like_the_study_and_rank_worsening_places() {
         .chars()
         .any(|c| c as u32 > 0x4e00));
     // Operators only; ranges are checked.
-    let t = visitor_token(&app);
+    let t = app.mint_visitor_token(SITE);
     let path = format!("/v1/sites/{SITE}/insights");
-    assert_problem(get_as(&app, Some(&t), &path).await, 403, None).await;
-    assert_problem(get_as(&app, None, &path).await, 401, None).await;
+    assert_problem(app.get_as(&path, Some(&t)).await, 403, None).await;
+    assert_problem(app.get_as(&path, None).await, 401, None).await;
     let bad = format!("{path}?from=2026-11-20&to=2026-11-01");
-    assert_problem(get_as(&app, Some(&op), &bad).await, 400, Some("to")).await;
+    assert_problem(app.get_as(&bad, Some(&op)).await, 400, Some("to")).await;
     let bad = format!("{path}?from=last-week");
-    assert_problem(get_as(&app, Some(&op), &bad).await, 400, Some("from")).await;
+    assert_problem(app.get_as(&bad, Some(&op)).await, 400, Some("from")).await;
     assert_problem(
-        get_as(&app, Some(&op), &format!("{path}?tag=x")).await,
+        app.get_as(&format!("{path}?tag=x"), Some(&op)).await,
         400,
         Some("tag"),
     )
@@ -1393,12 +1259,12 @@ async fn insights_grade_codes_like_the_study_and_rank_worsening_places() {
     // Hidden comments leave the coding.
     let hide = format!("/v1/sites/{SITE}/ratings/{}/hide", ids[2]);
     assert_eq!(
-        post_as(&app, Some(&op), &hide, &json!({"scope": "comment"}))
+        app.post_json_as(&hide, &json!({"scope": "comment"}), Some(&op))
             .await
             .status(),
         200
     );
-    let r = get_as(&app, Some(&op), &format!("{path}?from={from}")).await;
+    let r = app.get_as(&format!("{path}?from={from}"), Some(&op)).await;
     let again: Value = r.json().await.unwrap();
     assert_eq!(again["totals"]["comments"], 8);
     assert_eq!(again["totals"]["ratings"], 8, "the scores still count");
@@ -1412,31 +1278,21 @@ async fn the_weekly_series_comes_as_json_or_csv() {
         .iter()
         .enumerate()
     {
-        let t = visitor_token(&app);
-        let v = rate(
-            &app,
-            &t,
-            place,
-            json!({"overall": 3 + i, "value_for_money": 2 + i, "photos_ok": i != 1,
+        let v = app
+            .rate_as_new_visitor(
+                place,
+                &json!({"overall": 3 + i, "value_for_money": 2 + i, "photos_ok": i != 1,
                    "comment": "rooftop fee, crowded"}),
-        )
-        .await;
+            )
+            .await;
         if i == 0 {
             backdate(&app, v["id"].as_str().unwrap(), 14).await;
         }
     }
     let from = (chrono::Utc::now() - chrono::Duration::days(27)).format("%Y-%m-%d");
     let path = format!("/v1/sites/{SITE}/insights/weekly?from={from}");
-    let r = get_as(&app, Some(&op), &path).await;
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/insights/weekly",
-        200,
-        "application/json",
-        &v,
-    );
+    let r = app.get_as(&path, Some(&op)).await;
+    let v = conforming(r, "GET", "/v1/sites/{site}/insights/weekly", 200).await;
     let weeks = v["weeks"].as_array().unwrap();
     assert!((4..=5).contains(&weeks.len()), "{}", weeks.len());
     let total: u64 = weeks.iter().map(|w| w["ratings"].as_u64().unwrap()).sum();
@@ -1451,7 +1307,9 @@ async fn the_weekly_series_comes_as_json_or_csv() {
         assert_eq!(chrono::Datelike::weekday(&d), chrono::Weekday::Mon);
     }
     // One place only.
-    let r = get_as(&app, Some(&op), &format!("{path}&place=memory-terrace")).await;
+    let r = app
+        .get_as(&format!("{path}&place=memory-terrace"), Some(&op))
+        .await;
     let one: Value = r.json().await.unwrap();
     let total: u64 = one["weeks"]
         .as_array()
@@ -1461,20 +1319,16 @@ async fn the_weekly_series_comes_as_json_or_csv() {
         .sum();
     assert_eq!(total, 1);
     assert_problem(
-        get_as(&app, Some(&op), &format!("{path}&place=nowhere")).await,
+        app.get_as(&format!("{path}&place=nowhere"), Some(&op))
+            .await,
         400,
         Some("place"),
     )
     .await;
     // CSV.
     let r = app
-        .client
-        .get(app.url(&path))
-        .bearer_auth(&op)
-        .header("Accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
+        .get_with(&path, Some(&op), &[("Accept", "text/csv")])
+        .await;
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"]
         .to_str()
@@ -1495,22 +1349,22 @@ async fn the_weekly_series_comes_as_json_or_csv() {
     let last_row: Vec<&str> = lines.last().unwrap().split(',').collect();
     assert_eq!(last_row[0], last["week_start"].as_str().unwrap());
     assert_eq!(last_row[ratings_col], "2");
-    let t = visitor_token(&app);
-    assert_problem(get_as(&app, Some(&t), &path).await, 403, None).await;
+    let t = app.mint_visitor_token(SITE);
+    assert_problem(app.get_as(&path, Some(&t)).await, 403, None).await;
 }
 
 #[tokio::test]
 async fn operators_edit_the_codebook_and_comments_are_coded_again() {
     let app = spawn_app().await;
     let op = operator_token(&app).await;
-    let t = visitor_token(&app);
-    let v = rate(
-        &app,
-        &t,
-        PAID_ROOFTOP,
-        json!({"overall": 2, "comment": "天台要扫码点单才能上"}),
-    )
-    .await;
+    let t = app.mint_visitor_token(SITE);
+    let v = app
+        .rate(
+            PAID_ROOFTOP,
+            &json!({"overall": 2, "comment": "天台要扫码点单才能上"}),
+            &t,
+        )
+        .await;
     assert!(!v["codes"]
         .as_array()
         .unwrap()
@@ -1537,56 +1391,44 @@ async fn operators_edit_the_codebook_and_comments_are_coded_again() {
     zh.push(json!("扫码点单"));
     let path = format!("/v1/sites/{SITE}/codebook/codes/rooftop_fee");
     let patch = json!({"keywords": {"zh": zh}});
-    let send = |if_match: Option<&str>, token: &str, body: &Value| {
-        let mut b = app
-            .client
-            .patch(app.url(&path))
-            .bearer_auth(token)
-            .json(body);
-        if let Some(m) = if_match {
-            b = b.header("If-Match", m);
-        }
-        b.send()
-    };
     assert_problem(
-        send(None, &op, &patch).await.unwrap(),
+        app.patch_json_as(&path, &patch, &op, None).await,
         428,
         Some("If-Match"),
     )
     .await;
     assert_problem(
-        send(Some("\"stale\""), &op, &patch).await.unwrap(),
+        app.patch_json_as(&path, &patch, &op, Some("\"stale\""))
+            .await,
         412,
         Some("If-Match"),
     )
     .await;
-    assert_problem(send(Some(&etag), &t, &patch).await.unwrap(), 403, None).await;
+    assert_problem(
+        app.patch_json_as(&path, &patch, &t, Some(&etag)).await,
+        403,
+        None,
+    )
+    .await;
     let bad = json!({"sentiment": "angry"});
     assert_problem(
-        send(Some(&etag), &op, &bad).await.unwrap(),
+        app.patch_json_as(&path, &bad, &op, Some(&etag)).await,
         400,
         Some("sentiment"),
     )
     .await;
     let bad = json!({"category": "nonsense"});
     assert_problem(
-        send(Some(&etag), &op, &bad).await.unwrap(),
+        app.patch_json_as(&path, &bad, &op, Some(&etag)).await,
         400,
         Some("category"),
     )
     .await;
     let version = app.state.snapshot(SITE).unwrap().version;
-    let r = send(Some(&etag), &op, &patch).await.unwrap();
+    let r = app.patch_json_as(&path, &patch, &op, Some(&etag)).await;
     assert_eq!(r.status(), 200);
     let new_etag = r.headers()["etag"].to_str().unwrap().to_string();
-    let edited: Value = r.json().await.unwrap();
-    assert_conforms(
-        "PATCH",
-        "/v1/sites/{site}/codebook/codes/{code}",
-        200,
-        "application/json",
-        &edited,
-    );
+    let edited = conforming(r, "PATCH", "/v1/sites/{site}/codebook/codes/{code}", 200).await;
     assert_eq!(edited["recoded_comments"], 1);
     assert_ne!(new_etag, etag);
     assert!(edited["site_version"].as_i64().unwrap() > version);
@@ -1595,22 +1437,20 @@ async fn operators_edit_the_codebook_and_comments_are_coded_again() {
         edited["site_version"].as_i64().unwrap()
     );
     // The stored comment carries the code now, and new comments are coded with the edit.
-    let r = get_as(
-        &app,
-        Some(&op),
-        &format!("/v1/sites/{SITE}/ratings?code=rooftop_fee"),
-    )
-    .await;
+    let r = app
+        .get_as(
+            &format!("/v1/sites/{SITE}/ratings?code=rooftop_fee"),
+            Some(&op),
+        )
+        .await;
     let page: Value = r.json().await.unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
-    let t2 = visitor_token(&app);
-    let v2 = rate(
-        &app,
-        &t2,
-        PAID_ROOFTOP,
-        json!({"overall": 2, "comment": "又是扫码点单"}),
-    )
-    .await;
+    let v2 = app
+        .rate_as_new_visitor(
+            PAID_ROOFTOP,
+            &json!({"overall": 2, "comment": "又是扫码点单"}),
+        )
+        .await;
     assert!(v2["codes"]
         .as_array()
         .unwrap()
@@ -1618,7 +1458,7 @@ async fn operators_edit_the_codebook_and_comments_are_coded_again() {
         .any(|c| c == "rooftop_fee"));
     // The old ETag is stale now.
     assert_problem(
-        send(Some(&etag), &op, &patch).await.unwrap(),
+        app.patch_json_as(&path, &patch, &op, Some(&etag)).await,
         412,
         Some("If-Match"),
     )
@@ -1629,18 +1469,10 @@ async fn operators_edit_the_codebook_and_comments_are_coded_again() {
                      "category": "negative_reviews", "frequency": "low", "sentiment": "negative",
                      "keywords": {"zh": ["排队"], "en": ["queue"]}});
     let codes_path = format!("/v1/sites/{SITE}/codebook/codes");
-    let r = post_as(&app, Some(&op), &codes_path, &new).await;
-    assert_eq!(r.status(), 201);
-    let created: Value = r.json().await.unwrap();
-    assert_conforms(
-        "POST",
-        "/v1/sites/{site}/codebook/codes",
-        201,
-        "application/json",
-        &created,
-    );
+    let r = app.post_json_as(&codes_path, &new, Some(&op)).await;
+    conforming(r, "POST", "/v1/sites/{site}/codebook/codes", 201).await;
     assert_problem(
-        post_as(&app, Some(&op), &codes_path, &new).await,
+        app.post_json_as(&codes_path, &new, Some(&op)).await,
         409,
         Some("id"),
     )
@@ -1648,26 +1480,26 @@ async fn operators_edit_the_codebook_and_comments_are_coded_again() {
     let mut bad = new.clone();
     bad["id"] = json!("Bad Id");
     assert_problem(
-        post_as(&app, Some(&op), &codes_path, &bad).await,
+        app.post_json_as(&codes_path, &bad, Some(&op)).await,
         400,
         Some("id"),
     )
     .await;
-    let t3 = visitor_token(&app);
-    let v3 = rate(
-        &app,
-        &t3,
-        "liziba-station",
-        json!({"overall": 3, "comment": "Long queue for the photo"}),
-    )
-    .await;
+    let v3 = app
+        .rate_as_new_visitor(
+            "liziba-station",
+            &json!({"overall": 3, "comment": "Long queue for the photo"}),
+        )
+        .await;
     assert!(v3["codes"]
         .as_array()
         .unwrap()
         .iter()
         .any(|c| c == "queue_for_photos"));
     // Edits are audited.
-    let r = get_as(&app, Some(&op), &format!("/v1/sites/{SITE}/audit")).await;
+    let r = app
+        .get_as(&format!("/v1/sites/{SITE}/audit"), Some(&op))
+        .await;
     let audit: Value = r.json().await.unwrap();
     let code_edits = audit["items"]
         .as_array()
@@ -1685,14 +1517,8 @@ async fn fresh_aggregates_are_published_on_the_interval_and_on_request() {
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(app.state.snapshot(SITE).unwrap().version, v0);
     for _ in 0..5 {
-        let t = visitor_token(&app);
-        rate(
-            &app,
-            &t,
-            PAID_ROOFTOP,
-            json!({"overall": 2, "value_for_money": 1}),
-        )
-        .await;
+        app.rate_as_new_visitor(PAID_ROOFTOP, &json!({"overall": 2, "value_for_money": 1}))
+            .await;
     }
     let mut published = false;
     for _ in 0..40 {
@@ -1706,16 +1532,10 @@ async fn fresh_aggregates_are_published_on_the_interval_and_on_request() {
         published,
         "a snapshot with the new aggregates was published"
     );
-    let r = get_as(&app, Some(&op), &format!("/v1/sites/{SITE}/snapshots")).await;
-    assert_eq!(r.status(), 200);
-    let list: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/snapshots",
-        200,
-        "application/json",
-        &list,
-    );
+    let r = app
+        .get_as(&format!("/v1/sites/{SITE}/snapshots"), Some(&op))
+        .await;
+    let list = conforming(r, "GET", "/v1/sites/{site}/snapshots", 200).await;
     assert_eq!(list["publications"][0]["reason"], "interval");
     let v1 = list["current_version"].as_i64().unwrap();
     // No new feedback: no new version.
@@ -1726,22 +1546,24 @@ async fn fresh_aggregates_are_published_on_the_interval_and_on_request() {
     assert_eq!(v2, v1 + 1);
     let p = a_plan_through(&app, PAID_ROOFTOP).await;
     assert_eq!(p["snapshot_version"], v2);
-    let t = visitor_token(&app);
+    let t = app.mint_visitor_token(SITE);
     let path = format!("/v1/sites/{SITE}/snapshots");
-    assert_problem(post_as(&app, Some(&t), &path, &json!({})).await, 403, None).await;
-    assert_problem(get_as(&app, None, &path).await, 401, None).await;
+    assert_problem(
+        app.post_json_as(&path, &json!({}), Some(&t)).await,
+        403,
+        None,
+    )
+    .await;
+    assert_problem(app.get_as(&path, None).await, 401, None).await;
 }
 
 #[tokio::test]
 async fn the_rebuild_command_finds_the_aggregates_equal_to_the_raw_rows() {
     let app = spawn_app().await;
     for i in 0..3 {
-        let t = visitor_token(&app);
-        rate(
-            &app,
-            &t,
+        app.rate_as_new_visitor(
             PAID_ROOFTOP,
-            json!({"overall": 1 + i, "crowding": 4, "value_for_money": 2}),
+            &json!({"overall": 1 + i, "crowding": 4, "value_for_money": 2}),
         )
         .await;
     }

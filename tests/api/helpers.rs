@@ -1,10 +1,15 @@
+use heritage_guide::auth::Role;
 use heritage_guide::config::Settings;
+use heritage_guide::services::accounts;
 use heritage_guide::startup::Application;
 use heritage_guide::state::AppState;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::sync::OnceLock;
 
 pub const SITE: &str = "eling-no2-factory";
+
+/// The password of every account the tests create.
+pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub address: String,
@@ -79,12 +84,40 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// A request to a path of the app, with a bearer token when one is given and these headers.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        let mut b = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            b = b.bearer_auth(t);
+        }
+        for (name, value) in headers {
+            b = b.header(*name, *value);
+        }
+        b
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
+        self.get_as(path, None).await
+    }
+
+    pub async fn get_as(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        sent(self.request(reqwest::Method::GET, path, token, &[])).await
+    }
+
+    /// A GET with extra headers (Accept, Accept-Language, If-None-Match, …).
+    pub async fn get_with(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        sent(self.request(reqwest::Method::GET, path, token, headers)).await
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
@@ -94,13 +127,229 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+        self.post_json_as(path, body, None).await
     }
+
+    pub async fn post_json_as(
+        &self,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        self.send("POST", path, token, None, Some(body)).await
+    }
+
+    /// Asks for a plan of [`SITE`].
+    pub async fn post_plan(&self, request: &Value) -> reqwest::Response {
+        self.post_json(&format!("/v1/sites/{SITE}/plans"), request)
+            .await
+    }
+
+    /// A JSON POST with extra headers (Accept-Language, Idempotency-Key, …).
+    pub async fn post_json_with(
+        &self,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        sent(
+            self.request(reqwest::Method::POST, path, token, headers)
+                .json(body),
+        )
+        .await
+    }
+
+    /// A POST of a raw body with the given content type.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        let headers = [("content-type", content_type)];
+        sent(
+            self.request(reqwest::Method::POST, path, token, &headers)
+                .body(body),
+        )
+        .await
+    }
+
+    pub async fn patch_json_as(
+        &self,
+        path: &str,
+        body: &Value,
+        token: &str,
+        if_match: Option<&str>,
+    ) -> reqwest::Response {
+        self.send("PATCH", path, Some(token), if_match, Some(body))
+            .await
+    }
+
+    pub async fn delete_as(
+        &self,
+        path: &str,
+        token: &str,
+        if_match: Option<&str>,
+    ) -> reqwest::Response {
+        self.send("DELETE", path, Some(token), if_match, None).await
+    }
+
+    /// Any request: a method, an optional bearer token, If-Match and JSON body.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        if_match: Option<&str>,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let headers: Vec<_> = if_match.map(|m| ("If-Match", m)).into_iter().collect();
+        let b = self.request(method, path, token, &headers);
+        sent(match body {
+            Some(v) => b.json(v),
+            None => b,
+        })
+        .await
+    }
+
+    // Accounts and tokens.
+
+    /// Creates an account with [`PASSWORD`] directly in the app's store.
+    pub fn add_account(&self, username: &str, role: Role) {
+        let mut conn = self.state.pool.get().unwrap();
+        accounts::add_user(&mut conn, username, role, PASSWORD).unwrap();
+    }
+
+    /// Posts a sign-in.
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/v1/auth/login",
+            &json!({"username": username, "password": password}),
+        )
+        .await
+    }
+
+    /// Signs in with [`PASSWORD`]; asserts a 200 that matches the spec and returns its body.
+    pub async fn sign_in(&self, username: &str) -> Value {
+        let r = self.login(username, PASSWORD).await;
+        assert_eq!(r.status(), 200, "login as {username}");
+        let body: Value = r.json().await.unwrap();
+        assert_conforms("POST", "/v1/auth/login", 200, "application/json", &body);
+        body
+    }
+
+    /// The access token of a sign-in with [`PASSWORD`].
+    pub async fn access_token(&self, username: &str) -> String {
+        self.sign_in(username).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// An access token for a new account of this role.
+    pub async fn token_for(&self, role: Role) -> String {
+        let name = format!(
+            "{}-{}",
+            role.as_str(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        self.add_account(&name, role);
+        self.access_token(&name).await
+    }
+
+    /// A visitor token for [`SITE`], asked for through the API.
+    pub async fn visitor_token(&self) -> String {
+        let r = self
+            .post_json("/v1/auth/visitor", &json!({"site": SITE}))
+            .await;
+        let body = conforming(r, "POST", "/v1/auth/visitor", 201).await;
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Posts a refresh token.
+    pub async fn refresh(&self, refresh_token: &Value) -> reqwest::Response {
+        self.post_json(
+            "/v1/auth/refresh",
+            &json!({ "refresh_token": refresh_token }),
+        )
+        .await
+    }
+
+    /// A visitor token for a site, signed by the app's keys without a request.
+    pub fn mint_visitor_token(&self, site: &str) -> String {
+        let sub = format!("visitor:{}", uuid::Uuid::new_v4().simple());
+        let c = self
+            .state
+            .tokens
+            .claims(&sub, Role::Visitor, Some(site), 3600);
+        self.state.tokens.sign(&c)
+    }
+
+    /// Posts a rating of a place of [`SITE`]; asserts it was stored (201) or replaced one (200).
+    pub async fn rate(&self, place: &str, body: &Value, token: &str) -> Value {
+        let r = self
+            .post_json_as(&ratings_path(place), body, Some(token))
+            .await;
+        let status = r.status().as_u16();
+        let v: Value = r.json().await.unwrap();
+        assert!(
+            status == 201 || status == 200,
+            "rating answered {status}: {v}"
+        );
+        v
+    }
+
+    /// [`TestApp::rate`] with the token of a new visitor.
+    pub async fn rate_as_new_visitor(&self, place: &str, body: &Value) -> Value {
+        let token = self.mint_visitor_token(SITE);
+        self.rate(place, body, &token).await
+    }
+
+    /// `GET /v1/auth/me` with this token.
+    pub async fn me(&self, token: &str) -> reqwest::Response {
+        self.get_as("/v1/auth/me", Some(token)).await
+    }
+}
+
+async fn sent(b: reqwest::RequestBuilder) -> reqwest::Response {
+    b.send().await.expect("request")
+}
+
+/// The ratings of a place of [`SITE`].
+pub fn ratings_path(place: &str) -> String {
+    format!("/v1/sites/{SITE}/places/{place}/ratings")
+}
+
+/// A response's ETag (which must be there).
+pub fn etag(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("etag")
+        .expect("an ETag")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Asserts the status, parses the JSON body and checks it against the spec.
+pub async fn conforming(r: reqwest::Response, method: &str, template: &str, status: u16) -> Value {
+    conforming_as(r, method, template, status, "application/json").await
+}
+
+/// [`conforming`] for a body of another JSON media type (GeoJSON).
+pub async fn conforming_as(
+    r: reqwest::Response,
+    method: &str,
+    template: &str,
+    status: u16,
+    media: &str,
+) -> Value {
+    assert_eq!(r.status(), status, "{method} {template}");
+    let body: Value = r.json().await.unwrap();
+    assert_conforms(method, template, status, media, &body);
+    body
 }
 
 /// The OpenAPI document as JSON.
@@ -172,5 +421,28 @@ pub async fn assert_problem(r: reqwest::Response, status: u16, field: Option<&st
     if let Some(f) = field {
         assert_eq!(body["field"], f, "problem names the field: {body}");
     }
+    body
+}
+
+/// A GeoJSON answer to a GET: its content type, then status 200 and the body checked against
+/// the spec.
+pub async fn conforming_geojson(r: reqwest::Response, template: &str) -> Value {
+    assert_eq!(
+        r.headers().get("content-type").unwrap(),
+        "application/geo+json"
+    );
+    conforming_as(r, "GET", template, 200, "application/geo+json").await
+}
+
+/// [`assert_problem`], and the problem checked against the spec for this route and status.
+pub async fn assert_problem_conforms(
+    r: reqwest::Response,
+    method: &str,
+    template: &str,
+    status: u16,
+    field: Option<&str>,
+) -> Value {
+    let body = assert_problem(r, status, field).await;
+    assert_conforms(method, template, status, "application/problem+json", &body);
     body
 }

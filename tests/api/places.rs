@@ -154,25 +154,14 @@ async fn cursor_paging_visits_every_place_once() {
 async fn geojson_when_asked() {
     let app = spawn_app().await;
     let r = app
-        .client
-        .get(app.url(&places_path("?area=factory")))
-        .header("Accept", "application/geo+json")
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            &places_path("?area=factory"),
+            None,
+            &[("Accept", "application/geo+json")],
+        )
+        .await;
     assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.headers().get("content-type").unwrap(),
-        "application/geo+json"
-    );
-    let fc: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/places",
-        200,
-        "application/geo+json",
-        &fc,
-    );
+    let fc = conforming_geojson(r, "/v1/sites/{site}/places").await;
     assert_eq!(fc["type"], "FeatureCollection");
     for f in fc["features"].as_array().unwrap() {
         assert_eq!(f["geometry"]["type"], "Point");
@@ -202,14 +191,8 @@ async fn bad_parameters_are_400_naming_them() {
         ("?kind=cafe&kind=shop", "kind"),
     ] {
         let r = app.get(&places_path(q)).await;
-        let body = assert_problem(r, 400, Some(field)).await;
-        assert_conforms(
-            "GET",
-            "/v1/sites/{site}/places",
-            400,
-            "application/problem+json",
-            &body,
-        );
+
+        assert_problem_conforms(r, "GET", "/v1/sites/{site}/places", 400, Some(field)).await;
     }
 }
 
@@ -231,12 +214,6 @@ async fn shows_one_place_or_404() {
     let r = app
         .get(&format!("/v1/sites/{SITE}/places/no-such-place"))
         .await;
-    let body = assert_problem(r, 404, None).await;
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/places/{place}",
-        404,
-        "application/problem+json",
-        &body,
-    );
+
+    assert_problem_conforms(r, "GET", "/v1/sites/{site}/places/{place}", 404, None).await;
 }

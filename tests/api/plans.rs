@@ -21,7 +21,7 @@ fn rfc3339(s: &Value) -> chrono::DateTime<chrono::FixedOffset> {
 #[tokio::test]
 async fn plans_a_feasible_explained_visit_and_stores_it() {
     let app = spawn_app().await;
-    let r = app.post_json(&plan_path(), &base_request()).await;
+    let r = app.post_plan(&base_request()).await;
     assert_eq!(r.status(), 201);
     let loc = r
         .headers()
@@ -30,14 +30,7 @@ async fn plans_a_feasible_explained_visit_and_stores_it() {
         .to_str()
         .unwrap()
         .to_string();
-    let plan: Value = r.json().await.unwrap();
-    assert_conforms(
-        "POST",
-        "/v1/sites/{site}/plans",
-        201,
-        "application/json",
-        &plan,
-    );
+    let plan = conforming(r, "POST", "/v1/sites/{site}/plans", 201).await;
     let stops = plan["stops"].as_array().unwrap();
     let legs = plan["legs"].as_array().unwrap();
     assert!(
@@ -81,12 +74,7 @@ async fn factory_comes_before_liziba() {
     let mut req = base_request();
     req["budget_min"] = json!(300);
     req["interests"] = json!(["photography", "views", "architecture"]);
-    let plan: Value = app
-        .post_json(&plan_path(), &req)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let plan: Value = app.post_plan(&req).await.json().await.unwrap();
     let areas: Vec<&str> = plan["stops"]
         .as_array()
         .unwrap()
@@ -108,7 +96,7 @@ async fn avoid_paid_and_step_free_are_obeyed() {
     req["avoid_paid"] = json!(true);
     req["profile"] = json!("step_free");
     req["interests"] = json!(["views", "photography"]);
-    let r = app.post_json(&plan_path(), &req).await;
+    let r = app.post_plan(&req).await;
     assert_eq!(r.status(), 201);
     let plan: Value = r.json().await.unwrap();
     for s in plan["stops"].as_array().unwrap() {
@@ -151,7 +139,7 @@ async fn bad_plan_requests_are_problems_naming_the_field() {
         for (k, v) in patch.as_object().unwrap() {
             req[k] = v.clone();
         }
-        let r = app.post_json(&plan_path(), &req).await;
+        let r = app.post_plan(&req).await;
         let body = assert_problem(r, status, None).await;
         assert!(
             body["field"].as_str().unwrap_or("").starts_with(field),
@@ -162,13 +150,13 @@ async fn bad_plan_requests_are_problems_naming_the_field() {
     // One JSON value is a body; anything after it is refused, and nothing is stored.
     for tail in [" trailing", "{\"budget_min\": 60}"] {
         let r = app
-            .client
-            .post(app.url(&plan_path()))
-            .header("content-type", "application/json")
-            .body(format!("{}{tail}", base_request()))
-            .send()
-            .await
-            .unwrap();
+            .post_raw(
+                &plan_path(),
+                "application/json",
+                format!("{}{tail}", base_request()),
+                None,
+            )
+            .await;
         let body = assert_problem(r, 400, Some("body")).await;
         assert!(
             body["detail"].as_str().unwrap().contains("not valid JSON"),
@@ -182,39 +170,22 @@ async fn bad_plan_requests_are_problems_naming_the_field() {
     assert_problem(r, 400, Some("budget_min")).await;
     let mut req = base_request();
     req.as_object_mut().unwrap().remove("budget_min");
-    let body = assert_problem(
-        app.post_json(&plan_path(), &req).await,
+    assert_problem_conforms(
+        app.post_plan(&req).await,
+        "POST",
+        "/v1/sites/{site}/plans",
         400,
         Some("budget_min"),
     )
     .await;
-    assert_conforms(
-        "POST",
-        "/v1/sites/{site}/plans",
-        400,
-        "application/problem+json",
-        &body,
-    );
-    let r = app
-        .client
-        .post(app.url(&plan_path()))
-        .header("content-type", "text/plain")
-        .body("hi")
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_raw(&plan_path(), "text/plain", "hi", None).await;
     assert_problem(r, 415, None).await;
     let r = app
-        .client
-        .post(app.url(&plan_path()))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+        .post_raw(&plan_path(), "application/json", "{not json", None)
+        .await;
     assert_problem(r, 400, None).await;
     let big = "x".repeat(70_000);
-    let r = app.post_json(&plan_path(), &json!({"start": big})).await;
+    let r = app.post_plan(&json!({"start": big})).await;
     assert_problem(r, 413, None).await;
 }
 
@@ -224,15 +195,7 @@ async fn directions_name_landmarks_and_respect_profiles() {
     let path = format!("/v1/sites/{SITE}/directions");
     let (from, to) = ("factory-main-square", "liziba-viewing-platform");
     let r = app.post_json(&path, &json!({"from": from, "to": to})).await;
-    assert_eq!(r.status(), 200);
-    let leg: Value = r.json().await.unwrap();
-    assert_conforms(
-        "POST",
-        "/v1/sites/{site}/directions",
-        200,
-        "application/json",
-        &leg,
-    );
+    let leg = conforming(r, "POST", "/v1/sites/{site}/directions", 200).await;
     assert!(
         leg["descent_m"].as_f64().unwrap() > 80.0,
         "down the hill: {}",
@@ -315,7 +278,7 @@ async fn directions_name_landmarks_and_respect_profiles() {
 }
 
 async fn plan_ok(app: &TestApp, req: &Value) -> Value {
-    let r = app.post_json(&plan_path(), req).await;
+    let r = app.post_plan(req).await;
     let status = r.status().as_u16();
     let body: Value = r.json().await.unwrap();
     assert_eq!(status, 201, "{body}");
@@ -386,7 +349,7 @@ async fn an_end_point_gets_a_last_leg_that_arrives_in_the_budget() {
     req["start"] = json!("eling-station");
     req["end"] = json!("liziba-bus-stop");
     req["budget_min"] = json!(3);
-    let r = app.post_json(&plan_path(), &req).await;
+    let r = app.post_plan(&req).await;
     let body = assert_problem(r, 422, None).await;
     assert!(
         body["field"].as_str().unwrap_or("").starts_with("end") || body["field"] == "budget_min",
@@ -490,13 +453,13 @@ async fn explanations_cite_findings_by_id_and_in_words() {
     }
     // Chinese when asked.
     let r = app
-        .client
-        .post(app.url(&plan_path()))
-        .header("Accept-Language", "zh-CN")
-        .json(&base_request())
-        .send()
-        .await
-        .unwrap();
+        .post_json_with(
+            &plan_path(),
+            &base_request(),
+            None,
+            &[("Accept-Language", "zh-CN")],
+        )
+        .await;
     let zh: Value = r.json().await.unwrap();
     let text = zh["stops"][0]["why"][0]["text"].as_str().unwrap();
     assert!(
@@ -513,7 +476,7 @@ async fn a_closed_must_place_is_a_place_closed_problem_in_the_asked_language() {
     req["start_time"] = json!("2026-05-18T10:00:00+08:00");
     req["must"] = json!(["factory-main-square", "t2-art-center"]);
     req["lang"] = json!("zh");
-    let r = app.post_json(&plan_path(), &req).await;
+    let r = app.post_plan(&req).await;
     let body = assert_problem(r, 422, Some("must[1]")).await;
     assert_eq!(body["code"], "place_closed");
     let detail = body["detail"].as_str().unwrap();
@@ -530,13 +493,8 @@ async fn a_closed_must_place_is_a_place_closed_problem_in_the_asked_language() {
     // The body's lang wins over Accept-Language.
     req["lang"] = json!("en");
     let r = app
-        .client
-        .post(app.url(&plan_path()))
-        .header("Accept-Language", "zh-CN")
-        .json(&req)
-        .send()
-        .await
-        .unwrap();
+        .post_json_with(&plan_path(), &req, None, &[("Accept-Language", "zh-CN")])
+        .await;
     let body = assert_problem(r, 422, Some("must[1]")).await;
     let detail = body["detail"].as_str().unwrap();
     assert!(
@@ -550,13 +508,13 @@ async fn a_closed_must_place_is_a_place_closed_problem_in_the_asked_language() {
     req["start_time"] = json!("2027-01-14T10:00:00+08:00");
     req["must"] = json!(["stilwell-museum"]);
     let r = app
-        .client
-        .post(app.url(&plan_path()))
-        .header("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8")
-        .json(&req)
-        .send()
-        .await
-        .unwrap();
+        .post_json_with(
+            &plan_path(),
+            &req,
+            None,
+            &[("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8")],
+        )
+        .await;
     let body = assert_problem(r, 422, Some("must[0]")).await;
     assert_eq!(body["code"], "place_closed");
     let detail = body["detail"].as_str().unwrap();
@@ -564,12 +522,7 @@ async fn a_closed_must_place_is_a_place_closed_problem_in_the_asked_language() {
         assert!(detail.contains(needle), "{needle}: {detail}");
     }
     // Without either, English.
-    let body = assert_problem(
-        app.post_json(&plan_path(), &req).await,
-        422,
-        Some("must[0]"),
-    )
-    .await;
+    let body = assert_problem(app.post_plan(&req).await, 422, Some("must[0]")).await;
     let detail = body["detail"].as_str().unwrap();
     assert!(
         detail.contains("Thursday 2027-01-14 (closed in January and February)"),
@@ -584,11 +537,6 @@ async fn a_closed_must_place_is_a_place_closed_problem_in_the_asked_language() {
     let mut req = base_request();
     req["budget_min"] = json!(0);
     req["lang"] = json!("zh");
-    let body = assert_problem(
-        app.post_json(&plan_path(), &req).await,
-        400,
-        Some("budget_min"),
-    )
-    .await;
+    let body = assert_problem(app.post_plan(&req).await, 400, Some("budget_min")).await;
     assert!(body["detail"].as_str().unwrap().contains("预算"), "{body}");
 }

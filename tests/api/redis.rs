@@ -3,7 +3,6 @@
 //! connection paused mid-flight) reads, plans, sign-ins, limits and edits keep working from local
 //! memory, readiness says degraded, and nothing waits long.
 
-use crate::auth::{add_account, login, PASSWORD};
 use crate::helpers::*;
 use heritage_guide::auth::Role;
 use heritage_guide::config::{Secret, Settings};
@@ -75,19 +74,15 @@ fn settings(database_url: &str, redis_url: Option<String>, namespace: &str) -> S
 
 async fn patch_fee(app: &TestApp, token: &str, fee: f64) {
     let path = format!("/v1/sites/{SITE}/places/{PLACE}");
-    let tag = app.get(&path).await.headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let tag = etag(&app.get(&path).await);
     let r = app
-        .client
-        .patch(app.url(&path))
-        .bearer_auth(token)
-        .header("If-Match", tag)
-        .json(&json!({"properties": {"fee_cny": fee}}))
-        .send()
-        .await
-        .unwrap();
+        .patch_json_as(
+            &path,
+            &json!({"properties": {"fee_cny": fee}}),
+            token,
+            Some(&tag),
+        )
+        .await;
     assert_eq!(r.status(), 200);
 }
 
@@ -112,19 +107,10 @@ async fn an_edit_on_one_instance_is_visible_on_the_other_within_a_second() {
         let (_, ready) = app.get_json("/readyz").await;
         assert_eq!(ready["checks"]["cache"], "ok", "{ready}");
     }
-    add_account(&a, "ops-multi", Role::Operator);
-    let token = login(&a, "ops-multi").await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    a.add_account("ops-multi", Role::Operator);
+    let token = a.access_token("ops-multi").await;
     // A token from one instance works on the other.
-    let r = b
-        .client
-        .get(b.url("/v1/auth/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = b.me(&token).await;
     assert_eq!(r.status(), 200);
     assert_eq!(fee(&b).await, 0.0);
 
@@ -154,27 +140,18 @@ async fn an_edit_on_one_instance_is_visible_on_the_other_within_a_second() {
     assert_eq!(r.headers()["x-cache"], "hit");
     // So are the limits: sign-in failures on A count on B.
     for app in [&a, &b, &a] {
-        let r = app
-            .post_json(
-                "/v1/auth/login",
-                &json!({"username": "ops-multi", "password": "wrong wrong wrong"}),
-            )
-            .await;
+        let r = app.login("ops-multi", "wrong wrong wrong").await;
         assert_eq!(r.status(), 401);
     }
     let mut last = 0;
     for app in [&b, &a, &b] {
         last = app
-            .post_json(
-                "/v1/auth/login",
-                &json!({"username": "ops-multi", "password": "wrong wrong wrong"}),
-            )
+            .login("ops-multi", "wrong wrong wrong")
             .await
             .status()
             .as_u16();
     }
     assert_eq!(last, 429);
-    let _ = PASSWORD;
 }
 
 /// Reads, plans, sign-in, limits and edits with Redis unusable; requests that touch the cache
@@ -204,31 +181,21 @@ async fn works_without_redis(app: &TestApp) {
     }
     // Planning is CPU work, not cache work: it must succeed, however busy the machine is.
     let r = app
-        .post_json(
-            &format!("/v1/sites/{SITE}/plans"),
+        .post_plan(
             &json!({"start": PLACE, "start_time": "2026-05-16T10:00:00+08:00", "budget_min": 120}),
         )
         .await;
     assert_eq!(r.status(), 201);
-    add_account(app, "ops-offline", Role::Operator);
+    app.add_account("ops-offline", Role::Operator);
     let t = Instant::now();
-    let token = login(app, "ops-offline").await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = app.access_token("ops-offline").await;
     timed(t, "login");
     patch_fee(app, &token, 8.0).await;
     assert_eq!(fee(app).await, 8.0);
     // Limits keep counting in memory.
     let mut statuses = Vec::new();
     for _ in 0..6 {
-        let r = app
-            .client
-            .get(app.url("/v1/auth/me"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let r = app.me(&token).await;
         statuses.push(r.status().as_u16());
     }
     assert!(statuses.contains(&429), "{statuses:?}");
@@ -414,11 +381,8 @@ async fn without_notifications_instances_catch_up_by_comparing_versions() {
     let db = fresh_database_url();
     let a = start(settings(&db, None, "hg")).await;
     let b = start(settings(&db, None, "hg")).await;
-    add_account(&a, "ops-poll", Role::Operator);
-    let token = login(&a, "ops-poll").await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    a.add_account("ops-poll", Role::Operator);
+    let token = a.access_token("ops-poll").await;
     patch_fee(&a, &token, 17.0).await;
     let started = Instant::now();
     let limit = heritage_guide::startup::RECONCILE_INTERVAL + Duration::from_secs(3);

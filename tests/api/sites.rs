@@ -66,15 +66,13 @@ async fn lists_and_shows_the_site_in_both_languages() {
     }
 
     let r = app
-        .client
-        .get(app.url(&format!("/v1/sites/{SITE}")))
-        .header("Accept-Language", "zh-CN,zh;q=0.9")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let zh: Value = r.json().await.unwrap();
-    assert_conforms("GET", "/v1/sites/{site}", 200, "application/json", &zh);
+        .get_with(
+            &format!("/v1/sites/{SITE}"),
+            None,
+            &[("Accept-Language", "zh-CN,zh;q=0.9")],
+        )
+        .await;
+    let zh = conforming(r, "GET", "/v1/sites/{site}", 200).await;
     assert_eq!(zh["name"], zh["names"]["zh"]);
     assert!(zh["counts"]["places"].as_u64().unwrap() >= 50);
     assert!(zh["counts"]["edges"].as_u64().unwrap() >= 150);
@@ -91,11 +89,8 @@ async fn unknown_site_and_route_are_problems() {
     assert_problem(app.get("/v1/sites/nowhere/places").await, 404, None).await;
     assert_problem(app.get("/v1/nothing-here").await, 404, None).await;
     let r = app
-        .client
-        .delete(app.url(&format!("/v1/sites/{SITE}")))
-        .send()
-        .await
-        .unwrap();
+        .send("DELETE", &format!("/v1/sites/{SITE}"), None, None, None)
+        .await;
     assert_eq!(
         r.headers()["allow"],
         "GET",
@@ -103,11 +98,8 @@ async fn unknown_site_and_route_are_problems() {
     );
     assert_problem(r, 405, Some("method")).await;
     let r = app
-        .client
-        .put(app.url(&format!("/v1/sites/{SITE}/places")))
-        .send()
-        .await
-        .unwrap();
+        .send("PUT", &format!("/v1/sites/{SITE}/places"), None, None, None)
+        .await;
     assert_eq!(r.headers()["allow"], "GET, POST");
     assert_problem(r, 405, Some("method")).await;
     assert_problem(app.get("/v1/sites?bogus=1").await, 400, Some("bogus")).await;
@@ -149,34 +141,19 @@ async fn every_get_has_an_etag_and_answers_304() {
     ] {
         let r = app.get(&path).await;
         assert_eq!(r.status(), 200, "{path}");
-        let etag = r
-            .headers()
-            .get("etag")
-            .unwrap_or_else(|| panic!("{path} has an ETag"))
-            .to_str()
-            .unwrap()
-            .to_string();
+        assert!(r.headers().contains_key("etag"), "{path} has an ETag");
+        let tag = etag(&r);
         assert!(
-            etag.starts_with('"') && !etag.starts_with("W/"),
-            "strong ETag on {path}: {etag}"
+            tag.starts_with('"') && !tag.starts_with("W/"),
+            "strong ETag on {path}: {tag}"
         );
-        let r2 = app
-            .client
-            .get(app.url(&path))
-            .header("If-None-Match", &etag)
-            .send()
-            .await
-            .unwrap();
+        let r2 = app.get_with(&path, None, &[("If-None-Match", &tag)]).await;
         assert_eq!(r2.status(), 304, "{path}");
-        assert_eq!(r2.headers().get("etag").unwrap().to_str().unwrap(), etag);
+        assert_eq!(etag(&r2), tag);
         assert!(r2.bytes().await.unwrap().is_empty());
         let r3 = app
-            .client
-            .get(app.url(&path))
-            .header("If-None-Match", "\"other\"")
-            .send()
-            .await
-            .unwrap();
+            .get_with(&path, None, &[("If-None-Match", "\"other\"")])
+            .await;
         assert_eq!(r3.status(), 200, "{path}");
     }
 }
@@ -186,33 +163,16 @@ async fn bundle_etag_is_stable_and_language_specific() {
     let app = spawn_app().await;
     let path = format!("/v1/sites/{SITE}/bundle");
     let a = app.get(&path).await;
-    let etag_a = a
-        .headers()
-        .get("etag")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
-    let body: Value = a.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/bundle",
-        200,
-        "application/json",
-        &body,
-    );
+    let etag_a = etag(&a);
+    let body = conforming(a, "GET", "/v1/sites/{site}/bundle", 200).await;
     assert!(body["places"]["features"].as_array().unwrap().len() >= 50);
     assert!(!body["findings"].as_array().unwrap().is_empty());
     let b = app.get(&path).await;
-    assert_eq!(b.headers().get("etag").unwrap().to_str().unwrap(), etag_a);
+    assert_eq!(etag(&b), etag_a);
     let zh = app
-        .client
-        .get(app.url(&path))
-        .header("Accept-Language", "zh")
-        .send()
-        .await
-        .unwrap();
-    assert_ne!(zh.headers().get("etag").unwrap().to_str().unwrap(), etag_a);
+        .get_with(&path, None, &[("Accept-Language", "zh")])
+        .await;
+    assert_ne!(etag(&zh), etag_a);
 
     // A second instance over the same data gives the same ETag.
     let mut s2 = app.state.settings.clone();
@@ -228,7 +188,7 @@ async fn bundle_etag_is_stable_and_language_specific() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.headers().get("etag").unwrap().to_str().unwrap(), etag_a);
+    assert_eq!(etag(&r), etag_a);
 }
 
 #[tokio::test]
@@ -239,13 +199,7 @@ async fn responses_are_compressed_when_asked() {
     let path = app.url(&format!("/v1/sites/{SITE}/bundle"));
     let plain = client.get(&path).send().await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
-    let plain_etag = plain
-        .headers()
-        .get("etag")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let plain_etag = etag(&plain);
     let plain = plain.bytes().await.unwrap();
     let r = client
         .get(&path)
@@ -255,13 +209,7 @@ async fn responses_are_compressed_when_asked() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers().get("content-encoding").unwrap(), "gzip");
-    let gz_etag = r
-        .headers()
-        .get("etag")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let gz_etag = etag(&r);
     assert_ne!(
         gz_etag, plain_etag,
         "each representation has its own strong ETag"
@@ -303,18 +251,7 @@ async fn responses_are_compressed_when_asked() {
 async fn graph_is_geojson_with_derived_lengths_and_climbs() {
     let app = spawn_app().await;
     let r = app.get(&format!("/v1/sites/{SITE}/graph")).await;
-    assert_eq!(
-        r.headers().get("content-type").unwrap(),
-        "application/geo+json"
-    );
-    let g: Value = r.json().await.unwrap();
-    assert_conforms(
-        "GET",
-        "/v1/sites/{site}/graph",
-        200,
-        "application/geo+json",
-        &g,
-    );
+    let g = conforming_geojson(r, "/v1/sites/{site}/graph").await;
     let feats = g["features"].as_array().unwrap();
     let edges: Vec<&Value> = feats
         .iter()
