@@ -313,7 +313,7 @@ impl From<crate::services::accounts::AccountError> for ApiError {
     fn from(e: crate::services::accounts::AccountError) -> ApiError {
         use crate::services::accounts::AccountError;
         match e {
-            AccountError::Invalid { field, message } => ApiError::invalid(field, message),
+            AccountError::Invalid { field, message } => ApiError::invalid(field.as_str(), message),
             AccountError::Taken(_) => ApiError::new(
                 StatusCode::CONFLICT,
                 "username_taken",

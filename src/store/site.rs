@@ -227,138 +227,154 @@ pub fn write_site(
             }
         }
         let version = existing.as_ref().map(|(v, _)| v + 1).unwrap_or(1);
-        let s = &data.site;
-        let row = SiteRow {
-            id: sid.clone(),
-            name_zh: s.name.zh.clone(),
-            name_en: s.name.en.clone(),
-            description_zh: s.description.zh.clone(),
-            description_en: s.description.en.clone(),
-            utc_offset_min: s.utc_offset_min,
-            center_lon: s.center[0],
-            center_lat: s.center[1],
-            min_lon: s.bounds.min_lon,
-            min_lat: s.bounds.min_lat,
-            max_lon: s.bounds.max_lon,
-            max_lat: s.bounds.max_lat,
-            sources_json: js(&s.sources),
-            version,
-            content_hash: hash.to_string(),
-            updated_at: now_text(),
-            public_holidays_json: js(&s.public_holidays),
-        };
+        let row = site_row(data, version, hash);
         if existing.is_some() {
             diesel::update(sites::table.find(&sid))
                 .set(&row)
                 .execute(conn)?;
-            // Children first, in reverse dependency order.
-            diesel::delete(interests::table.filter(interests::site_id.eq(&sid))).execute(conn)?;
-            diesel::delete(codebook_codes::table.filter(codebook_codes::site_id.eq(&sid)))
-                .execute(conn)?;
-            diesel::delete(
-                codebook_categories::table.filter(codebook_categories::site_id.eq(&sid)),
-            )
-            .execute(conn)?;
-            diesel::delete(codebook_themes::table.filter(codebook_themes::site_id.eq(&sid)))
-                .execute(conn)?;
-            diesel::delete(findings::table.filter(findings::site_id.eq(&sid))).execute(conn)?;
-            diesel::delete(places::table.filter(places::site_id.eq(&sid))).execute(conn)?;
-            diesel::delete(graph_edges::table.filter(graph_edges::site_id.eq(&sid)))
-                .execute(conn)?;
-            diesel::delete(graph_nodes::table.filter(graph_nodes::site_id.eq(&sid)))
-                .execute(conn)?;
-            diesel::delete(areas::table.filter(areas::site_id.eq(&sid))).execute(conn)?;
+            clear_site(conn, &sid)?;
         } else {
             diesel::insert_into(sites::table)
                 .values(&row)
                 .execute(conn)?;
         }
-        for (i, a) in data.areas.iter().enumerate() {
-            diesel::insert_into(areas::table)
-                .values(&AreaRow {
-                    site_id: sid.clone(),
-                    id: a.id.clone(),
-                    position: i as i32,
-                    name_zh: a.name.zh.clone(),
-                    name_en: a.name.en.clone(),
-                    description_zh: a.description.zh.clone(),
-                    description_en: a.description.en.clone(),
-                })
-                .execute(conn)?;
-        }
-        for n in &data.nodes {
-            insert_node(conn, &sid, n)?;
-        }
-        for e in &data.edges {
-            insert_edge(conn, &sid, e)?;
-        }
-        for p in &data.places {
-            insert_place(conn, &sid, p)?;
-        }
-        for f in &data.findings {
-            diesel::insert_into(findings::table)
-                .values(&finding_row(&sid, f))
-                .execute(conn)?;
-        }
-        let cb = &data.codebook;
-        for c in &cb.categories {
-            diesel::insert_into(codebook_categories::table)
-                .values(&CategoryRow {
-                    site_id: sid.clone(),
-                    id: c.id.clone(),
-                    name_zh: c.name.zh.clone(),
-                    name_en: c.name.en.clone(),
-                    description_zh: c.description.zh.clone(),
-                    description_en: c.description.en.clone(),
-                })
-                .execute(conn)?;
-        }
-        for t in &cb.themes {
-            diesel::insert_into(codebook_themes::table)
-                .values(&ThemeRow {
-                    site_id: sid.clone(),
-                    id: t.id.clone(),
-                    name_zh: t.name.zh.clone(),
-                    name_en: t.name.en.clone(),
-                    description_zh: t.description.zh.clone(),
-                    description_en: t.description.en.clone(),
-                    categories_json: js(&t.categories),
-                })
-                .execute(conn)?;
-        }
-        for c in &cb.codes {
-            diesel::insert_into(codebook_codes::table)
-                .values(&CodeRow {
-                    site_id: sid.clone(),
-                    id: c.id.clone(),
-                    category_id: c.category.clone(),
-                    name_zh: c.name.zh.clone(),
-                    name_en: c.name.en.clone(),
-                    frequency: c.frequency.as_str().to_string(),
-                    sentiment: c.sentiment.as_str().to_string(),
-                    keywords_zh_json: js(&c.keywords.zh),
-                    keywords_en_json: js(&c.keywords.en),
-                })
-                .execute(conn)?;
-        }
-        for i in &cb.interests {
-            diesel::insert_into(interests::table)
-                .values(&InterestRow {
-                    site_id: sid.clone(),
-                    id: i.id.clone(),
-                    name_zh: i.name.zh.clone(),
-                    name_en: i.name.en.clone(),
-                    tags_json: js(&i.tags),
-                    kinds_json: js(&i.kinds),
-                })
-                .execute(conn)?;
-        }
+        insert_site_items(conn, &sid, data)?;
+        insert_codebook(conn, &sid, &data.codebook)?;
         Ok(if existing.is_some() {
             WriteOutcome::Updated { version }
         } else {
             WriteOutcome::Created { version }
         })
     })
+}
+
+/// The row of a site at `version`.
+fn site_row(data: &SiteData, version: i64, hash: &str) -> SiteRow {
+    let s = &data.site;
+    SiteRow {
+        id: s.id.clone(),
+        name_zh: s.name.zh.clone(),
+        name_en: s.name.en.clone(),
+        description_zh: s.description.zh.clone(),
+        description_en: s.description.en.clone(),
+        utc_offset_min: s.utc_offset_min,
+        center_lon: s.center[0],
+        center_lat: s.center[1],
+        min_lon: s.bounds.min_lon,
+        min_lat: s.bounds.min_lat,
+        max_lon: s.bounds.max_lon,
+        max_lat: s.bounds.max_lat,
+        sources_json: js(&s.sources),
+        version,
+        content_hash: hash.to_string(),
+        updated_at: now_text(),
+        public_holidays_json: js(&s.public_holidays),
+    }
+}
+
+/// Deletes everything a site holds below its own row, children first.
+fn clear_site(conn: &mut DbConn, sid: &str) -> Result<(), StoreError> {
+    diesel::delete(interests::table.filter(interests::site_id.eq(sid))).execute(conn)?;
+    diesel::delete(codebook_codes::table.filter(codebook_codes::site_id.eq(sid))).execute(conn)?;
+    diesel::delete(codebook_categories::table.filter(codebook_categories::site_id.eq(sid)))
+        .execute(conn)?;
+    diesel::delete(codebook_themes::table.filter(codebook_themes::site_id.eq(sid)))
+        .execute(conn)?;
+    diesel::delete(findings::table.filter(findings::site_id.eq(sid))).execute(conn)?;
+    diesel::delete(places::table.filter(places::site_id.eq(sid))).execute(conn)?;
+    diesel::delete(graph_edges::table.filter(graph_edges::site_id.eq(sid))).execute(conn)?;
+    diesel::delete(graph_nodes::table.filter(graph_nodes::site_id.eq(sid))).execute(conn)?;
+    diesel::delete(areas::table.filter(areas::site_id.eq(sid))).execute(conn)?;
+    Ok(())
+}
+
+/// Inserts a site's areas, nodes, edges, places and findings.
+fn insert_site_items(conn: &mut DbConn, sid: &str, data: &SiteData) -> Result<(), StoreError> {
+    for (i, a) in data.areas.iter().enumerate() {
+        diesel::insert_into(areas::table)
+            .values(&AreaRow {
+                site_id: sid.to_string(),
+                id: a.id.clone(),
+                position: i as i32,
+                name_zh: a.name.zh.clone(),
+                name_en: a.name.en.clone(),
+                description_zh: a.description.zh.clone(),
+                description_en: a.description.en.clone(),
+            })
+            .execute(conn)?;
+    }
+    for n in &data.nodes {
+        insert_node(conn, sid, n)?;
+    }
+    for e in &data.edges {
+        insert_edge(conn, sid, e)?;
+    }
+    for p in &data.places {
+        insert_place(conn, sid, p)?;
+    }
+    for f in &data.findings {
+        diesel::insert_into(findings::table)
+            .values(&finding_row(sid, f))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Inserts a site's codebook: categories, themes, codes and interests.
+fn insert_codebook(conn: &mut DbConn, sid: &str, cb: &Codebook) -> Result<(), StoreError> {
+    for c in &cb.categories {
+        diesel::insert_into(codebook_categories::table)
+            .values(&CategoryRow {
+                site_id: sid.to_string(),
+                id: c.id.clone(),
+                name_zh: c.name.zh.clone(),
+                name_en: c.name.en.clone(),
+                description_zh: c.description.zh.clone(),
+                description_en: c.description.en.clone(),
+            })
+            .execute(conn)?;
+    }
+    for t in &cb.themes {
+        diesel::insert_into(codebook_themes::table)
+            .values(&ThemeRow {
+                site_id: sid.to_string(),
+                id: t.id.clone(),
+                name_zh: t.name.zh.clone(),
+                name_en: t.name.en.clone(),
+                description_zh: t.description.zh.clone(),
+                description_en: t.description.en.clone(),
+                categories_json: js(&t.categories),
+            })
+            .execute(conn)?;
+    }
+    for c in &cb.codes {
+        diesel::insert_into(codebook_codes::table)
+            .values(&CodeRow {
+                site_id: sid.to_string(),
+                id: c.id.clone(),
+                category_id: c.category.clone(),
+                name_zh: c.name.zh.clone(),
+                name_en: c.name.en.clone(),
+                frequency: c.frequency.as_str().to_string(),
+                sentiment: c.sentiment.as_str().to_string(),
+                keywords_zh_json: js(&c.keywords.zh),
+                keywords_en_json: js(&c.keywords.en),
+            })
+            .execute(conn)?;
+    }
+    for i in &cb.interests {
+        diesel::insert_into(interests::table)
+            .values(&InterestRow {
+                site_id: sid.to_string(),
+                id: i.id.clone(),
+                name_zh: i.name.zh.clone(),
+                name_en: i.name.en.clone(),
+                tags_json: js(&i.tags),
+                kinds_json: js(&i.kinds),
+            })
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn insert_node(conn: &mut DbConn, sid: &str, n: &GraphNode) -> Result<(), StoreError> {
@@ -599,57 +615,51 @@ pub fn list_sites(conn: &mut DbConn) -> Result<Vec<(String, i64)>, StoreError> {
         .load(conn)?)
 }
 
+/// The live (not deleted) rows of a site's table, by id.
+macro_rules! live_rows {
+    ($conn:expr, $t:ident, $row:ident, $sid:expr) => {
+        $t::table
+            .filter($t::site_id.eq($sid))
+            .filter($t::deleted_at.is_null())
+            .select($row::as_select())
+            .order($t::id.asc())
+            .load::<$row>($conn)?
+    };
+}
+
 /// A whole site with its version, or `None` when unknown.
 pub fn load_site(conn: &mut DbConn, sid: &str) -> Result<Option<(SiteData, i64)>, StoreError> {
     let Some(s): Option<SiteRow> = sites::table.find(sid).first(conn).optional()? else {
         return Ok(None);
     };
-    let area_rows: Vec<AreaRow> = areas::table
-        .filter(areas::site_id.eq(sid))
-        .order(areas::position.asc())
-        .load(conn)?;
-    let node_rows: Vec<NodeRow> = graph_nodes::table
-        .filter(graph_nodes::site_id.eq(sid))
-        .filter(graph_nodes::deleted_at.is_null())
-        .select(NodeRow::as_select())
-        .order(graph_nodes::id.asc())
-        .load(conn)?;
-    let edge_rows: Vec<EdgeRow> = graph_edges::table
-        .filter(graph_edges::site_id.eq(sid))
-        .filter(graph_edges::deleted_at.is_null())
-        .select(EdgeRow::as_select())
-        .order(graph_edges::id.asc())
-        .load(conn)?;
-    let place_rows: Vec<PlaceRow> = places::table
-        .filter(places::site_id.eq(sid))
-        .filter(places::deleted_at.is_null())
-        .select(PlaceRow::as_select())
-        .order(places::id.asc())
-        .load(conn)?;
-    let finding_rows: Vec<FindingRow> = findings::table
-        .filter(findings::site_id.eq(sid))
-        .filter(findings::deleted_at.is_null())
-        .select(FindingRow::as_select())
-        .order(findings::id.asc())
-        .load(conn)?;
-    let theme_rows: Vec<ThemeRow> = codebook_themes::table
-        .filter(codebook_themes::site_id.eq(sid))
-        .order(codebook_themes::id.asc())
-        .load(conn)?;
-    let cat_rows: Vec<CategoryRow> = codebook_categories::table
-        .filter(codebook_categories::site_id.eq(sid))
-        .order(codebook_categories::id.asc())
-        .load(conn)?;
-    let code_rows: Vec<CodeRow> = codebook_codes::table
-        .filter(codebook_codes::site_id.eq(sid))
-        .order(codebook_codes::id.asc())
-        .load(conn)?;
-    let interest_rows: Vec<InterestRow> = interests::table
-        .filter(interests::site_id.eq(sid))
-        .order(interests::id.asc())
-        .load(conn)?;
+    let version = s.version;
+    let data = SiteData {
+        site: site_of(s)?,
+        areas: load_areas(conn, sid)?,
+        nodes: live_rows!(conn, graph_nodes, NodeRow, sid)
+            .into_iter()
+            .map(node_from_row)
+            .collect::<Result<_, _>>()?,
+        edges: live_rows!(conn, graph_edges, EdgeRow, sid)
+            .into_iter()
+            .map(edge_from_row)
+            .collect::<Result<_, _>>()?,
+        places: live_rows!(conn, places, PlaceRow, sid)
+            .into_iter()
+            .map(place_from_row)
+            .collect::<Result<_, _>>()?,
+        findings: live_rows!(conn, findings, FindingRow, sid)
+            .into_iter()
+            .map(finding_from_row)
+            .collect::<Result<_, _>>()?,
+        codebook: load_codebook(conn, sid)?,
+    };
+    Ok(Some((data, version)))
+}
 
-    let site = Site {
+/// The site itself from its row.
+fn site_of(s: SiteRow) -> Result<Site, StoreError> {
+    Ok(Site {
         id: s.id,
         name: Bilingual {
             zh: s.name_zh,
@@ -669,8 +679,16 @@ pub fn load_site(conn: &mut DbConn, sid: &str) -> Result<Option<(SiteData, i64)>
         },
         sources: jd(&s.sources_json)?,
         public_holidays: jd(&s.public_holidays_json)?,
-    };
-    let areas = area_rows
+    })
+}
+
+/// A site's areas in their given order.
+fn load_areas(conn: &mut DbConn, sid: &str) -> Result<Vec<Area>, StoreError> {
+    let rows: Vec<AreaRow> = areas::table
+        .filter(areas::site_id.eq(sid))
+        .order(areas::position.asc())
+        .load(conn)?;
+    Ok(rows
         .into_iter()
         .map(|a| Area {
             id: a.id,
@@ -683,23 +701,27 @@ pub fn load_site(conn: &mut DbConn, sid: &str) -> Result<Option<(SiteData, i64)>
                 en: a.description_en,
             },
         })
-        .collect();
-    let mut nodes = Vec::new();
-    for n in node_rows {
-        nodes.push(node_from_row(n)?);
-    }
-    let mut edges = Vec::new();
-    for e in edge_rows {
-        edges.push(edge_from_row(e)?);
-    }
-    let mut places = Vec::new();
-    for p in place_rows {
-        places.push(place_from_row(p)?);
-    }
-    let mut findings_out = Vec::new();
-    for f in finding_rows {
-        findings_out.push(finding_from_row(f)?);
-    }
+        .collect())
+}
+
+/// A site's codebook: themes, categories, codes and interests, by id.
+fn load_codebook(conn: &mut DbConn, sid: &str) -> Result<Codebook, StoreError> {
+    let theme_rows: Vec<ThemeRow> = codebook_themes::table
+        .filter(codebook_themes::site_id.eq(sid))
+        .order(codebook_themes::id.asc())
+        .load(conn)?;
+    let cat_rows: Vec<CategoryRow> = codebook_categories::table
+        .filter(codebook_categories::site_id.eq(sid))
+        .order(codebook_categories::id.asc())
+        .load(conn)?;
+    let code_rows: Vec<CodeRow> = codebook_codes::table
+        .filter(codebook_codes::site_id.eq(sid))
+        .order(codebook_codes::id.asc())
+        .load(conn)?;
+    let interest_rows: Vec<InterestRow> = interests::table
+        .filter(interests::site_id.eq(sid))
+        .order(interests::id.asc())
+        .load(conn)?;
     let mut themes = Vec::new();
     for t in theme_rows {
         themes.push(Theme {
@@ -758,23 +780,12 @@ pub fn load_site(conn: &mut DbConn, sid: &str) -> Result<Option<(SiteData, i64)>
             kinds: jd(&i.kinds_json)?,
         });
     }
-    Ok(Some((
-        SiteData {
-            site,
-            areas,
-            nodes,
-            edges,
-            places,
-            findings: findings_out,
-            codebook: Codebook {
-                themes,
-                categories,
-                codes,
-                interests: interests_out,
-            },
-        },
-        s.version,
-    )))
+    Ok(Codebook {
+        themes,
+        categories,
+        codes,
+        interests: interests_out,
+    })
 }
 
 /// Stores a plan document.
