@@ -142,39 +142,84 @@ fn sentiment_counts<'a>(comments: &[&Coded<'a>], codes: &BTreeSet<&str>, input: 
 
 /// The insights document.
 pub fn insights(input: &Input) -> Value {
-    let lang = input.lang;
-    let cb = &input.data.codebook;
-    let comments = coded(input);
-    let total_comments = comments.len();
-    let share = |n: usize| {
-        if total_comments == 0 {
+    let tally = Tally::new(coded(input));
+    json!({
+        "site": input.data.site.id,
+        "from": input.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "to": input.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "totals": {
+            "ratings": input.ratings.len(),
+            "plan_feedback": input.plan_feedback.len(),
+            "comments": tally.comments.len(),
+            "coded_comments": tally.comments.iter().filter(|c| !c.codes.is_empty()).count(),
+        },
+        "codes": code_table(input, &tally),
+        "categories": category_table(input, &tally),
+        "themes": theme_table(input, &tally),
+        "places": place_metrics(input),
+        "hard_to_find": hard_to_find(input),
+        "plan_outcomes": plan_outcomes(input),
+    })
+}
+
+/// The coded comments of a range, and how to count them.
+struct Tally<'a> {
+    comments: Vec<Coded<'a>>,
+}
+
+impl<'a> Tally<'a> {
+    fn new(comments: Vec<Coded<'a>>) -> Tally<'a> {
+        Tally { comments }
+    }
+
+    /// `n` as a share of all comments (3 decimals).
+    fn share(&self, n: usize) -> f64 {
+        if self.comments.is_empty() {
             0.0
         } else {
-            round3(n as f64 / total_comments as f64)
+            round3(n as f64 / self.comments.len() as f64)
         }
-    };
-    let with_code = |code: &str| -> Vec<&Coded> {
-        comments
+    }
+
+    /// The comments coded with `code`.
+    fn with_code(&self, code: &str) -> Vec<&Coded<'a>> {
+        self.comments
             .iter()
             .filter(|c| c.codes.iter().any(|x| x == code))
             .collect()
-    };
-    let with_any = |codes: &BTreeSet<&str>| -> Vec<&Coded> {
-        comments
+    }
+
+    /// The comments coded with any of `codes`.
+    fn with_any(&self, codes: &BTreeSet<&str>) -> Vec<&Coded<'a>> {
+        self.comments
             .iter()
             .filter(|c| c.codes.iter().any(|x| codes.contains(x.as_str())))
             .collect()
-    };
-    let examples = |v: &[&Coded]| -> Vec<String> {
-        v.iter().take(EXAMPLES).map(|c| c.id.to_string()).collect()
-    };
+    }
 
-    // Table 3: open codes.
+    /// The ids of the first few comments, as examples.
+    fn examples(v: &[&Coded]) -> Vec<String> {
+        v.iter().take(EXAMPLES).map(|c| c.id.to_string()).collect()
+    }
+}
+
+/// The ids of the codes of a category.
+fn codes_of<'c>(cb: &'c crate::domain::Codebook, cat: &str) -> BTreeSet<&'c str> {
+    cb.codes
+        .iter()
+        .filter(|c| c.category == cat)
+        .map(|c| c.id.as_str())
+        .collect()
+}
+
+/// Table 3 of the study: the open codes found, most frequent first, graded like the study.
+fn code_table(input: &Input, tally: &Tally) -> Vec<Value> {
+    let (lang, cb) = (input.lang, &input.data.codebook);
     let mut codes: Vec<Value> = cb
         .codes
         .iter()
         .filter_map(|c| {
-            let hits = with_code(&c.id);
+            let hits = tally.with_code(&c.id);
             (!hits.is_empty()).then(|| {
                 json!({
                     "id": c.id,
@@ -182,10 +227,10 @@ pub fn insights(input: &Input) -> Value {
                     "category": c.category,
                     "sentiment": c.sentiment,
                     "count": hits.len(),
-                    "share": share(hits.len()),
-                    "grade": grade(share(hits.len())),
+                    "share": tally.share(hits.len()),
+                    "grade": grade(tally.share(hits.len())),
                     "study_frequency": c.frequency,
-                    "example_comment_ids": examples(&hits),
+                    "example_comment_ids": Tally::examples(&hits),
                 })
             })
         })
@@ -196,76 +241,60 @@ pub fn insights(input: &Input) -> Value {
             .cmp(&a["count"].as_u64())
             .then(a["id"].as_str().cmp(&b["id"].as_str()))
     });
+    codes
+}
 
-    // Table 4: axial categories.
-    let codes_of = |cat: &str| -> BTreeSet<&str> {
-        cb.codes
-            .iter()
-            .filter(|c| c.category == cat)
-            .map(|c| c.id.as_str())
-            .collect()
-    };
+/// Table 4: the axial categories, with their codes and sentiments.
+fn category_table(input: &Input, tally: &Tally) -> Vec<Value> {
+    let (lang, cb) = (input.lang, &input.data.codebook);
     let categories: Vec<Value> = cb
         .categories
         .iter()
         .map(|cat| {
-            let set = codes_of(&cat.id);
-            let hits = with_any(&set);
+            let set = codes_of(cb, &cat.id);
+            let hits = tally.with_any(&set);
             let sub: Vec<Value> = cb
                 .codes
                 .iter()
                 .filter(|c| c.category == cat.id)
-                .map(|c| json!({"id": c.id, "name": lang.pick(&c.name), "count": with_code(&c.id).len()}))
+                .map(|c| json!({"id": c.id, "name": lang.pick(&c.name), "count": tally.with_code(&c.id).len()}))
                 .filter(|v| v["count"].as_u64() > Some(0))
                 .collect();
             json!({
                 "id": cat.id,
                 "name": lang.pick(&cat.name),
                 "count": hits.len(),
-                "share": share(hits.len()),
+                "share": tally.share(hits.len()),
                 "codes": sub,
                 "sentiment": sentiment_counts(&hits, &set, input),
-                "example_comment_ids": examples(&hits),
+                "example_comment_ids": Tally::examples(&hits),
             })
         })
         .collect();
+    categories
+}
 
-    // Table 5: core themes.
+/// Table 5: the core themes over their categories' codes.
+fn theme_table(input: &Input, tally: &Tally) -> Vec<Value> {
+    let (lang, cb) = (input.lang, &input.data.codebook);
     let themes: Vec<Value> = cb
         .themes
         .iter()
         .map(|t| {
-            let set: BTreeSet<&str> = t.categories.iter().flat_map(|c| codes_of(c)).collect();
-            let hits = with_any(&set);
+            let set: BTreeSet<&str> = t.categories.iter().flat_map(|c| codes_of(cb, c)).collect();
+            let hits = tally.with_any(&set);
             json!({
                 "id": t.id,
                 "name": lang.pick(&t.name),
                 "categories": t.categories,
                 "count": hits.len(),
-                "share": share(hits.len()),
+                "share": tally.share(hits.len()),
                 "sentiment": sentiment_counts(&hits, &set, input),
-                "example_comment_ids": examples(&hits),
+                "example_comment_ids": Tally::examples(&hits),
             })
         })
         .collect();
-
-    json!({
-        "site": input.data.site.id,
-        "from": input.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "to": input.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "totals": {
-            "ratings": input.ratings.len(),
-            "plan_feedback": input.plan_feedback.len(),
-            "comments": total_comments,
-            "coded_comments": comments.iter().filter(|c| !c.codes.is_empty()).count(),
-        },
-        "codes": codes,
-        "categories": categories,
-        "themes": themes,
-        "places": place_metrics(input),
-        "hard_to_find": hard_to_find(input),
-        "plan_outcomes": plan_outcomes(input),
-    })
+    themes
 }
 
 /// The metrics ranked per place: name, how to read a rating's value, whether higher is better.
