@@ -108,6 +108,43 @@ impl From<Code> for NewCode {
     }
 }
 
+/// What a code's write needs of the stored code: none for a creation (409 when it exists), the
+/// current one named by `If-Match` for a change (404 without it, 412 naming the current ETag when
+/// it changed).
+fn code_precondition(
+    existing: Option<&Code>,
+    create: bool,
+    id: &str,
+    if_match: Option<&IfMatch>,
+) -> Result<(), ApiError> {
+    match (existing, create) {
+        (Some(_), true) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "Conflict",
+            format!("code `{id}` exists already"),
+        )
+        .with_field("id")),
+        (None, false) => Err(ApiError::not_found("code", id)),
+        (Some(e), false) => {
+            let current = code_etag(e);
+            if if_match.is_some_and(|m| m.matches(std::slice::from_ref(&current))) {
+                Ok(())
+            } else {
+                Err(ApiError::new(
+                    StatusCode::PRECONDITION_FAILED,
+                    "precondition_failed",
+                    "Precondition failed",
+                    "the code changed since it was read (its ETag no longer matches); read it again and retry",
+                )
+                .with_field("If-Match")
+                .with_member("current_etag", json!(current)))
+            }
+        }
+        (None, true) => Ok(()),
+    }
+}
+
 /// Checks a code (trimming its keywords) and reads its frequency and sentiment.
 fn validate_code(mut c: NewCode, snap: &Snapshot) -> Result<Code, ApiError> {
     if c.id.is_empty()
@@ -187,6 +224,8 @@ fn validate_code(mut c: NewCode, snap: &Snapshot) -> Result<Code, ApiError> {
     })
 }
 
+/// Writes a code (new or changed) with the recoding of every stored comment, audits it and
+/// installs the new snapshot.
 async fn save_code(
     req: &HttpRequest,
     state: &web::Data<AppState>,
@@ -208,35 +247,7 @@ async fn save_code(
             create,
             |existing| -> Result<(), ApiError> {
                 before = existing.cloned();
-                match (existing, create) {
-                    (Some(_), true) => Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "conflict",
-                        "Conflict",
-                        format!("code `{}` exists already", c2.id),
-                    )
-                    .with_field("id")),
-                    (None, false) => Err(ApiError::not_found("code", &c2.id)),
-                    (Some(e), false) => {
-                        let current = code_etag(e);
-                        if if_match
-                            .as_ref()
-                            .is_some_and(|m| m.matches(std::slice::from_ref(&current)))
-                        {
-                            Ok(())
-                        } else {
-                            Err(ApiError::new(
-                                StatusCode::PRECONDITION_FAILED,
-                                "precondition_failed",
-                                "Precondition failed",
-                                "the code changed since it was read (its ETag no longer matches); read it again and retry",
-                            )
-                            .with_field("If-Match")
-                            .with_member("current_etag", json!(current)))
-                        }
-                    }
-                    (None, true) => Ok(()),
-                }
+                code_precondition(existing, create, &c2.id, if_match.as_ref())
             },
             |c, cb| {
                 let coder = Coder::new(cb);
@@ -244,7 +255,9 @@ async fn save_code(
             },
         )?;
         let after = serde_json::to_value(&c2).expect("serialises");
-        let before_v = before.as_ref().map(|b| serde_json::to_value(b).expect("serialises"));
+        let before_v = before
+            .as_ref()
+            .map(|b| serde_json::to_value(b).expect("serialises"));
         store::audit::insert(
             &mut conn,
             &audit_record(

@@ -114,12 +114,25 @@ pub(super) fn check_areas(areas: &[Area], errors: &mut Vec<SeedError>) -> HashSe
 }
 
 /// Checks the codebook: unique ids, known categories and codes, frequencies and sentiments,
-/// interests naming known codes and place kinds. Returns the codebook and its code ids (the
-/// codebook lacks the codes whose frequency or sentiment is unknown, which are errors).
+/// interests naming known codes and place kinds. Returns the codebook and its code ids.
 pub(super) fn check_codebook(
     cb: CodebookFile,
     errors: &mut Vec<SeedError>,
 ) -> (Codebook, HashSet<String>) {
+    let category_ids = check_categories(&cb, errors);
+    let (codes, code_ids) = check_codes(cb.codes, &category_ids, errors);
+    check_interests(&cb.interests, &code_ids, errors);
+    let codebook = Codebook {
+        themes: cb.themes,
+        categories: cb.categories,
+        codes,
+        interests: cb.interests,
+    };
+    (codebook, code_ids)
+}
+
+/// Unique category ids, and themes naming known categories; returns the category ids.
+fn check_categories(cb: &CodebookFile, errors: &mut Vec<SeedError>) -> HashSet<String> {
     let mut category_ids = HashSet::new();
     for c in &cb.categories {
         if !category_ids.insert(c.id.clone()) {
@@ -143,9 +156,19 @@ pub(super) fn check_codebook(
             }
         }
     }
+    category_ids
+}
+
+/// Unique code ids in known categories, with a frequency and a sentiment each; returns the
+/// codes that are whole and every code id.
+fn check_codes(
+    entries: Vec<CodeEntry>,
+    category_ids: &HashSet<String>,
+    errors: &mut Vec<SeedError>,
+) -> (Vec<Code>, HashSet<String>) {
     let mut code_ids = HashSet::new();
     let mut codes = Vec::new();
-    for c in cb.codes {
+    for c in entries {
         if !code_ids.insert(c.id.clone()) {
             errors.push(SeedError::at(
                 CODEBOOK_FILE,
@@ -191,8 +214,17 @@ pub(super) fn check_codebook(
             });
         }
     }
+    (codes, code_ids)
+}
+
+/// Unique interest ids naming known codes and place kinds.
+fn check_interests(
+    interests: &[InterestRec],
+    code_ids: &HashSet<String>,
+    errors: &mut Vec<SeedError>,
+) {
     let mut interest_ids = HashSet::new();
-    for i in &cb.interests {
+    for i in interests {
         if !interest_ids.insert(i.id.clone()) {
             errors.push(SeedError::at(
                 CODEBOOK_FILE,
@@ -222,13 +254,6 @@ pub(super) fn check_codebook(
             }
         }
     }
-    let codebook = Codebook {
-        themes: cb.themes,
-        categories: cb.categories,
-        codes,
-        interests: cb.interests,
-    };
-    (codebook, code_ids)
 }
 
 /// Checks the graph's nodes and edges against the site: ids, provenance, sources, bounds,
@@ -583,98 +608,50 @@ pub fn validate_place(
         source_ok,
         errors,
     );
+    let mut fail = |field: &str, message: String| {
+        errors.push(SeedError::at(file, &p.id, field, message));
+    };
     if !(p.lon.is_finite() && p.lat.is_finite() && site.bounds.contains(p.lon, p.lat)) {
-        errors.push(SeedError::at(
-            file,
-            &p.id,
-            "geometry",
-            "outside the site's bounds",
-        ));
+        fail("geometry", "outside the site's bounds".into());
     }
     if !area_ids.contains(&p.area) {
-        errors.push(SeedError::at(
-            file,
-            &p.id,
-            "area",
-            format!("unknown area `{}`", p.area),
-        ));
+        fail("area", format!("unknown area `{}`", p.area));
     }
     if !PLACE_KINDS.contains(&p.kind.as_str()) {
-        errors.push(SeedError::at(
-            file,
-            &p.id,
-            "kind",
-            format!("unknown place kind `{}`", p.kind),
-        ));
+        fail("kind", format!("unknown place kind `{}`", p.kind));
     }
     if !(p.fee_cny.is_finite() && p.fee_cny >= 0.0) {
-        errors.push(SeedError::at(
-            file,
-            &p.id,
-            "fee_cny",
-            "must be a number ≥ 0",
-        ));
+        fail("fee_cny", "must be a number ≥ 0".into());
     }
     if !(0.0..=1.0).contains(&p.popularity) {
-        errors.push(SeedError::at(
-            file,
-            &p.id,
-            "popularity",
-            "must lie within 0..1",
-        ));
+        fail("popularity", "must lie within 0..1".into());
     }
     if p.dwell_min > 600 {
-        errors.push(SeedError::at(
-            file,
-            &p.id,
-            "dwell_min",
-            "at most 600 minutes",
-        ));
+        fail("dwell_min", "at most 600 minutes".into());
     }
     if p.queue_min > 600 {
-        errors.push(SeedError::at(
-            file,
-            &p.id,
-            "queue_min",
-            "at most 600 minutes",
-        ));
+        fail("queue_min", "at most 600 minutes".into());
     }
     if p.container && p.highlight {
-        errors.push(SeedError::at(
-            file,
-            &p.id,
+        fail(
             "highlight",
-            "a container (a park or area as a whole) is never a stop, so it cannot be a highlight",
-        ));
+            "a container (a park or area as a whole) is never a stop, so it cannot be a highlight"
+                .into(),
+        );
     }
     if let Err(e) = planner::hours::OpeningHours::parse(&p.hours) {
-        errors.push(SeedError::at(file, &p.id, "hours", e));
+        fail("hours", e);
     }
     for t in &p.tags {
         if !code_ids.contains(t) {
-            errors.push(SeedError::at(
-                file,
-                &p.id,
-                "tags",
-                format!("unknown code `{t}`"),
-            ));
+            fail("tags", format!("unknown code `{t}`"));
         }
     }
     if !node_ids.contains(p.node.as_str()) {
-        errors.push(SeedError::at(
-            file,
-            &p.id,
-            "node",
-            format!("unknown graph node `{}`", p.node),
-        ));
+        fail("node", format!("unknown graph node `{}`", p.node));
     }
     if p.name.zh.trim().is_empty() || p.name.en.trim().is_empty() {
-        errors.push(SeedError::at(
-            file,
-            &p.id,
-            "name",
-            "both zh and en names are required",
-        ));
+        fail("name", "both zh and en names are required".into());
     }
 }
 
