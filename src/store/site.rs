@@ -303,18 +303,27 @@ fn insert_site_items(conn: &mut DbConn, sid: &str, data: &SiteData) -> Result<()
             })
             .execute(conn)?;
     }
-    for n in &data.nodes {
-        insert_node(conn, sid, n)?;
+    let nodes: Vec<_> = data.nodes.iter().map(|n| node_row(sid, n)).collect();
+    let edges: Vec<_> = data.edges.iter().map(|e| edge_row(sid, e)).collect();
+    let places_rows: Vec<_> = data.places.iter().map(|p| place_row(sid, p)).collect();
+    let findings_rows: Vec<_> = data.findings.iter().map(|f| finding_row(sid, f)).collect();
+    // Row by row: SQLite limits the bound parameters of one statement.
+    for r in &nodes {
+        diesel::insert_into(graph_nodes::table)
+            .values(r)
+            .execute(conn)?;
     }
-    for e in &data.edges {
-        insert_edge(conn, sid, e)?;
+    for r in &edges {
+        diesel::insert_into(graph_edges::table)
+            .values(r)
+            .execute(conn)?;
     }
-    for p in &data.places {
-        insert_place(conn, sid, p)?;
+    for r in &places_rows {
+        diesel::insert_into(places::table).values(r).execute(conn)?;
     }
-    for f in &data.findings {
+    for r in &findings_rows {
         diesel::insert_into(findings::table)
-            .values(&finding_row(sid, f))
+            .values(r)
             .execute(conn)?;
     }
     Ok(())
@@ -374,27 +383,6 @@ fn insert_codebook(conn: &mut DbConn, sid: &str, cb: &Codebook) -> Result<(), St
             })
             .execute(conn)?;
     }
-    Ok(())
-}
-
-pub(crate) fn insert_node(conn: &mut DbConn, sid: &str, n: &GraphNode) -> Result<(), StoreError> {
-    diesel::insert_into(graph_nodes::table)
-        .values(&node_row(sid, n))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub(crate) fn insert_edge(conn: &mut DbConn, sid: &str, e: &GraphEdge) -> Result<(), StoreError> {
-    diesel::insert_into(graph_edges::table)
-        .values(&edge_row(sid, e))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub(crate) fn insert_place(conn: &mut DbConn, sid: &str, p: &Place) -> Result<(), StoreError> {
-    diesel::insert_into(places::table)
-        .values(&place_row(sid, p))
-        .execute(conn)?;
     Ok(())
 }
 
