@@ -433,3 +433,25 @@ mod tests {
         );
     }
 }
+
+/// A visitor's score on the 1–5 scale (overall, value for money, crowding, findability).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Score(u8);
+
+impl Score {
+    /// The score `v`, when it lies within 1..=5.
+    pub fn new(v: i64) -> Option<Score> {
+        (1..=5).contains(&v).then_some(Score(v as u8))
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl From<Score> for i32 {
+    fn from(s: Score) -> i32 {
+        i32::from(s.0)
+    }
+}

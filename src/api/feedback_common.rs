@@ -14,6 +14,7 @@ use super::extract::ApiJson;
 use super::roles::{Operator, Visitor};
 use crate::auth::Claims;
 use crate::domain::Lang;
+use crate::domain::Score;
 use crate::feedback::coding::{detect_lang, Coder};
 use crate::feedback::MAX_COMMENT_CHARS;
 use crate::model::Snapshot;
@@ -110,15 +111,16 @@ pub(crate) fn reply(r: Reply, location: Option<String>) -> HttpResponse {
     b.body(r.body)
 }
 
-pub(crate) fn score(field: &str, v: Option<i64>) -> Result<Option<i32>, ApiError> {
-    match v {
-        None => Ok(None),
-        Some(x) if (1..=5).contains(&x) => Ok(Some(x as i32)),
-        Some(x) => Err(ApiError::invalid(
-            field,
-            format!("{field} must be an integer from 1 to 5, not {x}"),
-        )),
-    }
+pub(crate) fn score(field: &str, v: Option<i64>) -> Result<Option<Score>, ApiError> {
+    v.map(|x| {
+        Score::new(x).ok_or_else(|| {
+            ApiError::invalid(
+                field,
+                format!("{field} must be an integer from 1 to 5, not {x}"),
+            )
+        })
+    })
+    .transpose()
 }
 
 /// A trimmed comment (empty means none), at most [`MAX_COMMENT_CHARS`] characters.

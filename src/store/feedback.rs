@@ -10,7 +10,7 @@
 
 use super::schema::*;
 use super::{now_text, write_transaction, DbConn, StoreError};
-use crate::domain::Lang;
+use crate::domain::{Lang, Score};
 use crate::feedback::aggregates::{
     fingerprint, plan_feedback_contribution, rating_contribution, Counters, RatingFacts,
     SiteAggregates, SkipFacts, SlotCounts,
@@ -160,10 +160,10 @@ pub struct RatingInput {
     pub site_id: String,
     pub place_id: String,
     pub visitor_id: String,
-    pub overall: i32,
-    pub value_for_money: Option<i32>,
-    pub crowding: Option<i32>,
-    pub findability: Option<i32>,
+    pub overall: Score,
+    pub value_for_money: Option<Score>,
+    pub crowding: Option<Score>,
+    pub findability: Option<Score>,
     pub photos_ok: Option<bool>,
     pub visited_at: Option<String>,
     pub crowd_slot: Option<u8>,
@@ -180,7 +180,7 @@ pub struct PlanFeedbackInput {
     pub visitor_id: String,
     pub snapshot_version: i64,
     pub followed: Followed,
-    pub overall: i32,
+    pub overall: Score,
     pub skipped: Vec<SkipFacts>,
     pub comment: Option<String>,
     pub comment_lang: Option<Lang>,
@@ -513,10 +513,10 @@ pub fn write_rating(
             site_id: input.site_id.clone(),
             place_id: input.place_id.clone(),
             visitor_id: input.visitor_id.clone(),
-            overall: input.overall,
-            value_for_money: input.value_for_money,
-            crowding: input.crowding,
-            findability: input.findability,
+            overall: input.overall.into(),
+            value_for_money: input.value_for_money.map(i32::from),
+            crowding: input.crowding.map(i32::from),
+            findability: input.findability.map(i32::from),
             photos_ok: input.photos_ok,
             visited_at: input.visited_at.clone(),
             crowd_slot: input.crowd_slot.map(i32::from),
@@ -569,7 +569,7 @@ pub fn write_plan_feedback(
             visitor_id: input.visitor_id.clone(),
             snapshot_version: input.snapshot_version,
             followed: input.followed.as_str().to_string(),
-            overall: input.overall,
+            overall: input.overall.into(),
             skipped_json: serde_json::to_string(&input.skipped).expect("serialises"),
             comment: input.comment.clone(),
             comment_lang: input.comment_lang.map(|l| l.as_str().to_string()),

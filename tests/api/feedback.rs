@@ -643,10 +643,10 @@ mod property {
                                 site_id: SITE.into(),
                                 place_id: PLACES[place as usize].into(),
                                 visitor_id: format!("visitor:{case}-{visitor}"),
-                                overall: overall as i32,
-                                value_for_money: vfm.map(i32::from),
-                                crowding: crowding.map(|c| c.0 as i32),
-                                findability: findability.map(i32::from),
+                                overall: score(overall),
+                                value_for_money: vfm.map(score),
+                                crowding: crowding.map(|c| score(c.0)),
+                                findability: findability.map(score),
                                 photos_ok,
                                 visited_at: None,
                                 crowd_slot: crowding.map(|c| c.1),
@@ -692,7 +692,7 @@ mod property {
                                 visitor_id: format!("visitor:{case}-{visitor}"),
                                 snapshot_version: 1,
                                 followed: heritage_guide::feedback::Followed::Partly,
-                                overall: 3,
+                                overall: score(3u8),
                                 skipped,
                                 comment: None,
                                 comment_lang: None,
@@ -1602,4 +1602,9 @@ async fn the_rebuild_command_finds_the_aggregates_equal_to_the_raw_rows() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("rebuilt"));
     aggregates_match_a_rebuild(&app).await;
     assert!(run(&["--check"]).status.success());
+}
+
+/// A score of the generated cases (always within 1..=5).
+fn score(v: impl Into<i64>) -> heritage_guide::domain::Score {
+    heritage_guide::domain::Score::new(v.into()).expect("a score from 1 to 5")
 }
