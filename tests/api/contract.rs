@@ -76,3 +76,34 @@ async fn the_spec_is_served() {
     let text = r.text().await.unwrap();
     assert_eq!(text, heritage_guide::api::health::OPENAPI_YAML);
 }
+
+/// Every route but the health checks and the spec is rate limited, so every such operation
+/// documents the 429 it may answer, and a real one conforms.
+#[tokio::test]
+async fn rate_limited_operations_document_429() {
+    let spec = spec();
+    let unlimited = ["/healthz", "/readyz", "/openapi.yaml"];
+    let mut missing = Vec::new();
+    for (m, p) in ROUTES {
+        let op = &spec["paths"][*p][m.to_ascii_lowercase()];
+        let documented = op["responses"].get("429").is_some();
+        if unlimited.contains(p) {
+            assert!(!documented, "{m} {p} is never limited");
+        } else if !documented {
+            missing.push(format!("{m} {p}"));
+        }
+    }
+    assert!(missing.is_empty(), "operations without 429: {missing:?}");
+
+    let app = spawn_app_with(|s| s.limits.per_ip_per_min = 2).await;
+    let mut last = None;
+    for _ in 0..3 {
+        last = Some(app.get("/v1/sites").await);
+    }
+    let r = last.unwrap();
+    assert!(r.headers().contains_key("retry-after"));
+    let body = assert_problem(r, 429, None).await;
+    assert_conforms("GET", "/v1/sites", 429, "application/problem+json", &body);
+    // The health check stays answerable under the limit.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
