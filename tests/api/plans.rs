@@ -116,7 +116,8 @@ async fn bad_plan_requests_are_problems_naming_the_field() {
     let cases: Vec<(Value, u16, &str)> = vec![
         (json!({"budget_min": 0}), 400, "budget_min"),
         (json!({"budget_min": 1441}), 400, "budget_min"),
-        (json!({"start": {"lat": 39.9, "lon": 116.39}}), 400, "start"),
+        // A well-formed point far from the site is a semantic refusal, not a malformed request.
+        (json!({"start": {"lat": 39.9, "lon": 116.39}}), 422, "start"),
         (
             json!({"start": {"lat": 29.5538, "lon": 106.5365, "alt": 300}}),
             400,
@@ -271,7 +272,7 @@ async fn directions_name_landmarks_and_respect_profiles() {
     assert_problem(
         app.post_json(&path, &json!({"from": {"lat": 0.0, "lon": 0.0}, "to": to}))
             .await,
-        400,
+        422,
         Some("from"),
     )
     .await;

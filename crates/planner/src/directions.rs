@@ -115,7 +115,7 @@ pub(crate) fn resolve(
                     node: None,
                 }),
                 Err(SnapError::TooFar(d)) => Err(PlanError::new(
-                    400,
+                    422,
                     "too_far_from_site",
                     Some(field.to_string()),
                     if d.is_finite() {

@@ -207,7 +207,7 @@ fn far_points_are_refused_with_a_reason() {
         .unwrap_err();
     assert_eq!(
         (err.status, err.code, err.field.as_deref()),
-        (400, "too_far_from_site", Some("from"))
+        (422, "too_far_from_site", Some("from"))
     );
     assert!(err.message.contains("300 m"), "{}", err.message);
     m.set_max_snap_distance_m(1000.0);

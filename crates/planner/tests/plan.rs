@@ -384,7 +384,7 @@ fn request_errors_name_their_field() {
     check(r, 404, "unknown_place", "start");
     let mut r = base();
     r.start = point_ep(0.0, 2000.0);
-    check(r, 400, "too_far_from_site", "start");
+    check(r, 422, "too_far_from_site", "start");
     let mut r = base();
     r.must = vec!["love-rooftop".into()];
     r.avoid_paid = true;
