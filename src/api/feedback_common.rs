@@ -57,6 +57,31 @@ pub(crate) async fn operator_of(req: &HttpRequest) -> Result<Claims, ApiError> {
     Ok(claims)
 }
 
+/// An operator's request about one site: the snapshot of the path's `{site}`, after the token
+/// (401 or 403 first, then 404 for an unknown site).
+pub struct OperatorSite {
+    pub snap: std::sync::Arc<Snapshot>,
+}
+
+impl FromRequest for OperatorSite {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<OperatorSite, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            operator_of(&req).await?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::internal("no application state".to_string()))?;
+            let site = req.match_info().get("site").unwrap_or_default();
+            Ok(OperatorSite {
+                snap: state.snapshot(site)?,
+            })
+        })
+    }
+}
+
 /// The JSON body, read only after authorisation (so a bad token is 401/403 whatever the body).
 pub(crate) async fn body_of<T: DeserializeOwned + 'static>(
     req: &HttpRequest,

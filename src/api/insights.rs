@@ -81,11 +81,8 @@ fn load_input<'a>(
 pub async fn get_insights(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    OperatorSite { snap }: OperatorSite,
 ) -> Result<HttpResponse, ApiError> {
-    let site = path.into_inner();
-    operator_of(&req).await?;
-    let snap = state.snapshot(&site)?;
     let pairs = query_pairs(&req, &["from", "to"])?;
     let (from, to) = time_bounds(&pairs, &snap, true)?;
     let (from, to) = (from.expect("defaulted"), to.expect("defaulted"));
@@ -108,11 +105,8 @@ pub async fn get_insights(
 pub async fn get_weekly_insights(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    OperatorSite { snap }: OperatorSite,
 ) -> Result<HttpResponse, ApiError> {
-    let site = path.into_inner();
-    operator_of(&req).await?;
-    let snap = state.snapshot(&site)?;
     let pairs = query_pairs(&req, &["from", "to", "place"])?;
     let place = param(&pairs, "place").map(str::to_string);
     if let Some(p) = &place {
@@ -164,7 +158,7 @@ pub async fn get_weekly_insights(
     Ok(if csv {
         b.insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{site}-weekly.csv\""),
+            format!("attachment; filename=\"{}-weekly.csv\"", snap.data.site.id),
         ))
         .content_type(CSV)
         .body(out.1)

@@ -253,11 +253,8 @@ pub async fn get_rating(
 pub async fn list_ratings(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    OperatorSite { snap }: OperatorSite,
 ) -> Result<HttpResponse, ApiError> {
-    let site = path.into_inner();
-    operator_of(&req).await?;
-    let snap = state.snapshot(&site)?;
     let pairs = query_pairs(
         &req,
         &[
@@ -296,7 +293,7 @@ pub async fn list_ratings(
     };
     let (from, to) = time_bounds(&pairs, &snap, false)?;
     let q = fstore::RatingQuery {
-        site: site.clone(),
+        site: snap.data.site.id.clone(),
         place,
         hidden: flag("hidden")?,
         with_comment: flag("with_comment")?.unwrap_or(false),
