@@ -29,12 +29,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let mut payload = payload.take();
-        let declared_len = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
+        let payload = payload.take();
+        let req = req.clone();
         Box::pin(async move {
             let mime = ct.split(';').next().unwrap_or("").trim().to_string();
             if !(mime == "application/json"
@@ -48,32 +44,61 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 )
                 .with_field("Content-Type"));
             }
-            if declared_len.map(|l| l > MAX_BODY_BYTES).unwrap_or(false) {
-                return Err(too_large());
-            }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::invalid("body", format!("could not read the body: {e}"))
-                })?;
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_body(&req, payload, MAX_BODY_BYTES).await?;
             parse_json(&body).map(ApiJson)
         })
     }
 }
 
-fn too_large() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        "Payload too large",
-        format!("the body must be at most {MAX_BODY_BYTES} bytes"),
-    )
-    .with_field("body")
+/// The encodings a request body may come in (`Content-Encoding`); the body is decoded before it
+/// is read.
+const BODY_ENCODINGS: &[&str] = &["identity", "gzip", "x-gzip", "deflate", "br"];
+
+/// Reads a request body, decoded from its `Content-Encoding` (gzip, deflate or br), refusing it
+/// with 413 when it or its decoded form exceeds `limit` bytes, with 415 for another encoding, and
+/// with 400 when it cannot be read or decoded.
+pub async fn read_body(
+    req: &HttpRequest,
+    payload: Payload,
+    limit: usize,
+) -> Result<web::BytesMut, ApiError> {
+    let encoding = req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("").trim().to_ascii_lowercase());
+    if let Some(enc) = &encoding {
+        if !BODY_ENCODINGS.contains(&enc.as_str()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+                format!(
+                    "a body encoded as `{enc}` cannot be read; use one of {}",
+                    BODY_ENCODINGS.join(", ")
+                ),
+            )
+            .with_field("Content-Encoding"));
+        }
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|l| l > limit) {
+        return Err(payload_too_large(limit));
+    }
+    let mut decoded = actix_http::encoding::Decoder::from_headers(payload, req.headers());
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = decoded.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::invalid("body", format!("could not read the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(payload_too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Parses JSON into `T`, turning serde's error into a problem that names the field path.

@@ -2,7 +2,7 @@
 //! set) and export, as one JSON document or as the seed's files (operators).
 
 use super::error::ApiError;
-use super::extract::{parse_json, payload_too_large, query_pairs, require_json};
+use super::extract::{parse_json, query_pairs, read_body, require_json};
 use super::roles::Operator;
 use super::site_edits::{actor, after_commit};
 use crate::seed::write::SeedDoc;
@@ -13,7 +13,6 @@ use crate::store::edits::Change;
 use crate::store::StoreError;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -38,27 +37,11 @@ pub struct ImportRequest {
     pub close_stranded: bool,
 }
 
-async fn read_limited(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
-    let too_large = || payload_too_large(MAX_IMPORT_BYTES);
+async fn read_limited(req: &HttpRequest, payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     require_json(req)?;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|l| l > MAX_IMPORT_BYTES) {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError::invalid("body", format!("could not read the body: {e}")))?;
-        if body.len() + chunk.len() > MAX_IMPORT_BYTES {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+    Ok(read_body(req, payload.into_inner(), MAX_IMPORT_BYTES)
+        .await?
+        .to_vec())
 }
 
 pub async fn create_import(

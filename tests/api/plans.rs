@@ -541,3 +541,57 @@ async fn a_closed_must_place_is_a_place_closed_problem_in_the_asked_language() {
     let body = assert_problem(app.post_plan(&req).await, 400, Some("budget_min")).await;
     assert!(body["detail"].as_str().unwrap().contains("预算"), "{body}");
 }
+
+/// A body may come compressed: gzip is decoded before it is read, a body that is not what its
+/// `Content-Encoding` says is a 400, an encoding the server does not read is a 415, and the size
+/// limit holds for the decoded body too.
+#[tokio::test]
+async fn compressed_request_bodies_are_decoded_and_checked() {
+    use flate2::{write::GzEncoder, Compression};
+    use std::io::Write;
+    let app = spawn_app().await;
+    let path = format!("/v1/sites/{SITE}/plans");
+    let gzip = |bytes: &[u8]| {
+        let mut e = GzEncoder::new(Vec::new(), Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    let plan = serde_json::to_vec(&json!({
+        "start": "factory-main-square",
+        "start_time": "2026-05-16T10:00:00+08:00",
+        "budget_min": 90
+    }))
+    .unwrap();
+    let send = |encoding: &'static str, body: Vec<u8>| {
+        app.request(
+            reqwest::Method::POST,
+            &path,
+            None,
+            &[
+                ("Content-Type", "application/json"),
+                ("Content-Encoding", encoding),
+            ],
+        )
+        .body(body)
+        .send()
+    };
+    let r = send("gzip", gzip(&plan)).await.unwrap();
+    assert_eq!(r.status(), 201, "a gzip body is read");
+    let body: Value = r.json().await.unwrap();
+    assert!(!body["stops"].as_array().unwrap().is_empty());
+
+    let r = send("br", plan.clone()).await.unwrap();
+    assert_problem(r, 400, Some("body")).await;
+
+    let r = send("compress", plan.clone()).await.unwrap();
+    assert_problem(r, 415, Some("Content-Encoding")).await;
+
+    // A small gzip body that decodes past the limit.
+    let mut big = b"{\"start\": \"factory-main-square\", \"interests\": [".to_vec();
+    big.extend(std::iter::repeat_n(b' ', 200 * 1024));
+    big.extend(b"]}");
+    let packed = gzip(&big);
+    assert!(packed.len() < 8 * 1024);
+    let r = send("gzip", packed).await.unwrap();
+    assert_problem(r, 413, Some("body")).await;
+}
