@@ -50,7 +50,8 @@ pub struct Limits {
     pub per_ip_per_min: u32,
     /// Requests per minute per bearer token (`HG_TOKEN_RATE_LIMIT_PER_MIN`); 0 turns it off.
     pub per_token_per_min: u32,
-    /// Failed sign-ins per username per 15 minutes (`HG_LOGIN_ATTEMPTS_PER_USERNAME`); 0 turns it off.
+    /// Failed sign-ins per username from one client IP per 15 minutes, and ten times as many from
+    /// all addresses together (`HG_LOGIN_ATTEMPTS_PER_USERNAME`); 0 turns both off.
     pub login_per_username: u32,
     /// Sign-in attempts per client IP per 15 minutes (`HG_LOGIN_ATTEMPTS_PER_IP`); 0 turns it off.
     pub login_per_ip: u32,

@@ -17,6 +17,9 @@ use std::time::Duration;
 
 /// The window of the login limits.
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How many more failed sign-ins, from any address, lock a username everywhere than lock it
+/// from one address (`HG_LOGIN_ATTEMPTS_PER_USERNAME`).
+pub const ACCOUNT_WIDE_LOCK_FACTOR: u32 = 10;
 /// Visitor tokens issued per client IP per hour.
 pub const VISITOR_TOKENS_PER_IP_PER_HOUR: u32 = 120;
 
@@ -127,17 +130,31 @@ pub async fn create_login(
             ));
         }
     }
-    let user_key = state.cache.key(&["login", "user", &digest(&username)]);
+    // Failed sign-ins lock a username from the client that failed (so a stranger cannot lock the
+    // owner out from every address), and from everywhere only after many more failures from
+    // anywhere (so guessing spread over many addresses still stops).
+    let user_keys = [
+        (
+            state
+                .cache
+                .key(&["login", "user-ip", &digest(&format!("{username}\n{ip}"))]),
+            limits.login_per_username,
+        ),
+        (
+            state.cache.key(&["login", "user", &digest(&username)]),
+            limits
+                .login_per_username
+                .saturating_mul(ACCOUNT_WIDE_LOCK_FACTOR),
+        ),
+    ];
     if limits.login_per_username > 0 {
-        if let Some(retry) = state
-            .cache
-            .exhausted(&user_key, limits.login_per_username)
-            .await
-        {
-            return Err(ApiError::too_many_requests(
-                retry,
-                "too many failed sign-ins for this account; try again later",
-            ));
+        for (key, limit) in &user_keys {
+            if let Some(retry) = state.cache.exhausted(key, *limit).await {
+                return Err(ApiError::too_many_requests(
+                    retry,
+                    "too many failed sign-ins for this account; try again later",
+                ));
+            }
         }
     }
     let username_for_log = username.clone();
@@ -163,10 +180,9 @@ pub async fn create_login(
         None => {
             tracing::warn!(username = %digest(&username_for_log), ip = %ip, "failed sign-in");
             if limits.login_per_username > 0 {
-                state
-                    .cache
-                    .rate(&user_key, limits.login_per_username, LOGIN_WINDOW)
-                    .await;
+                for (key, limit) in &user_keys {
+                    state.cache.rate(key, *limit, LOGIN_WINDOW).await;
+                }
             }
             Err(invalid_credentials())
         }

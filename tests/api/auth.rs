@@ -321,6 +321,45 @@ async fn sign_ins_are_limited_per_username_and_per_ip() {
     assert_eq!(last, 429, "the IP's limit");
 }
 
+/// A stranger's wrong passwords lock the username from the stranger's address only; many more
+/// failures from many addresses lock it everywhere.
+#[tokio::test]
+async fn a_username_is_locked_per_address_before_it_is_locked_everywhere() {
+    let app = spawn_app_with(|s| {
+        s.limits.login_per_username = 2;
+        s.limits.login_per_ip = 0;
+        s.trust_proxy = true;
+    })
+    .await;
+    app.add_account("ops-ida", Role::Operator);
+    async fn login_from(app: &TestApp, ip: &str, password: &str) -> reqwest::Response {
+        app.post_json_with(
+            "/v1/auth/login",
+            &json!({"username": "ops-ida", "password": password}),
+            None,
+            &[("X-Forwarded-For", ip)],
+        )
+        .await
+    }
+    for _ in 0..2 {
+        let r = login_from(&app, "203.0.113.7", "not the password").await;
+        assert_eq!(r.status(), 401);
+    }
+    let r = login_from(&app, "203.0.113.7", PASSWORD).await;
+    assert_eq!(r.status(), 429, "locked from the failing address");
+    let r = login_from(&app, "198.51.100.1", PASSWORD).await;
+    assert_eq!(r.status(), 200, "the owner signs in from elsewhere");
+    // With the first two, twenty failures spread over ten addresses lock the username everywhere.
+    for i in 0..9 {
+        for _ in 0..2 {
+            let r = login_from(&app, &format!("192.0.2.{i}"), "not the password").await;
+            assert_eq!(r.status(), 401);
+        }
+    }
+    let r = login_from(&app, "198.51.100.2", PASSWORD).await;
+    assert_eq!(r.status(), 429, "locked everywhere after many failures");
+}
+
 #[tokio::test]
 async fn sign_in_limits_of_zero_are_off() {
     let app = app_with_login_limits(0, 0, "ops-hal").await;
