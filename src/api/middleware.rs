@@ -21,7 +21,7 @@ pub const RESPONSE_TTL: Duration = Duration::from_secs(300);
 pub const MAX_CACHED_BODY: usize = 256 * 1024;
 
 /// Routes exempt from rate limits (probes).
-const UNLIMITED: &[&str] = &["/healthz", "/readyz", "/openapi.yaml"];
+pub const UNLIMITED: &[&str] = &["/healthz", "/readyz", "/openapi.yaml"];
 
 /// The public GET routes whose responses are cached.
 const CACHED_ROUTES: &[&str] = &[
