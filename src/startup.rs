@@ -33,6 +33,15 @@ pub fn prepare_database(settings: &Settings) -> Result<(Pool, store::Backend), S
         let outcome = load_seed(&mut conn, &files)?;
         tracing::info!(?outcome, "loaded the seed into an empty database");
     }
+    for (site, _) in &sites {
+        let missing =
+            store::feedback::aggregates_missing(&mut conn, site).map_err(|e| e.to_string())?;
+        if missing {
+            let r = store::feedback::rebuild_aggregates(&mut conn, site, false)
+                .map_err(|e| e.to_string())?;
+            tracing::info!(site, places = r.places, "rebuilt the feedback aggregates");
+        }
+    }
     Ok((pool, backend))
 }
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use heritage_guide::domain::{GraphEdge, SiteData};
 use heritage_guide::model::build_snapshot;
 use heritage_guide::seed::{parse, SeedFiles};
-use planner::model::{DirectionsRequest, Endpoint, Leg, PlaceStats};
+use planner::model::{DirectionsRequest, Endpoint, Leg, PlaceStats, Signal};
 use planner::Bilingual;
 
 #[derive(Default, Debug)]
@@ -214,11 +214,9 @@ fn directions_between_all_places_have_none_of_the_reported_defects() {
                 p.id.clone(),
                 PlaceStats {
                     count: 10,
-                    score: Some(4.0),
-                    value_for_money: None,
-                    findability: Some(1.5),
-                    photo_success: None,
-                    crowding_by_hour: None,
+                    overall: Signal::of(10.0, 4.0),
+                    findability: Signal::of(10.0, 1.5),
+                    ..PlaceStats::default()
                 },
             )
         })

@@ -38,19 +38,18 @@ fn load_input<'a>(
         *plans_per_version.entry(*v).or_insert(0) += 1;
     }
     let stats = site_stats(&snap.data, &agg);
-    let mut hard: Vec<(String, f64, i64, i64)> = stats
+    let mut hard: Vec<(String, f64, f64, i64)> = stats
         .iter()
         .filter(|(_, s)| {
-            s.count >= crate::feedback::aggregates::HINT_MIN_COUNT
-                && s.findability
-                    .is_some_and(|f| f < crate::feedback::aggregates::HINT_BELOW_FINDABILITY)
+            s.findability()
+                .is_some_and(|f| f < crate::feedback::aggregates::HINT_BELOW_FINDABILITY)
         })
         .map(|(p, s)| {
             let c = agg.places.get(p).copied().unwrap_or_default();
             (
                 p.clone(),
-                s.findability.unwrap_or_default(),
-                c.find_n + c.could_not_find(),
+                s.findability.mean,
+                s.findability.n,
                 c.could_not_find(),
             )
         })

@@ -134,6 +134,7 @@ pub async fn create_plan_feedback(
         comment_lang: comment.lang,
         codes: comment.codes,
         comment: comment.text,
+        evidence_weight: crate::feedback::aggregates::FULL_WEIGHT as i32,
     };
     let r = write(&state, move |c| {
         crate::services::feedback::submit_plan_feedback(c, &input, idem.as_ref())

@@ -95,6 +95,7 @@ pub async fn create_rating(
         comment_lang: comment.lang,
         codes: comment.codes,
         comment: comment.text,
+        evidence_weight: crate::feedback::aggregates::FULL_WEIGHT as i32,
     };
     let r = write(&state, move |c| {
         feedback::submit_rating(c, &input, idem.as_ref())
@@ -209,6 +210,8 @@ pub async fn list_place_ratings(
             "ratings": counters.ratings_n,
             "could_not_find_skips": counters.could_not_find(),
             "skips": crate::feedback::aggregates::skip_counts(&counters),
+            "score": stats.score(),
+            "posterior": { "mean": stats.posterior().0, "sd": stats.posterior().1 },
             "stats": stats,
         },
         "items": items,

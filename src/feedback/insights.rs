@@ -75,7 +75,7 @@ pub struct Input<'a> {
     pub publications: Vec<Publication>,
     /// Places the planner currently treats as hard to find: (place, findability, signals,
     /// could-not-find skips), from the all-time aggregates.
-    pub hard_to_find: Vec<(String, f64, i64, i64)>,
+    pub hard_to_find: Vec<(String, f64, f64, i64)>,
 }
 
 /// The grade of a share of commented feedback, on the study's frequency scale.

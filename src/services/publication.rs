@@ -5,7 +5,7 @@
 //! `snapshot_publications`. Instances that did not publish pick the new version up from the
 //! database on their next tick.
 
-use crate::feedback::aggregates::fingerprint;
+use crate::feedback::aggregates::{fingerprint, has_feedback, site_stats, SiteAggregates};
 use crate::feedback::PublicationReason;
 use crate::state::AppState;
 use crate::store::{self, feedback as fstore, StoreError};
@@ -38,10 +38,12 @@ pub fn publish_blocking(
     };
     let stats = fstore::load_stats(&mut conn, &data)?;
     let hash = fingerprint(&stats);
+    let no_feedback = fingerprint(&site_stats(&data, &SiteAggregates::default()));
     let Some(version) = fstore::publish(
         &mut conn,
         site,
         &hash,
+        &no_feedback,
         reason,
         actor,
         force,
@@ -63,7 +65,7 @@ pub fn publish_blocking(
         site: site.to_string(),
         version,
         stats_hash: hash,
-        places_with_stats: stats.len(),
+        places_with_stats: stats.values().filter(|s| has_feedback(s)).count(),
         reason,
     }))
 }

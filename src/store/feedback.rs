@@ -12,7 +12,7 @@ use super::schema::*;
 use super::{now_text, write_transaction, DbConn, StoreError};
 use crate::domain::{Lang, Score};
 use crate::feedback::aggregates::{
-    fingerprint, plan_feedback_contribution, rating_contribution, Counters, RatingFacts,
+    plan_feedback_contribution, rating_contribution, Counters, Moments, RatingFacts,
     SiteAggregates, SkipFacts, SlotCounts,
 };
 use crate::feedback::insights::{PlanFeedbackRow, Publication, RatingRow};
@@ -83,6 +83,8 @@ pub struct RatingRecord {
     pub revision: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// Weight of the rating's answers in the aggregates (see [`FULL_WEIGHT`](crate::feedback::aggregates::FULL_WEIGHT)).
+    pub evidence_weight: i32,
 }
 
 /// The codes stored with a comment.
@@ -105,6 +107,7 @@ impl RatingRecord {
             findability: self.findability,
             photos_ok: self.photos_ok,
             crowd_slot: self.crowd_slot.map(|s| s as u8),
+            weight: self.evidence_weight.into(),
             hidden: self.hidden,
         }
     }
@@ -137,6 +140,8 @@ pub struct PlanFeedbackRecord {
     pub revision: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// Weight of the feedback's skips in the aggregates.
+    pub evidence_weight: i32,
 }
 
 impl PlanFeedbackRecord {
@@ -150,7 +155,7 @@ impl PlanFeedbackRecord {
     }
 
     pub fn contribution(&self) -> SiteAggregates {
-        plan_feedback_contribution(&self.skipped(), self.hidden)
+        plan_feedback_contribution(&self.skipped(), self.evidence_weight.into(), self.hidden)
     }
 }
 
@@ -170,6 +175,8 @@ pub struct RatingInput {
     pub comment: Option<String>,
     pub comment_lang: Option<Lang>,
     pub codes: Vec<String>,
+    /// Weight of the answers in the aggregates (see [`FULL_WEIGHT`](crate::feedback::aggregates::FULL_WEIGHT)).
+    pub evidence_weight: i32,
 }
 
 /// A new plan feedback (or the replacement of the visitor's earlier one for the plan).
@@ -185,6 +192,8 @@ pub struct PlanFeedbackInput {
     pub comment: Option<String>,
     pub comment_lang: Option<Lang>,
     pub codes: Vec<String>,
+    /// Weight of the skips in the aggregates.
+    pub evidence_weight: i32,
 }
 
 /// An `Idempotency-Key` and the fingerprint of the request it came with.
@@ -309,23 +318,35 @@ pub fn apply_delta(conn: &mut DbConn, site: &str, d: &SiteAggregates) -> Result<
     for (place, c) in &d.places {
         let n = diesel::update(a::place_aggregates.find((site, place)))
             .set((
-                a::ratings_n.eq(a::ratings_n + c.ratings_n),
-                a::overall_sum.eq(a::overall_sum + c.overall_sum),
-                a::vfm_n.eq(a::vfm_n + c.vfm_n),
-                a::vfm_sum.eq(a::vfm_sum + c.vfm_sum),
-                a::find_n.eq(a::find_n + c.find_n),
-                a::find_sum.eq(a::find_sum + c.find_sum),
-                a::photo_n.eq(a::photo_n + c.photo_n),
-                a::photo_ok_n.eq(a::photo_ok_n + c.photo_ok_n),
-                a::crowd_n.eq(a::crowd_n + c.crowd_n),
-                a::crowd_sum.eq(a::crowd_sum + c.crowd_sum),
-                a::skip_closed.eq(a::skip_closed + c.skips[SkipReason::Closed.index()]),
-                a::skip_crowded.eq(a::skip_crowded + c.skips[SkipReason::Crowded.index()]),
-                a::skip_could_not_find
-                    .eq(a::skip_could_not_find + c.skips[SkipReason::CouldNotFind.index()]),
-                a::skip_not_interesting
-                    .eq(a::skip_not_interesting + c.skips[SkipReason::NotInteresting.index()]),
-                a::skip_no_time.eq(a::skip_no_time + c.skips[SkipReason::NoTime.index()]),
+                (
+                    a::ratings_n.eq(a::ratings_n + c.ratings_n),
+                    a::overall_w.eq(a::overall_w + c.overall.w),
+                    a::overall_sum.eq(a::overall_sum + c.overall.sum),
+                    a::overall_sq.eq(a::overall_sq + c.overall.sq),
+                    a::vfm_w.eq(a::vfm_w + c.vfm.w),
+                    a::vfm_sum.eq(a::vfm_sum + c.vfm.sum),
+                    a::vfm_sq.eq(a::vfm_sq + c.vfm.sq),
+                    a::find_w.eq(a::find_w + c.find.w),
+                    a::find_sum.eq(a::find_sum + c.find.sum),
+                    a::find_sq.eq(a::find_sq + c.find.sq),
+                ),
+                (
+                    a::photo_w.eq(a::photo_w + c.photo.w),
+                    a::photo_sum.eq(a::photo_sum + c.photo.sum),
+                    a::photo_sq.eq(a::photo_sq + c.photo.sq),
+                    a::crowd_w.eq(a::crowd_w + c.crowd.w),
+                    a::crowd_sum.eq(a::crowd_sum + c.crowd.sum),
+                    a::crowd_sq.eq(a::crowd_sq + c.crowd.sq),
+                ),
+                (
+                    a::skip_closed.eq(a::skip_closed + c.skips[SkipReason::Closed.index()]),
+                    a::skip_crowded.eq(a::skip_crowded + c.skips[SkipReason::Crowded.index()]),
+                    a::skip_could_not_find
+                        .eq(a::skip_could_not_find + c.skips[SkipReason::CouldNotFind.index()]),
+                    a::skip_not_interesting
+                        .eq(a::skip_not_interesting + c.skips[SkipReason::NotInteresting.index()]),
+                    a::skip_no_time.eq(a::skip_no_time + c.skips[SkipReason::NoTime.index()]),
+                ),
             ))
             .execute(conn)?;
         if n == 0 {
@@ -335,7 +356,11 @@ pub fn apply_delta(conn: &mut DbConn, site: &str, d: &SiteAggregates) -> Result<
     use place_crowding::dsl as p;
     for ((place, slot), s) in &d.crowding {
         let n = diesel::update(p::place_crowding.find((site, place, *slot as i32)))
-            .set((p::n.eq(p::n + s.n), p::total.eq(p::total + s.total)))
+            .set((
+                p::w.eq(p::w + s.w),
+                p::total.eq(p::total + s.sum),
+                p::sq.eq(p::sq + s.sq),
+            ))
             .execute(conn)?;
         if n == 0 {
             insert_slot(conn, site, place, *slot, s)?;
@@ -353,23 +378,34 @@ fn insert_counters(
     use place_aggregates::dsl as a;
     diesel::insert_into(a::place_aggregates)
         .values((
-            a::site_id.eq(site),
-            a::place_id.eq(place),
-            a::ratings_n.eq(c.ratings_n),
-            a::overall_sum.eq(c.overall_sum),
-            a::vfm_n.eq(c.vfm_n),
-            a::vfm_sum.eq(c.vfm_sum),
-            a::find_n.eq(c.find_n),
-            a::find_sum.eq(c.find_sum),
-            a::photo_n.eq(c.photo_n),
-            a::photo_ok_n.eq(c.photo_ok_n),
-            a::crowd_n.eq(c.crowd_n),
-            a::crowd_sum.eq(c.crowd_sum),
-            a::skip_closed.eq(c.skips[SkipReason::Closed.index()]),
-            a::skip_crowded.eq(c.skips[SkipReason::Crowded.index()]),
-            a::skip_could_not_find.eq(c.skips[SkipReason::CouldNotFind.index()]),
-            a::skip_not_interesting.eq(c.skips[SkipReason::NotInteresting.index()]),
-            a::skip_no_time.eq(c.skips[SkipReason::NoTime.index()]),
+            (a::site_id.eq(site), a::place_id.eq(place)),
+            (
+                a::ratings_n.eq(c.ratings_n),
+                a::overall_w.eq(c.overall.w),
+                a::overall_sum.eq(c.overall.sum),
+                a::overall_sq.eq(c.overall.sq),
+                a::vfm_w.eq(c.vfm.w),
+                a::vfm_sum.eq(c.vfm.sum),
+                a::vfm_sq.eq(c.vfm.sq),
+                a::find_w.eq(c.find.w),
+                a::find_sum.eq(c.find.sum),
+                a::find_sq.eq(c.find.sq),
+            ),
+            (
+                a::photo_w.eq(c.photo.w),
+                a::photo_sum.eq(c.photo.sum),
+                a::photo_sq.eq(c.photo.sq),
+                a::crowd_w.eq(c.crowd.w),
+                a::crowd_sum.eq(c.crowd.sum),
+                a::crowd_sq.eq(c.crowd.sq),
+            ),
+            (
+                a::skip_closed.eq(c.skips[SkipReason::Closed.index()]),
+                a::skip_crowded.eq(c.skips[SkipReason::Crowded.index()]),
+                a::skip_could_not_find.eq(c.skips[SkipReason::CouldNotFind.index()]),
+                a::skip_not_interesting.eq(c.skips[SkipReason::NotInteresting.index()]),
+                a::skip_no_time.eq(c.skips[SkipReason::NoTime.index()]),
+            ),
         ))
         .execute(conn)?;
     Ok(())
@@ -388,8 +424,9 @@ fn insert_slot(
             p::site_id.eq(site),
             p::place_id.eq(place),
             p::slot.eq(slot as i32),
-            p::n.eq(s.n),
-            p::total.eq(s.total),
+            p::w.eq(s.w),
+            p::total.eq(s.sum),
+            p::sq.eq(s.sq),
         ))
         .execute(conn)?;
     Ok(())
@@ -531,6 +568,7 @@ pub fn write_rating(
             revision: 1,
             created_at: now.clone(),
             updated_at: now,
+            evidence_weight: input.evidence_weight,
         };
         replace_record(c, &input.site_id, old, rec, |c, rec, replacing| {
             if replacing {
@@ -582,6 +620,7 @@ pub fn write_plan_feedback(
             revision: 1,
             created_at: now.clone(),
             updated_at: now,
+            evidence_weight: input.evidence_weight,
         };
         replace_record(c, &input.site_id, old, rec, |c, rec, replacing| {
             if replacing {
@@ -678,26 +717,24 @@ pub fn moderate_plan_feedback(
 /// The stored aggregates of a site (all-zero rows left out).
 pub fn load_aggregates(conn: &mut DbConn, site: &str) -> Result<SiteAggregates, StoreError> {
     use place_aggregates::dsl as a;
+    type Triple = (i64, i64, i64);
     type Row = (
         String,
-        (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64),
+        i64,
+        (Triple, Triple, Triple, Triple, Triple),
         (i64, i64, i64, i64, i64),
     );
     let rows: Vec<Row> = a::place_aggregates
         .filter(a::site_id.eq(site))
         .select((
             a::place_id,
+            a::ratings_n,
             (
-                a::ratings_n,
-                a::overall_sum,
-                a::vfm_n,
-                a::vfm_sum,
-                a::find_n,
-                a::find_sum,
-                a::photo_n,
-                a::photo_ok_n,
-                a::crowd_n,
-                a::crowd_sum,
+                (a::overall_w, a::overall_sum, a::overall_sq),
+                (a::vfm_w, a::vfm_sum, a::vfm_sq),
+                (a::find_w, a::find_sum, a::find_sq),
+                (a::photo_w, a::photo_sum, a::photo_sq),
+                (a::crowd_w, a::crowd_sum, a::crowd_sq),
             ),
             (
                 a::skip_closed,
@@ -708,36 +745,58 @@ pub fn load_aggregates(conn: &mut DbConn, site: &str) -> Result<SiteAggregates, 
             ),
         ))
         .load(conn)?;
+    let moments = |(w, sum, sq): Triple| Moments { w, sum, sq };
     let mut agg = SiteAggregates::default();
-    for (p, n, s) in rows {
+    for (p, ratings_n, m, s) in rows {
         agg.places.insert(
             p,
             Counters {
-                ratings_n: n.0,
-                overall_sum: n.1,
-                vfm_n: n.2,
-                vfm_sum: n.3,
-                find_n: n.4,
-                find_sum: n.5,
-                photo_n: n.6,
-                photo_ok_n: n.7,
-                crowd_n: n.8,
-                crowd_sum: n.9,
+                ratings_n,
+                overall: moments(m.0),
+                vfm: moments(m.1),
+                find: moments(m.2),
+                photo: moments(m.3),
+                crowd: moments(m.4),
                 // The columns in the order of `SkipReason::ALL`.
                 skips: [s.0, s.1, s.2, s.3, s.4],
             },
         );
     }
     use place_crowding::dsl as pc;
-    let slots: Vec<(String, i32, i64, i64)> = pc::place_crowding
+    let slots: Vec<(String, i32, Triple)> = pc::place_crowding
         .filter(pc::site_id.eq(site))
-        .select((pc::place_id, pc::slot, pc::n, pc::total))
+        .select((pc::place_id, pc::slot, (pc::w, pc::total, pc::sq)))
         .load(conn)?;
-    for (p, slot, n, total) in slots {
-        agg.crowding
-            .insert((p, slot as u8), SlotCounts { n, total });
+    for (p, slot, m) in slots {
+        agg.crowding.insert((p, slot as u8), moments(m));
     }
     Ok(agg.normalized())
+}
+
+/// Whether a site's stored aggregates are missing while raw feedback exists (as after the
+/// aggregates' format changed): they are then rebuilt on start.
+pub fn aggregates_missing(conn: &mut DbConn, site: &str) -> Result<bool, StoreError> {
+    use diesel::dsl::{exists, select};
+    let stored: bool = select(exists(
+        place_aggregates::table.filter(place_aggregates::site_id.eq(site)),
+    ))
+    .get_result(conn)?;
+    if stored {
+        return Ok(false);
+    }
+    let rated: bool = select(exists(
+        ratings::table.filter(ratings::site_id.eq(site).and(ratings::hidden.eq(false))),
+    ))
+    .get_result(conn)?;
+    let fed_back: bool = select(exists(
+        plan_feedback::table.filter(
+            plan_feedback::site_id
+                .eq(site)
+                .and(plan_feedback::hidden.eq(false)),
+        ),
+    ))
+    .get_result(conn)?;
+    Ok(rated || fed_back)
 }
 
 /// The aggregates of a site computed from the raw ratings and plan feedback.
@@ -829,6 +888,7 @@ pub fn publish(
     conn: &mut DbConn,
     site: &str,
     stats_hash: &str,
+    no_feedback_hash: &str,
     reason: PublicationReason,
     actor: Option<&str>,
     force: bool,
@@ -858,7 +918,7 @@ pub fn publish(
                     hash == stats_hash || young
                 }
                 // Never published: only feedback worth a new version counts.
-                None => stats_hash == fingerprint(&Default::default()),
+                None => stats_hash == no_feedback_hash,
             };
             if skip {
                 return Err(DieselError::RollbackTransaction.into());

@@ -286,6 +286,7 @@ diesel::table! {
         revision -> BigInt,
         created_at -> Text,
         updated_at -> Text,
+        evidence_weight -> Integer,
     }
 }
 
@@ -310,6 +311,7 @@ diesel::table! {
         revision -> BigInt,
         created_at -> Text,
         updated_at -> Text,
+        evidence_weight -> Integer,
     }
 }
 
@@ -329,15 +331,21 @@ diesel::table! {
         site_id -> Text,
         place_id -> Text,
         ratings_n -> BigInt,
+        overall_w -> BigInt,
         overall_sum -> BigInt,
-        vfm_n -> BigInt,
+        overall_sq -> BigInt,
+        vfm_w -> BigInt,
         vfm_sum -> BigInt,
-        find_n -> BigInt,
+        vfm_sq -> BigInt,
+        find_w -> BigInt,
         find_sum -> BigInt,
-        photo_n -> BigInt,
-        photo_ok_n -> BigInt,
-        crowd_n -> BigInt,
+        find_sq -> BigInt,
+        photo_w -> BigInt,
+        photo_sum -> BigInt,
+        photo_sq -> BigInt,
+        crowd_w -> BigInt,
         crowd_sum -> BigInt,
+        crowd_sq -> BigInt,
         skip_closed -> BigInt,
         skip_crowded -> BigInt,
         skip_could_not_find -> BigInt,
@@ -351,8 +359,9 @@ diesel::table! {
         site_id -> Text,
         place_id -> Text,
         slot -> Integer,
-        n -> BigInt,
+        w -> BigInt,
         total -> BigInt,
+        sq -> BigInt,
     }
 }
 

@@ -653,6 +653,7 @@ mod property {
                                 comment: Some("crowded rooftop".into()),
                                 comment_lang: Some(heritage_guide::domain::Lang::En),
                                 codes: vec![],
+                                evidence_weight: if visitor % 2 == 0 { 4 } else { 1 },
                             };
                             let r = heritage_guide::services::feedback::submit_rating(
                                 &mut conn, &input, None,
@@ -697,6 +698,7 @@ mod property {
                                 comment: None,
                                 comment_lang: None,
                                 codes: vec![],
+                                evidence_weight: if visitor % 2 == 0 { 4 } else { 1 },
                             };
                             let r = heritage_guide::services::feedback::submit_plan_feedback(
                                 &mut conn, &input, None,

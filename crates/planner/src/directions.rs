@@ -11,10 +11,9 @@ use crate::response::{EdgeRef, Instruction, Leg, LineString};
 use crate::snap::{slice_polyline, Snap, SnapError};
 use crate::types::{Bilingual, Lang};
 
-/// Findability rating (1..5) below which a destination gets extra landmark hints …
+/// Findability rating (1..5) below which a destination gets extra landmark hints, once it is
+/// known (see [`crate::site::Signal::known`]).
 pub const LOW_FINDABILITY: f64 = 2.5;
-/// … once at least this many visitors have rated it.
-pub const MIN_FINDABILITY_RATINGS: u32 = crate::site::MIN_EVIDENCE;
 /// How far in metres to look for a named landmark near a hard-to-find destination.
 pub const LANDMARK_RADIUS_M: f64 = 400.0;
 /// Metres of distance that each metre of height difference counts as when picking a landmark.
@@ -1032,9 +1031,10 @@ fn walk_words(
 /// Whether visitors rate the place hard to find.
 pub(crate) fn hard_to_find(model: &PlanningModel, place: usize) -> bool {
     let id = &model.places[place].spec.id;
-    model.stats.get(id).is_some_and(|s| {
-        s.count >= MIN_FINDABILITY_RATINGS && s.findability.is_some_and(|f| f < LOW_FINDABILITY)
-    })
+    model
+        .stats
+        .get(id)
+        .is_some_and(|s| s.findability().is_some_and(|f| f < LOW_FINDABILITY))
 }
 
 /// Extra landmark hints for a destination that visitors rate hard to find: the nearest named

@@ -35,6 +35,6 @@ mod response;
 mod site;
 mod solver;
 
-pub use directions::{LOW_FINDABILITY, MIN_FINDABILITY_RATINGS};
+pub use directions::LOW_FINDABILITY;
 pub use plan::{pace_params, PaceParams};
 pub use types::Bilingual;

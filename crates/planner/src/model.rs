@@ -16,10 +16,12 @@ use crate::snap::{Snapper, DEFAULT_MAX_SNAP_DISTANCE_M};
 
 pub use crate::request::{DirectionsRequest, Endpoint, Pace, PlanError, PlanRequest};
 pub use crate::response::{
-    AlsoHere, Citation, EdgeRef, Instruction, Leg, LineString, Plan, Severity, Stop, Totals,
-    Warning,
+    AlsoHere, Citation, EdgeRef, Exploration, Instruction, Leg, LineString, Plan, Severity, Stop,
+    Totals, Warning,
 };
-pub use crate::site::{Finding, Interest, PlaceSpec, PlaceStats, Rule, SiteInfo, MIN_EVIDENCE};
+pub use crate::site::{
+    Finding, Interest, PlaceSpec, PlaceStats, Rule, ScorePrior, Signal, SiteInfo, MIN_EVIDENCE,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -335,30 +337,42 @@ fn check_interests(interests: &[Interest]) -> Result<(), ModelError> {
     Ok(())
 }
 
-/// Checks that the stats' numbers are finite and crowding has one slot per hour of the week.
+/// Checks that the stats' numbers are finite, evidence is not negative and crowding has one
+/// slot per hour of the week (or none).
 fn check_stats(stats: &HashMap<String, PlaceStats>) -> Result<(), ModelError> {
+    let signal = |id: &str, field: &'static str, s: &Signal| -> Result<(), ModelError> {
+        for v in [s.n, s.mean, s.sd] {
+            finite(id, field, v)?;
+        }
+        if s.n < 0.0 || s.sd < 0.0 {
+            return Err(merr(id, field, "evidence and spread cannot be negative"));
+        }
+        Ok(())
+    };
     for (id, s) in stats {
         for (field, v) in [
-            ("score", s.score),
-            ("value_for_money", s.value_for_money),
-            ("findability", s.findability),
-            ("photo_success", s.photo_success),
+            ("overall", &s.overall),
+            ("value_for_money", &s.value_for_money),
+            ("findability", &s.findability),
+            ("photos", &s.photos),
+            ("crowding", &s.crowding),
         ] {
-            if let Some(v) = v {
-                finite(id, field, v)?;
-            }
+            signal(id, field, v)?;
         }
-        if let Some(c) = &s.crowding_by_hour {
-            if c.len() != 168 {
-                return Err(merr(
-                    id,
-                    "crowding_by_hour",
-                    format!("{} slots; 168 (7 × 24) are needed", c.len()),
-                ));
-            }
-            for &v in c {
-                finite(id, "crowding_by_hour", v)?;
-            }
+        if let Some(p) = &s.prior {
+            finite(id, "prior", p.mean)?;
+            finite(id, "prior", p.weight)?;
+        }
+        let c = &s.crowding_by_hour;
+        if !c.is_empty() && c.len() != 168 {
+            return Err(merr(
+                id,
+                "crowding_by_hour",
+                format!("{} slots; 168 (7 × 24) are needed", c.len()),
+            ));
+        }
+        for v in c.iter().flatten() {
+            signal(id, "crowding_by_hour", v)?;
         }
     }
     Ok(())

@@ -21,7 +21,10 @@ use crate::hours::{weekday_name, MIN_PER_DAY};
 use crate::model::PlanningModel;
 use crate::paths::Routes;
 use crate::request::{Endpoint, Pace, PlanError, PlanRequest};
-use crate::response::{AlsoHere, Citation, Leg, Plan, Severity, Stop, Totals, Warning};
+use crate::response::{
+    AlsoHere, Citation, Exploration, Leg, Plan, Severity, Stop, Totals, Warning,
+};
+use crate::rng::SplitMix64;
 use crate::site::{Finding, PlaceSpec, PlaceStats, Rule};
 use crate::solar::{sunrise_local_min, sunset_local_min};
 use crate::solver::{
@@ -37,8 +40,6 @@ pub const START_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 /// Points per requested interest that a place matches (by tag or kind).
 pub const INTEREST_MATCH_POINTS: f64 = 1.0;
-/// Ratings count only from this many ratings on (score, value for money, crowding, findability).
-pub const MIN_RATINGS: u32 = crate::site::MIN_EVIDENCE;
 /// Points per star of the rated score away from the neutral 3 (so 5 stars: +0.5, 1 star: −0.5).
 pub const RATING_POINTS_PER_STAR: f64 = 0.25;
 /// How a value-for-money rating below 3 amplifies the fee penalty: the factor is
@@ -63,23 +64,38 @@ pub fn vfm_factor(rating: f64) -> f64 {
     };
     f.clamp(VFM_FACTOR_MIN, VFM_FACTOR_MAX)
 }
-/// Crowding reports weigh `count / (count + this)` against the rule's peak hours.
-pub const CROWD_PRIOR_COUNT: f64 = 10.0;
-/// Penalty in points at a reported crowding of 4/5 when no crowding rule gives one.
-pub const DEFAULT_CROWD_PENALTY: f64 = 0.3;
-/// Share of a stop's value that a reported crowding of 4/5 costs (at least; a crowding rule's
-/// larger penalty wins): visitors' reports weigh more than the seed's general rule.
-pub const REPORTED_CROWD_SHARE: f64 = 0.5;
-/// Places less popular than this are not expected to be crowded at peak hours.
+/// Visitors' crowding reports at an hour of the week weigh `n / (n + this)` (n: their evidence
+/// at that hour) against the seed's crowding rule for that hour; an hour nobody reported keeps
+/// the rule alone.
+pub const CROWD_PRIOR_COUNT: f64 = 2.0;
+/// Reported crowding (1..5) at or below which an hour costs nothing ("a few people").
+pub const CROWD_FREE_LEVEL: f64 = 2.0;
+/// Share of a stop's value that a reported crowding of 5 (packed) costs; it falls linearly to
+/// nothing at [`CROWD_FREE_LEVEL`], so a reported 4 costs two thirds of it (60 %). That
+/// outweighs popularity: with a few reports at a busy hour a popular stop, highlights included,
+/// is worth less then than at a quieter hour, and a plan with room visits it at the quieter hour.
+pub const CROWD_SHARE_PACKED: f64 = 0.9;
+/// Places less popular than this are not expected to be crowded at the rules' peak hours.
 pub const CROWD_MIN_POPULARITY: f64 = 0.5;
 /// Crowding costs at most this share of a stop's value.
-pub const CROWD_SHARE_MAX: f64 = 0.8;
+pub const CROWD_SHARE_MAX: f64 = 0.9;
 /// Mean reported crowding (1..5) at which an hour counts as busy by the visitors' own account:
 /// a stop then is not made to lead the route at that hour, and a plan visiting it then warns.
 pub const REPORTED_BUSY_LEVEL: f64 = 4.0;
 /// A stop visited at a peak hour whose crowding costs at least this share of its value is
 /// named in the plan's `crowded` warning.
 pub const CROWD_WARN_SHARE: f64 = 0.35;
+/// Exploration: places with less evidence on their overall score than this (in verified
+/// answers) may be tried.
+pub const EXPLORE_MAX_EVIDENCE: f64 = 2.0 * crate::site::MIN_EVIDENCE as f64;
+/// Exploration: the draw from a place's score posterior must reach this (of 5) for the place
+/// to be tried: its optimistic value must be that of a well-liked stop.
+pub const EXPLORE_SCORE_BAR: f64 = 4.0;
+/// Exploration: the plan with the exploratory stop keeps at least 95 % of the best plan's
+/// expected value (objective under the posterior means).
+pub const EXPLORE_MAX_COST: f64 = 0.05;
+/// Exploration: how many of the highest draws are tried (one solve each).
+pub const EXPLORE_TRIES: usize = 2;
 /// Points a highlight is worth on top of its other utility: more than any ordinary stop, so a
 /// plan holds every highlight it can reach.
 pub const HIGHLIGHT_POINTS: f64 = 3.0;
@@ -760,13 +776,13 @@ fn is_meal_place(spec: &PlaceSpec) -> bool {
 fn score_place(ctx: &Ctx, place: usize) -> Scored {
     let m = ctx.model;
     let spec = &m.places[place].spec;
-    let stats = m.stats.get(&spec.id).filter(|s| s.count >= MIN_RATINGS);
+    let stats = m.stats.get(&spec.id);
     let terms = finding_terms(m, spec, stats);
     let pop_weight = 1.0 + terms.pop_max + EXTRA_POPULARITY_SHARE * (terms.pop_sum - terms.pop_max);
     let night_view = spec.tags.iter().any(|t| t == NIGHT_VIEW_TAG);
     let (interest_hits, interest_points) = interest_points(ctx, spec);
     let rating = stats
-        .and_then(|s| s.score)
+        .and_then(PlaceStats::score)
         .map_or(0.0, |sc| RATING_POINTS_PER_STAR * (sc - 3.0));
     let highlight = if spec.highlight {
         HIGHLIGHT_POINTS
@@ -774,7 +790,7 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
         0.0
     };
     let base = spec.popularity * pop_weight + interest_points + rating - terms.fee_penalty;
-    let crowding = crowding_by_hour(ctx, spec, stats, terms.max_any_crowd_penalty);
+    let crowding = crowding_by_hour(ctx, spec, stats);
     let crowd = crowding.crowd;
     let fixed_by_hour = if highlight > 0.0 {
         (0..HOURS).map(|h| highlight * (1.0 - crowd[h])).collect()
@@ -812,15 +828,13 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
 }
 
 /// What the findings say about a place: popularity weights, the fee penalty (scaled by the
-/// value-for-money rating), whether it needs daylight and the largest crowding penalty.
+/// value-for-money rating) and whether it needs daylight.
 struct FindingTerms {
     pop_sum: f64,
     pop_max: f64,
     fee_penalty: f64,
     vfm_factor: f64,
     daylight: bool,
-    /// The largest penalty of any crowding rule, whether it matches the place or not.
-    max_any_crowd_penalty: f64,
 }
 
 /// Reads the findings' rules for a place (`stats`: its ratings, when there are enough).
@@ -829,7 +843,6 @@ fn finding_terms(m: &PlanningModel, spec: &PlaceSpec, stats: Option<&PlaceStats>
     let mut fee_penalty = 0.0;
     let mut vfm_factor: f64 = 1.0;
     let mut daylight = false;
-    let mut max_any_crowd_penalty: f64 = 0.0;
     for f in &m.findings {
         match &f.rule {
             Rule::Popularity { tags, weight } if matches(&[], tags, &spec.kind, &spec.tags) => {
@@ -840,16 +853,13 @@ fn finding_terms(m: &PlanningModel, spec: &PlaceSpec, stats: Option<&PlaceStats>
                 kinds,
                 fee_weight_per_cny,
             } if spec.fee_cny > 0.0 && (kinds.is_empty() || kinds.contains(&spec.kind)) => {
-                if let Some(v) = stats.and_then(|s| s.value_for_money) {
+                if let Some(v) = stats.and_then(PlaceStats::value_for_money) {
                     vfm_factor = self::vfm_factor(v);
                 }
                 fee_penalty += spec.fee_cny * fee_weight_per_cny * vfm_factor;
             }
             Rule::Daylight { kinds, tags } if matches(kinds, tags, &spec.kind, &spec.tags) => {
                 daylight = true;
-            }
-            Rule::Crowding { penalty, .. } => {
-                max_any_crowd_penalty = max_any_crowd_penalty.max(*penalty);
             }
             _ => {}
         }
@@ -860,7 +870,6 @@ fn finding_terms(m: &PlanningModel, spec: &PlaceSpec, stats: Option<&PlaceStats>
         fee_penalty,
         vfm_factor,
         daylight,
-        max_any_crowd_penalty,
     }
 }
 
@@ -891,27 +900,15 @@ struct Crowding {
     reported_busy: Vec<bool>,
 }
 
-/// Crowding per hour slot from the crowding rules that match the place, blended with the
-/// visitors' reports by how many there are.
-fn crowding_by_hour(
-    ctx: &Ctx,
-    spec: &PlaceSpec,
-    stats: Option<&PlaceStats>,
-    max_any_crowd_penalty: f64,
-) -> Crowding {
+/// The share of a stop's value that a reported crowding `level` (1..5) costs.
+pub fn reported_crowd_share(level: f64) -> f64 {
+    CROWD_SHARE_PACKED * ((level - CROWD_FREE_LEVEL) / (5.0 - CROWD_FREE_LEVEL)).clamp(0.0, 1.0)
+}
+
+/// Crowding per hour slot from the crowding rules that match the place, blended at each hour
+/// with the visitors' reports at that hour of the week by how much evidence they are.
+fn crowding_by_hour(ctx: &Ctx, spec: &PlaceSpec, stats: Option<&PlaceStats>) -> Crowding {
     let crowd_rules = crowd_rules_of(ctx.model, spec);
-    let slots = stats.and_then(|s| s.crowding_by_hour.as_ref().map(|c| (s.count, c)));
-    let rule_scale = crowd_rules
-        .iter()
-        .map(|r| r.2)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let scale = if rule_scale.is_finite() {
-        rule_scale
-    } else if max_any_crowd_penalty > 0.0 {
-        max_any_crowd_penalty
-    } else {
-        DEFAULT_CROWD_PENALTY
-    };
     let wd0 = ctx.weekday0.num_days_from_monday() as usize;
     let mut peak = vec![false; HOURS];
     let mut reported_busy = vec![false; HOURS];
@@ -931,15 +928,13 @@ fn crowding_by_hour(
                     0.0
                 };
             peak[h] = rule_pen > 0.0;
-            let share = match slots {
-                Some((count, c)) => {
-                    let w = f64::from(count) / (f64::from(count) + CROWD_PRIOR_COUNT);
-                    let level = ((c[wd * 24 + hour as usize] - 1.0) / 3.0).clamp(0.0, 4.0 / 3.0);
-                    if level >= 1.0 {
-                        peak[h] = true;
-                    }
-                    reported_busy[h] = c[wd * 24 + hour as usize] >= REPORTED_BUSY_LEVEL;
-                    (1.0 - w) * rule_pen + w * scale.max(REPORTED_CROWD_SHARE) * level
+            let reported = stats.and_then(|s| s.crowding_at(wd * 24 + hour as usize));
+            let share = match reported {
+                Some(r) => {
+                    let w = r.n / (r.n + CROWD_PRIOR_COUNT);
+                    reported_busy[h] = r.mean >= REPORTED_BUSY_LEVEL;
+                    peak[h] = reported_busy[h] || (peak[h] && r.mean > CROWD_FREE_LEVEL);
+                    (1.0 - w) * rule_pen + w * reported_crowd_share(r.mean)
                 }
                 None => rule_pen,
             };
@@ -1127,13 +1122,23 @@ fn variety_groups(ctx: &Ctx, scored: &[Scored]) -> (Vec<u16>, Vec<f64>) {
 impl PlanningModel {
     /// A visit plan for the request.
     pub fn plan(&self, req: &PlanRequest) -> Result<Plan, PlanError> {
-        plan(self, req)
+        plan(self, req, None)
+    }
+
+    /// A visit plan that may try one place few visitors have rated yet (see `docs/learning.md`):
+    /// the same `seed` (the server derives it from the plan id) gives the same plan.
+    pub fn plan_exploring(&self, req: &PlanRequest, seed: u64) -> Result<Plan, PlanError> {
+        plan(self, req, Some(seed))
     }
 }
 
 /// Validates the request, builds the orienteering problem from its candidates and the
 /// findings' rules, solves it and composes the plan.
-pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, PlanError> {
+pub(crate) fn plan(
+    model: &PlanningModel,
+    req: &PlanRequest,
+    explore_seed: Option<u64>,
+) -> Result<Plan, PlanError> {
     let ctx = validate(model, req)?;
     let budget_s = f64::from(req.budget_min) * 60.0;
     let start_t = terminal(&ctx, &ctx.start, true);
@@ -1150,7 +1155,6 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
         c.groups = g;
     }
     let rules = shaping_rules(&ctx, &mut cands, &scored, &from_start_by_place);
-    let n = cands.len();
     let travel_s = travel_matrix(&ctx, &scored);
     let budget_h = f64::from(req.budget_min) / 60.0;
     // The start's area: that of the nearest place the visitor may visit. Its highlights are
@@ -1191,14 +1195,18 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
         walk_weight_per_s: WALK_POINTS_PER_MIN / 60.0,
     };
     let soft_musts = hold_highlights(model, &mut problem, &scored, start_area, ctx.t0_min);
-    let Some(route) = solve_holding_highlights(model, &mut problem, n, &soft_musts) else {
+    let base = explore_seed.map(|_| problem.clone());
+    let Some(mut schedule) = solve_schedule(&ctx, &mut problem, &scored, &soft_musts) else {
         return Err(musts_do_not_fit(&ctx));
     };
-    let route = gather_spots(model, &problem, &scored, route);
-    let route = lead_first(model, &problem, &scored, &ctx.must, route);
-    let schedule = problem
-        .schedule(&route)
-        .expect("solver routes are feasible");
+    let mut explored = None;
+    if let (Some(seed), Some(base)) = (explore_seed, base) {
+        if let Some((p2, s2, e)) = explore(&ctx, base, &scored, &soft_musts, &schedule, seed) {
+            problem = p2;
+            schedule = s2;
+            explored = Some(e);
+        }
+    }
     Ok(compose(
         &ctx,
         &problem,
@@ -1207,7 +1215,104 @@ pub(crate) fn plan(model: &PlanningModel, req: &PlanRequest) -> Result<Plan, Pla
         &start_t,
         end_t.as_ref(),
         &rules.order_waived,
+        explored.as_ref(),
     ))
+}
+
+/// Solves the problem and shapes the route (spots gathered, the lead first) into a schedule;
+/// `None` when the must-visits do not fit.
+fn solve_schedule(
+    ctx: &Ctx,
+    problem: &mut Problem,
+    scored: &[Scored],
+    soft_musts: &[usize],
+) -> Option<Schedule> {
+    let model = ctx.model;
+    let route = solve_holding_highlights(model, problem, problem.cands.len(), soft_musts)?;
+    let route = gather_spots(model, problem, scored, route);
+    let route = lead_first(model, problem, scored, &ctx.must, route);
+    Some(
+        problem
+            .schedule(&route)
+            .expect("solver routes are feasible"),
+    )
+}
+
+/// Exploration: a place with little evidence (below [`EXPLORE_MAX_EVIDENCE`] answers) is
+/// tried in a plan when a draw from the posterior of its score (Thompson sampling, seeded by
+/// the plan so the plan can be reproduced) reaches [`EXPLORE_SCORE_BAR`], and the plan holding
+/// it keeps at least `1 −` [`EXPLORE_MAX_COST`] of the best plan's expected value (its
+/// objective under the posterior means). At most one exploratory stop per plan; the highest
+/// draws are tried first, [`EXPLORE_TRIES`] at most.
+fn explore(
+    ctx: &Ctx,
+    base: Problem,
+    scored: &[Scored],
+    soft_musts: &[usize],
+    best: &Schedule,
+    seed: u64,
+) -> Option<(Problem, Schedule, Explored)> {
+    if best.score <= 0.0 {
+        return None;
+    }
+    let m = ctx.model;
+    let mut draws: Vec<(usize, f64, f64)> = Vec::new();
+    for (i, sc) in scored.iter().enumerate() {
+        let spec = &m.places[sc.place].spec;
+        if best.route.contains(&i) || base.cands[i].must || spec.container {
+            continue;
+        }
+        let stats = m.stats.get(&spec.id).cloned().unwrap_or_default();
+        if stats.overall.n >= EXPLORE_MAX_EVIDENCE {
+            continue;
+        }
+        let (mean, sd) = stats.posterior();
+        let mut rng = SplitMix64::new(seed ^ fnv1a(spec.id.as_bytes()));
+        let u1 = 1.0 - rng.unit();
+        let u2 = rng.unit();
+        let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+        let theta = mean + sd * z;
+        if theta >= EXPLORE_SCORE_BAR {
+            draws.push((i, theta, stats.overall.n));
+        }
+    }
+    draws.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    for &(i, theta, evidence) in draws.iter().take(EXPLORE_TRIES) {
+        let mut p = base.clone();
+        p.cands[i].must = true;
+        let Some(sch) = solve_schedule(ctx, &mut p, scored, soft_musts) else {
+            continue;
+        };
+        let cost = 1.0 - sch.score / best.score;
+        if sch.route.contains(&i) && cost <= EXPLORE_MAX_COST {
+            let e = Explored {
+                place: scored[i].place,
+                draw: theta,
+                evidence,
+                cost_share: cost.max(0.0),
+            };
+            return Some((p, sch, e));
+        }
+    }
+    None
+}
+
+/// FNV-1a of a byte string: a stable per-place salt for the exploration draws.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The exploratory stop of a plan.
+struct Explored {
+    place: usize,
+    /// The draw from the posterior of its score.
+    draw: f64,
+    /// Its evidence so far (verified answers).
+    evidence: f64,
+    /// The share of the best plan's expected value the plan gave up for it.
+    cost_share: f64,
 }
 
 /// Seconds from the start straight to the end (0 without an end); an error when the end cannot
@@ -1934,8 +2039,10 @@ fn compose(
     start_t: &Terminal,
     end_t: Option<&Terminal>,
     order_waived: &[&Finding],
+    explored: Option<&Explored>,
 ) -> Plan {
-    let c = Composer::new(ctx, problem, scored, sch);
+    let mut c = Composer::new(ctx, problem, scored, sch);
+    c.explored = explored;
     let (routes, end_route) = c.walks(start_t, end_t);
     let (legs, carried) = c.legs(&routes, end_route);
     let hinted = c.hinted(&legs);
@@ -1976,6 +2083,8 @@ struct Composer<'c> {
     /// The first and last hour slots of the plan's span.
     span_h0: usize,
     span_h1: usize,
+    /// The exploratory stop, if any.
+    explored: Option<&'c Explored>,
 }
 
 /// What the stops note for the plan's warnings (`(place id, label)` pairs), and the findings
@@ -2098,6 +2207,7 @@ impl<'c> Composer<'c> {
             span_has_peak,
             span_h0,
             span_h1,
+            explored: None,
         }
     }
 
@@ -2239,6 +2349,10 @@ impl<'c> Composer<'c> {
                 "你指定要去这里".into(),
             ));
         }
+        let exploring = self.explored.is_some_and(|e| e.place == sc.place);
+        if exploring {
+            self.why_exploring(&mut r);
+        }
         let area = area_name(ctx, &spec.area);
         self.why_highlight(&at, &area, &mut r);
         self.why_meal(&at, &mut r, notes);
@@ -2286,7 +2400,39 @@ impl<'c> Composer<'c> {
             why: r.why,
             summary: r.summary.join(sep),
             also_here,
+            exploration: exploring,
         }
+    }
+
+    /// The exploratory stop: few visitors have rated it yet.
+    fn why_exploring(&self, r: &mut Reasons) {
+        let lang = self.lang;
+        let Some(e) = self.explored else {
+            return;
+        };
+        let rated = e.evidence.round() as u32;
+        r.summary.push(say(
+            lang,
+            "few visitors have rated it yet",
+            "还没有几位游客评价过",
+        ));
+        let (en, zh) = if rated == 0 {
+            (
+                "Few visitors have rated it yet (none so far): the plan tries it so that \
+                 later plans know whether it is worth a stop"
+                    .to_string(),
+                "还没有游客评价过这里：行程带你试试，好让之后的行程知道它值不值得一去".to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "Few visitors have rated it yet ({rated} so far): the plan tries it so \
+                     that later plans know whether it is worth a stop"
+                ),
+                format!("评价过这里的游客还很少（{rated}位）：行程带你试试，好让之后的行程知道它值不值得一去"),
+            )
+        };
+        r.push(own(lang, en, zh));
     }
 
     /// A highlight of its area (with the description's first sentence), or else the first
@@ -2489,8 +2635,7 @@ impl<'c> Composer<'c> {
             .m
             .stats
             .get(&spec.id)
-            .filter(|s| s.count >= MIN_RATINGS)
-            .and_then(|s| s.value_for_money.map(|v| (v, s.count)));
+            .and_then(|s| s.value_for_money().map(|v| (v, s.count)));
         match rated {
             Some((v, c)) => (
                 format!(
@@ -2541,8 +2686,7 @@ impl<'c> Composer<'c> {
         let rated = m
             .stats
             .get(&pp.id)
-            .filter(|s| s.count >= MIN_RATINGS)
-            .and_then(|s| s.value_for_money.map(|v| (v, s.count)));
+            .and_then(|s| s.value_for_money().map(|v| (v, s.count)));
         let (en, zh) = match rated {
             Some((v, c)) => (
                 format!(
@@ -2572,13 +2716,8 @@ impl<'c> Composer<'c> {
                 format!("门票¥{}性价比偏低", spec.fee_cny),
             ));
         }
-        if let Some(s) = self
-            .m
-            .stats
-            .get(&spec.id)
-            .filter(|s| s.count >= MIN_RATINGS)
-        {
-            if let Some(score) = s.score {
+        if let Some(s) = self.m.stats.get(&spec.id) {
+            if let Some(score) = s.score() {
                 r.summary.push(say(
                     lang,
                     format!("rated {score:.1}/5 by {} visitors", s.count),
@@ -3123,6 +3262,12 @@ impl<'c> Composer<'c> {
             },
             explanations,
             warnings,
+            exploration: self.explored.map(|e| Exploration {
+                place_id: m.places[e.place].spec.id.clone(),
+                draw: tenth(e.draw * 10.0) / 10.0,
+                evidence: tenth(e.evidence),
+                cost_share: (e.cost_share * 1000.0).round() / 1000.0,
+            }),
         }
     }
 }

@@ -120,6 +120,9 @@ pub struct Stop {
     /// Other places at the same spot (same node or within 25 m): visited as part of this stop
     /// (`visited`) or simply there (a restroom, a shop next door).
     pub also_here: Vec<AlsoHere>,
+    /// The plan tries this place because few visitors have rated it yet (absent otherwise).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exploration: bool,
 }
 
 /// A place at the same spot as a stop.
@@ -208,4 +211,20 @@ pub struct Plan {
     pub explanations: Vec<Citation>,
     /// Warnings.
     pub warnings: Vec<Warning>,
+    /// The exploratory stop and what it cost (absent when the plan explores nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exploration: Option<Exploration>,
+}
+
+/// A plan's exploratory stop: a place few visitors have rated, tried at a bounded cost.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Exploration {
+    /// The place tried.
+    pub place_id: String,
+    /// The draw from the posterior of its overall score (1..5) that earned it the stop.
+    pub draw: f64,
+    /// Its evidence so far, in verified answers.
+    pub evidence: f64,
+    /// The share of the best plan's expected value given up for it (at most 0.05).
+    pub cost_share: f64,
 }

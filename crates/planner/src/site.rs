@@ -206,24 +206,122 @@ pub struct Interest {
 }
 
 /// Fewest answers for a signal of visitors (overall score, value for money, crowding,
-/// findability, photos) to count: the one minimum-evidence rule of the feedback loop, applied
-/// where aggregates are turned into [`PlaceStats`] and where the planner reads them.
+/// findability, photos) to count: the one minimum-evidence rule of the feedback loop, applied by
+/// [`Signal::known`] and nowhere else. An answer with evidence of a visit counts 1, one without
+/// counts less (the server decides how much), so this is evidence, not a head count.
 pub const MIN_EVIDENCE: u32 = 5;
 
-/// Rating aggregates for one place, fed back by the feedback loop. The default is neutral.
+/// Spread assumed for one visitor's overall score (stars) while too few answers give their own.
+pub const DEFAULT_SCORE_SD: f64 = 1.0;
+
+/// Visitors' answers on one signal about a place: the evidence they amount to, their weighted
+/// mean and their weighted standard deviation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Signal {
+    /// Evidence: answers weighted by how sure it is that the visitor was there (a verified visit
+    /// counts 1).
+    pub n: f64,
+    /// Weighted mean of the answers (1..5; a share 0..1 for photos).
+    pub mean: f64,
+    /// Weighted standard deviation of the answers.
+    pub sd: f64,
+}
+
+impl Signal {
+    /// `n` answers' worth of evidence with mean `mean` and no spread.
+    pub fn of(n: f64, mean: f64) -> Signal {
+        Signal { n, mean, sd: 0.0 }
+    }
+
+    /// The mean once the answers are enough evidence ([`MIN_EVIDENCE`]), else nothing: the one
+    /// place the minimum-evidence rule is applied.
+    pub fn known(&self) -> Option<f64> {
+        (self.n >= f64::from(MIN_EVIDENCE)).then_some(self.mean)
+    }
+}
+
+/// What the study leads one to expect of a place's overall score before any rating, and how
+/// many ratings that expectation is worth.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScorePrior {
+    /// Expected overall score, 1..5.
+    pub mean: f64,
+    /// Pseudo-ratings.
+    pub weight: f64,
+}
+
+/// Visitors' feedback on one place, fed back by the feedback loop: the evidence and its spread
+/// per signal, read by the planner through methods that apply the minimum-evidence rule. The
+/// default is no feedback at all.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PlaceStats {
-    /// Number of ratings.
+    /// Number of ratings (a head count, for the words of a plan).
     pub count: u32,
-    /// Bayesian mean of the overall score, 1..5.
-    pub score: Option<f64>,
-    /// Mean value-for-money rating, 1..5.
-    pub value_for_money: Option<f64>,
-    /// Mean "easy to find" rating, 1..5.
-    pub findability: Option<f64>,
-    /// Share of visits with a successful photo, 0..1.
-    pub photo_success: Option<f64>,
-    /// Reported crowding, 1..5, in 168 hourly slots: Monday 00h, Monday 01h, … Sunday 23h.
-    pub crowding_by_hour: Option<Vec<f64>>,
+    /// Overall score, 1..5.
+    pub overall: Signal,
+    /// The prior of the overall score; without one, the mean of the answers stands alone.
+    pub prior: Option<ScorePrior>,
+    /// Value for money, 1..5.
+    pub value_for_money: Signal,
+    /// "Easy to find", 1..5.
+    pub findability: Signal,
+    /// Photo success, a share 0..1.
+    pub photos: Signal,
+    /// Reported crowding 1..5, all hours together.
+    pub crowding: Signal,
+    /// Reported crowding per hour of the week, 168 slots (Monday 00h, Monday 01h, … Sunday
+    /// 23h); `None` at an hour nobody reported, which stays unknown. Empty: no reports at all.
+    pub crowding_by_hour: Vec<Option<Signal>>,
+}
+
+impl PlaceStats {
+    /// The overall score (the Bayesian mean of the prior and the answers) once there is enough
+    /// evidence.
+    pub fn score(&self) -> Option<f64> {
+        self.overall.known().map(|_| self.posterior().0)
+    }
+
+    /// The posterior of the overall score whatever the evidence: its mean and the standard
+    /// deviation of that mean. With no answers it is the prior with [`DEFAULT_SCORE_SD`]
+    /// spread over the prior's weight.
+    pub fn posterior(&self) -> (f64, f64) {
+        let (pm, pw) = self
+            .prior
+            .map_or((3.0, 0.0), |p| (p.mean, p.weight.max(0.0)));
+        let n = self.overall.n.max(0.0);
+        let w = pw + n;
+        if w <= 0.0 {
+            return (pm, DEFAULT_SCORE_SD);
+        }
+        let mean = (pm * pw + self.overall.mean * n) / w;
+        // The spread of one answer: the visitors' own once there are a few, shrunk toward the
+        // default before.
+        let k = (n / f64::from(MIN_EVIDENCE)).min(1.0);
+        let sd1 = k * self.overall.sd + (1.0 - k) * DEFAULT_SCORE_SD;
+        (mean, sd1 / w.sqrt())
+    }
+
+    /// Mean value for money, once known.
+    pub fn value_for_money(&self) -> Option<f64> {
+        self.value_for_money.known()
+    }
+
+    /// Mean findability, once known.
+    pub fn findability(&self) -> Option<f64> {
+        self.findability.known()
+    }
+
+    /// Photo success share, once known.
+    pub fn photo_success(&self) -> Option<f64> {
+        self.photos.known()
+    }
+
+    /// The reports at hour-of-week `slot`, once crowding as a whole is known and someone
+    /// reported that hour.
+    pub fn crowding_at(&self, slot: usize) -> Option<Signal> {
+        self.crowding.known()?;
+        self.crowding_by_hour.get(slot).copied().flatten()
+    }
 }

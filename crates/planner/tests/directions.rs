@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use common::*;
 use planner::graph::EdgeKind;
-use planner::model::{DirectionsRequest, Endpoint, PlaceStats};
+use planner::model::{DirectionsRequest, Endpoint, PlaceStats, Signal};
 
 fn req(from: Endpoint, to: Endpoint, profile: Option<&str>) -> DirectionsRequest {
     DirectionsRequest {
@@ -270,7 +270,7 @@ fn hard_to_find_destinations_get_landmark_hints() {
         "free-rooftop".to_string(),
         PlaceStats {
             count: 8,
-            findability: Some(1.9),
+            findability: Signal::of(8.0, 1.9),
             ..PlaceStats::default()
         },
     );
@@ -294,7 +294,7 @@ fn hard_to_find_destinations_get_landmark_hints() {
         "free-rooftop".to_string(),
         PlaceStats {
             count: 2,
-            findability: Some(1.0),
+            findability: Signal::of(2.0, 1.0),
             ..PlaceStats::default()
         },
     );

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::DateTime;
 use common::*;
-use planner::model::{Endpoint, Finding, PlaceStats, PlanRequest, Rule};
+use planner::model::{Endpoint, Finding, PlaceStats, PlanRequest, Rule, Signal};
 use planner::synthetic;
 
 // 2026-05-05 is a Tuesday.
@@ -134,8 +134,8 @@ fn poor_value_stats() -> HashMap<String, PlaceStats> {
         "love-rooftop".to_string(),
         PlaceStats {
             count: 24,
-            score: Some(2.4),
-            value_for_money: Some(1.3),
+            overall: Signal::of(24.0, 2.4),
+            value_for_money: Signal::of(24.0, 1.3),
             ..PlaceStats::default()
         },
     );
@@ -201,7 +201,8 @@ fn crowding_reports_warn_and_lower_utility() {
         "liziba-platform".to_string(),
         PlaceStats {
             count: 40,
-            crowding_by_hour: Some(slots),
+            crowding: Signal::of(40.0, 2.0),
+            crowding_by_hour: slots.iter().map(|&v| Some(Signal::of(3.0, v))).collect(),
             ..PlaceStats::default()
         },
     );
