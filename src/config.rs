@@ -104,6 +104,10 @@ pub struct Settings {
     /// A new snapshot with fresh rating aggregates is published at most every this many minutes
     /// (`HG_SNAPSHOT_INTERVAL_MIN`, fractions allowed); 0 publishes only on an operator's request.
     pub snapshot_interval_min: f64,
+    /// Plans may hold one exploratory stop: a place few visitors have rated yet, tried when a
+    /// draw from its score's posterior is high and the plan keeps 95 % of the best plan's value
+    /// (`HG_EXPLORATION`, default true; see docs/learning.md).
+    pub exploration: bool,
 }
 
 impl Default for Settings {
@@ -125,6 +129,7 @@ impl Default for Settings {
             trust_proxy: false,
             redis_namespace: "hg".to_string(),
             snapshot_interval_min: 10.0,
+            exploration: true,
         }
     }
 }
@@ -195,6 +200,7 @@ pub struct Overrides {
     pub db_pool_size: Option<u32>,
     pub data_dir: Option<PathBuf>,
     pub snapshot_interval_min: Option<f64>,
+    pub exploration: Option<bool>,
     #[serde(flatten)]
     pub security: SecurityOverrides,
 }
@@ -255,6 +261,9 @@ impl Settings {
         }
         if let Some(v) = o.snapshot_interval_min {
             self.snapshot_interval_min = v;
+        }
+        if let Some(v) = o.exploration {
+            self.exploration = v;
         }
         self.apply_security(o.security)
     }

@@ -39,6 +39,9 @@ struct Cli {
     /// operator's request [default: 10].
     #[arg(long, env = "HG_SNAPSHOT_INTERVAL_MIN", global = true)]
     snapshot_interval_min: Option<f64>,
+    /// Let plans try one place few visitors have rated yet, at a bounded cost [default: true].
+    #[arg(long, env = "HG_EXPLORATION", global = true)]
+    exploration: Option<bool>,
     #[command(subcommand)]
     command: Command,
 }
@@ -172,6 +175,7 @@ fn settings(cli: &Cli, seed_dir: Option<PathBuf>) -> Settings {
         db_pool_size: cli.db_pool_size,
         data_dir: cli.data_dir.clone(),
         snapshot_interval_min: cli.snapshot_interval_min,
+        exploration: cli.exploration,
         security: heritage_guide::config::SecurityOverrides::from_env()
             .unwrap_or_else(|e| fail(&e)),
     };

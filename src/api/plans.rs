@@ -55,9 +55,16 @@ pub async fn create_plan(
     let uuid = uuid::Uuid::new_v4();
     // The plan id seeds its exploration draws, so the plan can be reproduced from its id.
     let seed = uuid.as_u64_pair().0;
-    let plan = web::block(move || snap.planning.plan_exploring(&preq, seed))
-        .await?
-        .map_err(|e| ApiError::from_plan(e, lang))?;
+    let explore = state.settings.exploration;
+    let plan = web::block(move || {
+        if explore {
+            snap.planning.plan_exploring(&preq, seed)
+        } else {
+            snap.planning.plan(&preq)
+        }
+    })
+    .await?
+    .map_err(|e| ApiError::from_plan(e, lang))?;
     let id = uuid.simple().to_string();
     let mut value = serde_json::to_value(&plan).map_err(|e| ApiError::internal(e.to_string()))?;
     value["id"] = serde_json::json!(id);

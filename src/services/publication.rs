@@ -42,8 +42,10 @@ pub fn publish_blocking(
     let Some(version) = fstore::publish(
         &mut conn,
         site,
-        &hash,
-        &no_feedback,
+        fstore::StatsHashes {
+            current: &hash,
+            without_feedback: &no_feedback,
+        },
         reason,
         actor,
         force,

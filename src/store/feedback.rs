@@ -881,19 +881,30 @@ pub fn plan_meta(
         .optional()?)
 }
 
+/// Fingerprints of the planner's stats: the current ones and those of the site without any
+/// feedback (what a first publication must differ from).
+#[derive(Clone, Copy, Debug)]
+pub struct StatsHashes<'a> {
+    pub current: &'a str,
+    pub without_feedback: &'a str,
+}
+
 /// Publishes a new snapshot version of a site for new aggregates: bumps the site version and
 /// records the publication, unless (when not `force`) the last publication has the same stats or
 /// is younger than `min_interval`. Returns the new version, or `None` when nothing was published.
 pub fn publish(
     conn: &mut DbConn,
     site: &str,
-    stats_hash: &str,
-    no_feedback_hash: &str,
+    hashes: StatsHashes,
     reason: PublicationReason,
     actor: Option<&str>,
     force: bool,
     min_interval: chrono::Duration,
 ) -> Result<Option<i64>, StoreError> {
+    let StatsHashes {
+        current: stats_hash,
+        without_feedback,
+    } = hashes;
     write_transaction(conn, |c| {
         let now = now_text();
         // Taking the site row first serialises publishers of the site across instances.
@@ -918,7 +929,7 @@ pub fn publish(
                     hash == stats_hash || young
                 }
                 // Never published: only feedback worth a new version counts.
-                None => stats_hash == no_feedback_hash,
+                None => stats_hash == without_feedback,
             };
             if skip {
                 return Err(DieselError::RollbackTransaction.into());

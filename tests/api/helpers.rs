@@ -61,6 +61,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         database_url: database_url.clone(),
         db_pool_size: 4,
         workers: Some(2),
+        // Tests compare plans; exploration (random per plan id) is on in its own tests.
+        exploration: false,
         ..Settings::default()
     };
     tweak(&mut settings);

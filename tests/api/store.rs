@@ -70,21 +70,26 @@ fn the_visit_attribute_columns_go_down_and_up_again_with_places_stored() {
     let (with, _) = store::site::load_site(&mut c, SITE).unwrap().unwrap();
     assert!(with.places.iter().any(|p| p.highlight && p.queue_min == 15));
 
-    // Down (past the newer public-holidays migration): the columns go, the places stay.
-    let newer = store::revert_last(&mut c).unwrap();
-    assert!(newer.contains("20261210000001"), "{newer}");
-    let reverted = store::revert_last(&mut c).unwrap();
-    assert!(
-        reverted.contains("000004"),
-        "the newest migration is the visit attributes: {reverted}"
-    );
+    // Down past every newer migration to the visit attributes: the columns go, the places stay.
+    let mut reverted = Vec::new();
+    loop {
+        let name = store::revert_last(&mut c).unwrap();
+        reverted.push(name.clone());
+        if name.contains("20261201000004") {
+            break;
+        }
+        assert!(
+            reverted.len() < 20,
+            "the visit attributes migration exists: {reverted:?}"
+        );
+    }
     let cols = store::column_names(&mut c, "places").unwrap();
     assert!(cols.contains(&"closed".to_string()), "{cols:?}");
     for col in VISIT_COLUMNS {
         assert!(!cols.contains(&col.to_string()), "{col} dropped: {cols:?}");
     }
     // Up again: every place takes the defaults and reads back otherwise unchanged.
-    assert_eq!(store::migrate(&mut c).unwrap(), 2);
+    assert_eq!(store::migrate(&mut c).unwrap(), reverted.len());
     let (after, _) = store::site::load_site(&mut c, SITE).unwrap().unwrap();
     let mut plain = seed::parse(&SeedFiles::embedded()).unwrap();
     for p in &mut plain.places {

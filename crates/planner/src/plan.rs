@@ -2349,7 +2349,10 @@ impl<'c> Composer<'c> {
                 "你指定要去这里".into(),
             ));
         }
-        let exploring = self.explored.is_some_and(|e| e.place == sc.place);
+        // The exploratory place leads its stop or is visited with the place that does.
+        let exploring = self
+            .explored
+            .is_some_and(|e| grp.iter().any(|&k| self.places[k] == e.place));
         if exploring {
             self.why_exploring(&mut r);
         }

@@ -547,3 +547,141 @@ fn model_build_rejects_bad_places() {
     ps[2].id = ps[1].id.clone();
     assert_eq!(build(ps).unwrap_err().field, "id");
 }
+
+fn arrival_hour(stop: &planner::model::Stop) -> u32 {
+    stop.arrive[11..13].parse().unwrap()
+}
+
+fn crowding_stats(busy: &[usize], busy_level: f64, quiet_level: f64) -> PlaceStats {
+    let by_hour: Vec<Option<Signal>> = (0..168)
+        .map(|slot| {
+            let level = if busy.contains(&slot) {
+                busy_level
+            } else {
+                quiet_level
+            };
+            Some(Signal::of(6.0, level))
+        })
+        .collect();
+    PlaceStats {
+        count: 30,
+        crowding: Signal::of(6.0 * 168.0, 2.0),
+        crowding_by_hour: by_hour,
+        ..PlaceStats::default()
+    }
+}
+
+#[test]
+fn a_popular_stop_reported_packed_moves_to_a_quieter_hour_when_the_plan_has_room() {
+    let req = photographer(place_ep("testbed-square"), TUE_10, 300);
+    let before = model().plan(&req).unwrap();
+    let stop = before
+        .stops
+        .iter()
+        .find(|s| s.place_id == "liziba-platform")
+        .expect("the platform is planned");
+    let h0 = arrival_hour(stop);
+    // Tuesday (weekday 1) at the hour it was planned and the next: reported packed (4.5);
+    // every other hour reported quiet.
+    let busy = [24 + h0 as usize, 24 + h0 as usize + 1];
+    let mut stats = HashMap::new();
+    stats.insert(
+        "liziba-platform".to_string(),
+        crowding_stats(&busy, 4.5, 1.5),
+    );
+    let after = model_with(stats, places()).plan(&req).unwrap();
+    let stop = after
+        .stops
+        .iter()
+        .find(|s| s.place_id == "liziba-platform")
+        .expect("still planned, at another hour");
+    let h = arrival_hour(stop);
+    assert!(
+        h != h0 && h != h0 + 1,
+        "visited at {} although reported packed at {h0}–{}h",
+        stop.arrive,
+        h0 + 2
+    );
+    assert!(after.warnings.iter().all(|w| w.code != "crowded"));
+}
+
+#[test]
+fn exploration_tries_one_little_rated_place_at_a_bounded_cost_and_is_reproducible() {
+    let site = synthetic::site(3, 60);
+    let m = site.model();
+    let req = photographer(
+        Endpoint::Place(site.places[5].id.clone()),
+        "2026-05-09T13:00:00+08:00",
+        180,
+    );
+    let best = m.plan(&req).unwrap();
+    let mut explored = 0;
+    for seed in 0..60u64 {
+        let plan = m.plan_exploring(&req, seed).unwrap();
+        let again = m.plan_exploring(&req, seed).unwrap();
+        assert_eq!(plan, again, "the same seed gives the same plan");
+        let marked: Vec<_> = plan.stops.iter().filter(|s| s.exploration).collect();
+        match &plan.exploration {
+            None => {
+                assert!(marked.is_empty());
+                assert_eq!(plan, best, "without exploration the plan is the best one");
+            }
+            Some(e) => {
+                explored += 1;
+                assert_eq!(marked.len(), 1, "one exploratory stop at most");
+                assert!(
+                    marked[0].place_id == e.place_id
+                        || marked[0]
+                            .also_here
+                            .iter()
+                            .any(|a| a.visited && a.place_id == e.place_id),
+                    "{e:?}"
+                );
+                assert!(!ids(&best).contains(&e.place_id.as_str()));
+                assert!(e.cost_share <= 0.05, "{e:?}");
+                assert!(e.draw >= 4.0, "{e:?}");
+                assert!(
+                    plan.totals.score >= 0.95 * best.totals.score - 1e-6,
+                    "{} vs {}",
+                    plan.totals.score,
+                    best.totals.score
+                );
+                assert!(
+                    marked[0]
+                        .why
+                        .iter()
+                        .any(|c| c.text.contains("Few visitors have rated it yet")),
+                    "{:?}",
+                    marked[0].why
+                );
+                let json = serde_json::to_value(marked[0]).unwrap();
+                assert_eq!(json["exploration"], true);
+            }
+        }
+    }
+    assert!(explored > 0, "some plans explore");
+    assert!(explored < 60, "not every plan explores");
+    // Places with enough evidence are not explored.
+    let rated: HashMap<String, PlaceStats> = site
+        .places
+        .iter()
+        .map(|p| {
+            (
+                p.id.clone(),
+                PlaceStats {
+                    count: 12,
+                    overall: Signal {
+                        n: 12.0,
+                        mean: 3.5,
+                        sd: 1.0,
+                    },
+                    ..PlaceStats::default()
+                },
+            )
+        })
+        .collect();
+    let m = site.model_with_stats(rated);
+    for seed in 0..20u64 {
+        assert!(m.plan_exploring(&req, seed).unwrap().exploration.is_none());
+    }
+}
