@@ -44,7 +44,9 @@ echo "== the server ($PROFILE build)"
 case "$PROFILE" in
   given) ;;
   release) cargo build --release --bin heritage-guide; BIN=target/release/heritage-guide ;;
-  debug) cargo build --bin heritage-guide; BIN=target/debug/heritage-guide ;;
+  # The binary as the test suite builds it (its feature set; `cargo build` alone would rebuild
+  # the dependencies with another one), so after `scripts/test` this builds nothing.
+  debug) cargo test -p heritage-guide --no-run --test cli; BIN=target/debug/heritage-guide ;;
   *) echo "FUZZ_PROFILE must be release or debug" >&2; exit 2 ;;
 esac
 
