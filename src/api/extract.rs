@@ -11,6 +11,10 @@ use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
+/// The years every timestamp the API accepts lies in (plan start times, visit times, query
+/// ranges), in the site's time.
+pub const TIMESTAMP_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
 /// Largest JSON body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 

@@ -10,7 +10,7 @@
 //! `Idempotent-Replayed: true`) and writes nothing; with another request it is refused (422).
 
 use super::error::ApiError;
-use super::extract::ApiJson;
+use super::extract::{ApiJson, TIMESTAMP_YEARS};
 use super::roles::{Operator, Visitor};
 use crate::auth::Claims;
 use crate::domain::Lang;
@@ -23,7 +23,7 @@ use crate::store::feedback::{FeedbackError, Idem, Reply};
 use crate::store::{self, StoreError};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -247,6 +247,22 @@ pub(crate) fn time_bounds(
             .single()
             .expect("fixed offsets are unambiguous");
         Ok(Some(local.with_timezone(&Utc)))
+    };
+    let parse = |name: &str, end: bool| {
+        let t = parse(name, end)?;
+        match t {
+            Some(t) if !TIMESTAMP_YEARS.contains(&t.with_timezone(&offset).year()) => {
+                Err(ApiError::invalid(
+                    name,
+                    format!(
+                        "{name} lies outside the years {}–{}",
+                        TIMESTAMP_YEARS.start(),
+                        TIMESTAMP_YEARS.end()
+                    ),
+                ))
+            }
+            t => Ok(t),
+        }
     };
     let mut from = parse("from", false)?;
     let mut to = parse("to", true)?;

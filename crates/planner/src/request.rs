@@ -9,8 +9,8 @@ use crate::types::Lang;
 
 /// A route endpoint: a place id, or a point that is snapped onto the graph (`lat` and `lon`
 /// only: a point with other members is refused).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged, deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
 pub enum Endpoint {
     /// A place id.
     Place(String),
@@ -21,6 +21,44 @@ pub enum Endpoint {
         /// Longitude in degrees.
         lon: f64,
     },
+}
+
+impl<'de> Deserialize<'de> for Endpoint {
+    /// A string is a place id; an object is a point with exactly `lat` and `lon`, and any other
+    /// member is an error naming it (so a caller can name `from.alt`, not just `from`).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+        struct EndpointVisitor;
+        impl<'de> Visitor<'de> for EndpointVisitor {
+            type Value = Endpoint;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a place id or a point {\"lat\": …, \"lon\": …}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Endpoint, E> {
+                Ok(Endpoint::Place(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Endpoint, A::Error> {
+                const FIELDS: &[&str] = &["lat", "lon"];
+                let (mut lat, mut lon) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    let slot = match key.as_str() {
+                        "lat" => &mut lat,
+                        "lon" => &mut lon,
+                        other => return Err(de::Error::unknown_field(other, FIELDS)),
+                    };
+                    if slot.is_some() {
+                        return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+                    }
+                    *slot = Some(map.next_value::<f64>()?);
+                }
+                Ok(Endpoint::Point {
+                    lat: lat.ok_or_else(|| de::Error::missing_field("lat"))?,
+                    lon: lon.ok_or_else(|| de::Error::missing_field("lon"))?,
+                })
+            }
+        }
+        d.deserialize_any(EndpointVisitor)
+    }
 }
 
 impl fmt::Display for Endpoint {
