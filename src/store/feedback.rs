@@ -810,18 +810,6 @@ pub fn rebuild_aggregates(
     })
 }
 
-/// A stored plan: its site, snapshot version and document.
-pub fn plan_meta(
-    conn: &mut DbConn,
-    plan_id: &str,
-) -> Result<Option<(String, i64, String)>, StoreError> {
-    Ok(plans::table
-        .find(plan_id)
-        .select((plans::site_id, plans::snapshot_version, plans::body_json))
-        .first(conn)
-        .optional()?)
-}
-
 /// Publishes a new snapshot version of a site for new aggregates: bumps the site version and
 /// records the publication, unless (when not `force`) the last publication has the same stats or
 /// is younger than `min_interval`. Returns the new version, or `None` when nothing was published.
