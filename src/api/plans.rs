@@ -138,16 +138,22 @@ async fn plan_quota(
             "this visitor",
         ));
     }
-    for (key, limit, who) in checks {
-        let d = state.cache.rate(&key, limit, PLAN_QUOTA_WINDOW).await;
+    let refuse = |retry: u64, limit: u32, who: &str| {
+        ApiError::too_many_requests(
+            retry,
+            format!("too many plans for {who} (at most {limit} an hour); retry in {retry} s"),
+        )
+    };
+    // A request one quota refuses does not use up the other.
+    for (key, limit, who) in &checks {
+        if let Some(retry) = state.cache.exhausted(key, *limit).await {
+            return Err(refuse(retry, *limit, who));
+        }
+    }
+    for (key, limit, who) in &checks {
+        let d = state.cache.rate(key, *limit, PLAN_QUOTA_WINDOW).await;
         if !d.allowed {
-            return Err(ApiError::too_many_requests(
-                d.retry_after_s,
-                format!(
-                    "too many plans for {who} (at most {limit} an hour); retry in {} s",
-                    d.retry_after_s
-                ),
-            ));
+            return Err(refuse(d.retry_after_s, *limit, who));
         }
     }
     Ok(())
