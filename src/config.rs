@@ -55,6 +55,15 @@ pub struct Limits {
     pub login_per_username: u32,
     /// Sign-in attempts per client IP per 15 minutes (`HG_LOGIN_ATTEMPTS_PER_IP`); 0 turns it off.
     pub login_per_ip: u32,
+    /// Plans asked for with one visitor's token per hour (`HG_PLANS_PER_TOKEN_PER_HOUR`); 0
+    /// turns it off.
+    pub plans_per_token_per_hour: u32,
+    /// Plans asked for from one client IP per hour, with a token or without
+    /// (`HG_PLANS_PER_IP_PER_HOUR`); 0 turns it off.
+    pub plans_per_ip_per_hour: u32,
+    /// Visitor tokens issued to one client IP per hour (`HG_VISITOR_TOKENS_PER_IP_PER_HOUR`); 0
+    /// turns it off.
+    pub visitor_tokens_per_ip_per_hour: u32,
 }
 
 impl Default for Limits {
@@ -64,6 +73,11 @@ impl Default for Limits {
             per_token_per_min: 600,
             login_per_username: 5,
             login_per_ip: 30,
+            // A visitor replans a few dozen times a day at most.
+            plans_per_token_per_hour: 60,
+            // A venue Wi-Fi or a carrier NAT puts hundreds of visitors behind one address.
+            plans_per_ip_per_hour: 3000,
+            visitor_tokens_per_ip_per_hour: 2000,
         }
     }
 }
@@ -108,6 +122,12 @@ pub struct Settings {
     /// draw from its score's posterior is high and the plan keeps 95 % of the best plan's value
     /// (`HG_EXPLORATION`, default true; see docs/learning.md).
     pub exploration: bool,
+    /// Plans expire this many days after they are made (`HG_PLAN_RETENTION_DAYS`); 0 keeps them
+    /// for good.
+    pub plan_retention_days: u32,
+    /// Expired plans are deleted every this many minutes (`HG_PLAN_PURGE_INTERVAL_MIN`, fractions
+    /// allowed); 0 leaves it to `heritage-guide plans purge`.
+    pub plan_purge_interval_min: f64,
 }
 
 impl Default for Settings {
@@ -130,6 +150,8 @@ impl Default for Settings {
             redis_namespace: "hg".to_string(),
             snapshot_interval_min: 10.0,
             exploration: true,
+            plan_retention_days: 30,
+            plan_purge_interval_min: 60.0,
         }
     }
 }
@@ -147,6 +169,11 @@ pub struct SecurityOverrides {
     pub token_rate_limit_per_min: Option<u32>,
     pub login_attempts_per_username: Option<u32>,
     pub login_attempts_per_ip: Option<u32>,
+    pub plans_per_token_per_hour: Option<u32>,
+    pub plans_per_ip_per_hour: Option<u32>,
+    pub visitor_tokens_per_ip_per_hour: Option<u32>,
+    pub plan_retention_days: Option<u32>,
+    pub plan_purge_interval_min: Option<f64>,
     pub trust_proxy: Option<bool>,
     pub redis_namespace: Option<String>,
 }
@@ -181,6 +208,11 @@ impl SecurityOverrides {
             token_rate_limit_per_min: num("HG_TOKEN_RATE_LIMIT_PER_MIN")?,
             login_attempts_per_username: num("HG_LOGIN_ATTEMPTS_PER_USERNAME")?,
             login_attempts_per_ip: num("HG_LOGIN_ATTEMPTS_PER_IP")?,
+            plans_per_token_per_hour: num("HG_PLANS_PER_TOKEN_PER_HOUR")?,
+            plans_per_ip_per_hour: num("HG_PLANS_PER_IP_PER_HOUR")?,
+            visitor_tokens_per_ip_per_hour: num("HG_VISITOR_TOKENS_PER_IP_PER_HOUR")?,
+            plan_retention_days: num("HG_PLAN_RETENTION_DAYS")?,
+            plan_purge_interval_min: num("HG_PLAN_PURGE_INTERVAL_MIN")?,
             trust_proxy,
             redis_namespace: var("HG_REDIS_NAMESPACE"),
         })
@@ -290,6 +322,25 @@ impl Settings {
             .login_attempts_per_username
             .unwrap_or(l.login_per_username);
         l.login_per_ip = o.login_attempts_per_ip.unwrap_or(l.login_per_ip);
+        l.plans_per_token_per_hour = o
+            .plans_per_token_per_hour
+            .unwrap_or(l.plans_per_token_per_hour);
+        l.plans_per_ip_per_hour = o.plans_per_ip_per_hour.unwrap_or(l.plans_per_ip_per_hour);
+        l.visitor_tokens_per_ip_per_hour = o
+            .visitor_tokens_per_ip_per_hour
+            .unwrap_or(l.visitor_tokens_per_ip_per_hour);
+        self.plan_retention_days = o.plan_retention_days.unwrap_or(self.plan_retention_days);
+        self.plan_purge_interval_min = o
+            .plan_purge_interval_min
+            .unwrap_or(self.plan_purge_interval_min);
+        if !(self.plan_purge_interval_min.is_finite() && self.plan_purge_interval_min >= 0.0) {
+            return Err("plan_purge_interval_min must be a number of minutes ≥ 0".into());
+        }
+        if self.plan_retention_days > 36_500 {
+            return Err(
+                "plan_retention_days must be at most 36500 (0 keeps plans for good)".into(),
+            );
+        }
         self.access_token_ttl_s = o.access_token_ttl_s.unwrap_or(self.access_token_ttl_s);
         self.refresh_token_ttl_s = o.refresh_token_ttl_s.unwrap_or(self.refresh_token_ttl_s);
         self.visitor_token_ttl_s = o.visitor_token_ttl_s.unwrap_or(self.visitor_token_ttl_s);

@@ -1,4 +1,5 @@
-//! The `heritage-guide` command: serve the API, migrate, load a seed, solve orienteering instances.
+//! The `heritage-guide` command: serve the API, migrate, load a seed, purge expired plans, solve
+//! orienteering instances.
 
 use clap::{Parser, Subcommand};
 use heritage_guide::config::{Overrides, Settings};
@@ -74,6 +75,11 @@ enum Command {
         #[command(subcommand)]
         action: AggregatesCommand,
     },
+    /// Stored plans.
+    Plans {
+        #[command(subcommand)]
+        action: PlansCommand,
+    },
     /// Manage operator and admin accounts.
     User {
         #[command(subcommand)]
@@ -101,6 +107,13 @@ enum AggregatesCommand {
         #[arg(long)]
         check: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum PlansCommand {
+    /// Delete every expired plan now and print how many were removed (the server also does
+    /// this every HG_PLAN_PURGE_INTERVAL_MIN minutes). Feedback on them is kept.
+    Purge,
 }
 
 #[derive(Subcommand)]
@@ -212,6 +225,9 @@ fn main() {
         Command::Aggregates {
             action: AggregatesCommand::Rebuild { site, check },
         } => aggregates_command(&cli, site.as_deref(), *check),
+        Command::Plans {
+            action: PlansCommand::Purge,
+        } => plans_purge_command(&cli),
         Command::User { action } => user_command(&cli, action),
         Command::OpSolve {
             file,
@@ -338,6 +354,16 @@ fn aggregates_command(cli: &Cli, site: Option<&str>, check: bool) {
     if check && differed {
         std::process::exit(1);
     }
+}
+
+/// `plans purge`: deletes the expired plans once.
+fn plans_purge_command(cli: &Cli) {
+    let s = settings(cli, None);
+    let mut conn = migrated_connection(&s);
+    let n = heritage_guide::services::plans::purge_blocking(&mut conn)
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    let left = store::plans::count(&mut conn).unwrap_or_else(|e| fail(&e.to_string()));
+    println!("removed {n} expired plan(s); {left} plan(s) kept");
 }
 
 /// `op-solve`: solves one orienteering instance and prints the solution as JSON.

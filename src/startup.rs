@@ -130,6 +130,7 @@ impl Application {
             .map_err(|e| e.to_string())??;
         tokio::spawn(follow_changes(state.clone()));
         crate::services::publication::spawn(state.clone());
+        crate::services::plans::spawn(state.clone());
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();

@@ -19,6 +19,8 @@ pub struct AppState {
     pub tokens: crate::auth::TokenService,
     /// Response cache, rate limits and change notifications (Redis or in-process).
     pub cache: crate::cache::Cache,
+    /// A readiness check of the database is under way (one that hangs is not joined by more).
+    pub db_probe_running: std::sync::atomic::AtomicBool,
     snapshots: RwLock<BTreeMap<String, Arc<Snapshot>>>,
 }
 
@@ -53,6 +55,7 @@ impl AppState {
             settings,
             tokens,
             cache,
+            db_probe_running: std::sync::atomic::AtomicBool::new(false),
             snapshots: RwLock::new(BTreeMap::new()),
         }
     }

@@ -20,8 +20,6 @@ pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// How many more failed sign-ins, from any address, lock a username everywhere than lock it
 /// from one address (`HG_LOGIN_ATTEMPTS_PER_USERNAME`).
 pub const ACCOUNT_WIDE_LOCK_FACTOR: u32 = 10;
-/// Visitor tokens issued per client IP per hour.
-pub const VISITOR_TOKENS_PER_IP_PER_HOUR: u32 = 120;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -309,20 +307,26 @@ pub async fn create_visitor_token(
     state
         .snapshot(&site)
         .map_err(|e| ApiError::from(e).with_field("site"))?;
-    let ip = client_ip(&req, state.settings.trust_proxy);
-    let d = state
-        .cache
-        .rate(
-            &state.cache.key(&["visitor", "ip", &ip]),
-            VISITOR_TOKENS_PER_IP_PER_HOUR,
-            Duration::from_secs(3600),
-        )
-        .await;
-    if !d.allowed {
-        return Err(ApiError::too_many_requests(
-            d.retry_after_s,
-            "too many visitor tokens for this client; reuse the one you have",
-        ));
+    // Counted in the shared cache, so the limit holds across instances; 0 is off.
+    let limit = state.settings.limits.visitor_tokens_per_ip_per_hour;
+    if limit > 0 {
+        let ip = client_ip(&req, state.settings.trust_proxy);
+        let d = state
+            .cache
+            .rate(
+                &state.cache.key(&["visitor", "ip", &ip]),
+                limit,
+                Duration::from_secs(3600),
+            )
+            .await;
+        if !d.allowed {
+            return Err(ApiError::too_many_requests(
+                d.retry_after_s,
+                format!(
+                    "too many visitor tokens for this client (at most {limit} an hour); reuse the one you have"
+                ),
+            ));
+        }
     }
     let ttl = state.settings.visitor_token_ttl_s;
     let sub = format!("visitor:{}", uuid::Uuid::new_v4().simple());

@@ -1,4 +1,5 @@
-//! Feedback on a plan: which stops a visitor followed or skipped, and why (visitor token of the site).
+//! Feedback on a plan: which stops a visitor followed or skipped, and why (the token of the
+//! visitor who asked for the plan).
 
 use super::error::ApiError;
 use super::extract::query_pairs;
@@ -7,7 +8,8 @@ use super::roles::Visitor;
 use crate::feedback::{hour_of_week, Followed, SkipReason};
 use crate::state::AppState;
 use crate::store::feedback::{self as fstore};
-use crate::store::StoreError;
+use crate::store::{plans, StoreError};
+use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -57,14 +59,36 @@ pub async fn create_plan_feedback(
     let found = if plan_id.len() <= 64 {
         web::block(move || -> Result<_, StoreError> {
             let mut c = st.pool.get()?;
-            fstore::plan_meta(&mut c, &pid)
+            plans::get_live(&mut c, &pid, &crate::store::now_text())
         })
         .await??
     } else {
         None
     };
-    let (site, version, plan_json) = found.ok_or_else(|| ApiError::not_found("plan", &plan_id))?;
-    claims.require_site(&site)?;
+    let stored = found.ok_or_else(|| ApiError::not_found("plan", &plan_id))?;
+    claims.require_site(&stored.site_id)?;
+    // Only the visitor who asked for the plan can say how it went.
+    match &stored.visitor_id {
+        None => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "plan_without_owner",
+                "Forbidden",
+                "this plan was made without a visitor token and takes no feedback; ask for plans \
+                 with a visitor token (POST /v1/auth/visitor) to give feedback on them",
+            ))
+        }
+        Some(owner) if *owner != claims.sub => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_plan_owner",
+                "Forbidden",
+                "only the visitor whose token asked for this plan can give feedback on it",
+            ))
+        }
+        Some(_) => {}
+    }
+    let (site, version, plan_json) = (stored.site_id, stored.snapshot_version, stored.body_json);
     let snap = state.snapshot(&site)?;
     let body: PlanFeedbackBody = body_of(&req, payload).await?;
     let idem = idempotency(&req, &body)?;

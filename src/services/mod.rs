@@ -2,6 +2,8 @@
 //!
 //! * [`accounts`]: operator and admin accounts (password policy, the last enabled admin).
 //! * [`feedback`]: ratings and plan feedback written once per idempotency key, and their views.
+//! * [`plans`]: the lifetime of stored plans (expiry, the view of readers who are not the
+//!   owner, the purge of expired plans).
 //! * [`publication`]: snapshots published with fresh feedback aggregates, on request or in the
 //!   background.
 //! * [`site_edit`]: operators' changes and imports of site data: preconditions, merge patches,
@@ -9,5 +11,6 @@
 
 pub mod accounts;
 pub mod feedback;
+pub mod plans;
 pub mod publication;
 pub mod site_edit;

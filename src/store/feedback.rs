@@ -869,18 +869,6 @@ pub fn rebuild_aggregates(
     })
 }
 
-/// A stored plan: its site, snapshot version and document.
-pub fn plan_meta(
-    conn: &mut DbConn,
-    plan_id: &str,
-) -> Result<Option<(String, i64, String)>, StoreError> {
-    Ok(plans::table
-        .find(plan_id)
-        .select((plans::site_id, plans::snapshot_version, plans::body_json))
-        .first(conn)
-        .optional()?)
-}
-
 /// Fingerprints of the planner's stats: the current ones and those of the site without any
 /// feedback (what a first publication must differ from).
 #[derive(Clone, Copy, Debug)]

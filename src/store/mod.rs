@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod edits;
 pub mod feedback;
+pub mod plans;
 pub mod schema;
 pub mod site;
 pub mod tokens;

@@ -187,6 +187,8 @@ diesel::table! {
         snapshot_version -> BigInt,
         created_at -> Text,
         body_json -> Text,
+        visitor_id -> Nullable<Text>,
+        expires_at -> Nullable<Text>,
     }
 }
 

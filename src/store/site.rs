@@ -1,4 +1,4 @@
-//! Reading and writing a whole site (the seed's unit of change) and stored plans.
+//! Reading and writing a whole site (the seed's unit of change).
 
 use super::schema::*;
 use super::{now_text, DbConn, StoreError};
@@ -774,33 +774,4 @@ fn load_codebook(conn: &mut DbConn, sid: &str) -> Result<Codebook, StoreError> {
         codes,
         interests: interests_out,
     })
-}
-
-/// Stores a plan document.
-pub fn insert_plan(
-    conn: &mut DbConn,
-    id: &str,
-    site_id: &str,
-    version: i64,
-    body: &str,
-) -> Result<(), StoreError> {
-    diesel::insert_into(plans::table)
-        .values((
-            plans::id.eq(id),
-            plans::site_id.eq(site_id),
-            plans::snapshot_version.eq(version),
-            plans::created_at.eq(now_text()),
-            plans::body_json.eq(body),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// A stored plan document by id.
-pub fn get_plan(conn: &mut DbConn, id: &str) -> Result<Option<String>, StoreError> {
-    Ok(plans::table
-        .find(id)
-        .select(plans::body_json)
-        .first(conn)
-        .optional()?)
 }

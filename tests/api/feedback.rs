@@ -321,20 +321,37 @@ async fn concurrent_retries_with_one_key_write_exactly_once() {
     aggregates_match_a_rebuild(&app).await;
 }
 
+fn plan_through(place: &str) -> Value {
+    json!({"start": "factory-main-square", "start_time": "2026-11-21T10:00:00+08:00",
+           "budget_min": 240, "interests": ["photography", "film"], "must": [place]})
+}
+
 async fn a_plan_through(app: &TestApp, place: &str) -> Value {
-    let req = json!({"start": "factory-main-square", "start_time": "2026-11-21T10:00:00+08:00",
-                     "budget_min": 240, "interests": ["photography", "film"], "must": [place]});
-    plan(app, &req).await
+    plan(app, &plan_through(place)).await
+}
+
+/// A plan through a place asked for with a new visitor's token (so that visitor can give
+/// feedback on it), and the token.
+async fn an_owned_plan_through(app: &TestApp, place: &str) -> (Value, String) {
+    let t = app.mint_visitor_token(SITE);
+    let r = app
+        .post_json_as(
+            &format!("/v1/sites/{SITE}/plans"),
+            &plan_through(place),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    (r.json().await.unwrap(), t)
 }
 
 #[tokio::test]
 async fn plan_feedback_is_checked_against_the_plan() {
     let app = spawn_app().await;
-    let p = a_plan_through(&app, "memory-terrace").await;
+    let (p, t) = an_owned_plan_through(&app, "memory-terrace").await;
     let pid = p["id"].as_str().unwrap();
     let path = format!("/v1/plans/{pid}/feedback");
     let stops = stop_ids(&p);
-    let t = app.mint_visitor_token(SITE);
     let good = json!({"followed": "partly", "overall": 4,
                       "skipped": [{"place_id": "memory-terrace", "reason": "could_not_find"}],
                       "comment": "找不到入口，路线很复杂"});
@@ -370,13 +387,43 @@ async fn plan_feedback_is_checked_against_the_plan() {
             "comment",
         ),
     ];
-    let t2 = app.mint_visitor_token(SITE);
     for (body, status, field) in cases {
-        let r = app.post_json_as(&path, &body, Some(&t2)).await;
+        let r = app.post_json_as(&path, &body, Some(&t)).await;
 
         assert_problem_conforms(r, "POST", "/v1/plans/{plan}/feedback", status, Some(field)).await;
     }
     let ok = json!({"followed": "all", "overall": 5});
+    // Another visitor cannot give feedback on this plan, and nobody on a plan made without a
+    // token.
+    let t2 = app.mint_visitor_token(SITE);
+    let b = assert_problem_conforms(
+        app.post_json_as(&path, &ok, Some(&t2)).await,
+        "POST",
+        "/v1/plans/{plan}/feedback",
+        403,
+        None,
+    )
+    .await;
+    assert_eq!(b["code"], "not_plan_owner");
+    let anonymous = a_plan_through(&app, "memory-terrace").await;
+    let b = assert_problem_conforms(
+        app.post_json_as(
+            &format!("/v1/plans/{}/feedback", anonymous["id"].as_str().unwrap()),
+            &ok,
+            Some(&t2),
+        )
+        .await,
+        "POST",
+        "/v1/plans/{plan}/feedback",
+        403,
+        None,
+    )
+    .await;
+    assert_eq!(b["code"], "plan_without_owner");
+    assert!(
+        b["detail"].as_str().unwrap().contains("visitor token"),
+        "{b}"
+    );
     assert_problem(
         app.post_json_as("/v1/plans/nosuchplan/feedback", &ok, Some(&t2))
             .await,
@@ -392,7 +439,7 @@ async fn plan_feedback_is_checked_against_the_plan() {
         Some("site"),
     )
     .await;
-    // Only the first visitor's feedback exists; the second replaces nothing.
+    // Only the owner's feedback exists; the refused ones replaced nothing.
     let n = stored_aggregates(&app).await.places["memory-terrace"].could_not_find();
     assert_eq!(n, 1);
     // A second feedback of the same visitor replaces the first.
@@ -615,7 +662,19 @@ mod property {
         let conn = std::cell::RefCell::new(pool.get().unwrap());
         let plans = ["prop-plan-a", "prop-plan-b"];
         for p in plans {
-            store::site::insert_plan(&mut conn.borrow_mut(), p, SITE, 1, "{}").unwrap();
+            store::plans::insert(
+                &mut conn.borrow_mut(),
+                &store::plans::NewPlan {
+                    id: p,
+                    site_id: SITE,
+                    snapshot_version: 1,
+                    body_json: "{}",
+                    visitor_id: None,
+                    expires_at: None,
+                    created_at: &store::now_text(),
+                },
+            )
+            .unwrap();
         }
         let case = std::cell::Cell::new(0u32);
         let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
@@ -1052,10 +1111,11 @@ async fn could_not_find_skips_and_low_findability_add_landmark_hints() {
         .await
         .unwrap();
     assert_eq!(hints(&before), 0);
-    let p = a_plan_through(&app, target).await;
-    let pid = p["id"].as_str().unwrap();
+    let mut version = Value::Null;
     for _ in 0..3 {
-        let t = app.mint_visitor_token(SITE);
+        let (p, t) = an_owned_plan_through(&app, target).await;
+        version = p["snapshot_version"].clone();
+        let pid = p["id"].as_str().unwrap();
         let r = app
             .post_json_as(
                 &format!("/v1/plans/{pid}/feedback"),
@@ -1102,7 +1162,7 @@ async fn could_not_find_skips_and_low_findability_add_landmark_hints() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|o| o["snapshot_version"] == p["snapshot_version"])
+        .find(|o| o["snapshot_version"] == version)
         .unwrap();
     assert_eq!(outcome["feedback"], 3);
     assert_eq!(outcome["top_skip_reasons"][0]["reason"], "could_not_find");
@@ -1174,8 +1234,7 @@ async fn insights_grade_codes_like_the_study_and_rank_worsening_places() {
     // The two good rooftop ratings are from 40 days ago: value for money is falling.
     backdate(&app, &ids[0], 40).await;
     backdate(&app, &ids[1], 40).await;
-    let p = a_plan_through(&app, "memory-terrace").await;
-    let t = app.mint_visitor_token(SITE);
+    let (p, t) = an_owned_plan_through(&app, "memory-terrace").await;
     let r = app
         .post_json_as(
             &format!("/v1/plans/{}/feedback", p["id"].as_str().unwrap()),

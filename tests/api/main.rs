@@ -7,6 +7,7 @@ mod edit;
 mod feedback;
 mod helpers;
 mod places;
+mod plan_lifetime;
 mod plans;
 mod redis;
 mod seed;

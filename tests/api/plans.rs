@@ -61,10 +61,16 @@ async fn plans_a_feasible_explained_visit_and_stores_it() {
     assert!(!plan["explanations"].as_array().unwrap().is_empty());
     let id = plan["id"].as_str().unwrap();
     assert_eq!(loc, format!("/v1/plans/{id}"));
+    // A plan asked for without a token reads back without its start (see plan_lifetime.rs).
     let (s, again) = app.get_json(&loc).await;
     assert_eq!(s, 200);
     assert_conforms("GET", "/v1/plans/{plan}", 200, "application/json", &again);
-    assert_eq!(again, plan);
+    assert_eq!(again["stops"], plan["stops"]);
+    assert_eq!(
+        again["legs"].as_array().unwrap()[1..],
+        plan["legs"].as_array().unwrap()[1..]
+    );
+    assert_eq!(again["location_hidden"], true);
     assert_problem(app.get("/v1/plans/doesnotexist").await, 404, None).await;
 }
 

@@ -391,3 +391,71 @@ async fn without_notifications_instances_catch_up_by_comparing_versions() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// The plan quotas and the visitor-token limit are counted in Redis, so they hold across
+/// instances; the expired-plan purge runs on both instances against one database without
+/// getting in each other's way.
+#[tokio::test]
+async fn plan_quotas_and_token_limits_hold_across_instances() {
+    let Some((_, redis)) = shared_servers() else {
+        return;
+    };
+    let db = fresh_database_url();
+    let ns = format!("hg-test-{}", uuid::Uuid::new_v4().simple());
+    let mk = || {
+        let mut s = settings(&db, Some(redis.clone()), &ns);
+        s.limits.plans_per_ip_per_hour = 3;
+        s.limits.plans_per_token_per_hour = 2;
+        s.limits.visitor_tokens_per_ip_per_hour = 3;
+        s.plan_purge_interval_min = 0.005;
+        s
+    };
+    let a = start(mk()).await;
+    let b = start(mk()).await;
+    let plan =
+        json!({"start": PLACE, "start_time": "2026-05-16T10:00:00+08:00", "budget_min": 120});
+    let path = format!("/v1/sites/{SITE}/plans");
+    // Tokens: two from A, one from B, then B refuses.
+    let ta = a.visitor_token().await;
+    a.visitor_token().await;
+    let tb = b.visitor_token().await;
+    let r = b
+        .post_json("/v1/auth/visitor", &json!({"site": SITE}))
+        .await;
+    assert_eq!(r.status(), 429);
+    // Per visitor: two plans, one on each instance, then the third is refused.
+    assert_eq!(a.post_json_as(&path, &plan, Some(&ta)).await.status(), 201);
+    assert_eq!(b.post_json_as(&path, &plan, Some(&ta)).await.status(), 201);
+    let r = a.post_json_as(&path, &plan, Some(&ta)).await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    // Per address: the third plan of this client (on B) is the last one.
+    let ok = b.post_json_as(&path, &plan, Some(&tb)).await;
+    assert_eq!(ok.status(), 201);
+    let kept: Value = ok.json().await.unwrap();
+    assert_eq!(b.post_plan(&plan).await.status(), 429);
+    assert_eq!(a.post_plan(&plan).await.status(), 429);
+    // Both instances purge; an expired plan goes and the others stay.
+    {
+        use diesel::prelude::*;
+        use heritage_guide::store::schema::plans;
+        let mut c = a.state.pool.get().unwrap();
+        diesel::update(plans::table.filter(plans::id.ne(kept["id"].as_str().unwrap())))
+            .set(plans::expires_at.eq(Some("2020-01-01T00:00:00.000Z")))
+            .execute(&mut c)
+            .unwrap();
+    }
+    let mut left = 0;
+    for _ in 0..100 {
+        left = heritage_guide::store::plans::count(&mut a.state.pool.get().unwrap()).unwrap();
+        if left == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(left, 1);
+    let r = b
+        .get(&format!("/v1/plans/{}", kept["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(r.status(), 200);
+}

@@ -120,3 +120,69 @@ fn database_urls_choose_the_backend_by_scheme() {
     assert!(DbTarget::parse("mysql://h/db").is_err());
     assert!(!heritage_guide::config::redact("postgres://u:secret@h/db").contains("secret"));
 }
+
+/// Plans stored before the plan-lifetime migration get the default 30 days; plan feedback stops
+/// referencing plans (so it outlives a purged plan) and is kept across down and up.
+#[test]
+fn the_plan_lifetime_migration_keeps_plans_and_their_feedback() {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+    let url = fresh_database_url();
+    let (pool, _) = store::connect(&url, 1).unwrap();
+    let mut c = pool.get().unwrap();
+    store::migrate(&mut c).unwrap();
+    heritage_guide::startup::load_seed(&mut c, &heritage_guide::seed::SeedFiles::embedded())
+        .unwrap();
+    let newest = store::revert_last(&mut c).unwrap();
+    assert!(newest.contains("20261211000001"), "{newest}");
+    assert!(!store::column_names(&mut c, "plans")
+        .unwrap()
+        .contains(&"expires_at".to_string()));
+    let feedback_row = |plan: &str| {
+        format!(
+            "INSERT INTO plan_feedback (id, plan_id, site_id, visitor_id, snapshot_version, \
+             followed, overall, skipped_json, codes_json, hidden, comment_hidden, revision, \
+             created_at, updated_at) VALUES ('fb-{plan}', '{plan}', '{SITE}', 'visitor:x', 1, \
+             'all', 4, '[]', '[]', false, false, 1, '2026-12-01T10:00:00.000Z', \
+             '2026-12-01T10:00:00.000Z')"
+        )
+    };
+    diesel::sql_query(format!(
+        "INSERT INTO plans (id, site_id, snapshot_version, created_at, body_json) \
+         VALUES ('old', '{SITE}', 1, '2026-12-01T10:00:00.123Z', '{{}}')"
+    ))
+    .execute(&mut c)
+    .unwrap();
+    diesel::sql_query(feedback_row("old"))
+        .execute(&mut c)
+        .unwrap();
+    assert_eq!(store::migrate(&mut c).unwrap(), 1);
+    #[derive(QueryableByName)]
+    struct Expiry {
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        expires_at: Option<String>,
+    }
+    let e: Expiry = diesel::sql_query("SELECT expires_at FROM plans WHERE id = 'old'")
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(e.expires_at.as_deref(), Some("2026-12-31T10:00:00.123Z"));
+    // Feedback whose plan is gone is kept (no reference to plans any more), and the purge of
+    // the expired plan leaves the feedback.
+    assert_eq!(
+        store::plans::purge_expired(&mut c, "2027-01-01T00:00:00.000Z").unwrap(),
+        1
+    );
+    let n: i64 = heritage_guide::store::schema::plan_feedback::table
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(n, 1);
+    // Down again: a reference to plans cannot hold feedback on a purged plan, which goes.
+    store::revert_last(&mut c).unwrap();
+    let n: i64 = heritage_guide::store::schema::plan_feedback::table
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(n, 0);
+    assert_eq!(store::migrate(&mut c).unwrap(), 1);
+}
