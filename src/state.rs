@@ -19,6 +19,8 @@ pub struct AppState {
     pub tokens: crate::auth::TokenService,
     /// Response cache, rate limits and change notifications (Redis or in-process).
     pub cache: crate::cache::Cache,
+    /// Salt of the hashes standing for visitors in visit records.
+    pub visitor_salt: Vec<u8>,
     snapshots: RwLock<BTreeMap<String, Arc<Snapshot>>>,
 }
 
@@ -47,12 +49,17 @@ impl AppState {
         tokens: crate::auth::TokenService,
         cache: crate::cache::Cache,
     ) -> AppState {
+        let visitor_salt = crate::feedback::visits::resolve_salt(&settings).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "using an ephemeral visitor salt");
+            uuid::Uuid::new_v4().as_bytes().repeat(2)
+        });
         AppState {
             pool,
             backend,
             settings,
             tokens,
             cache,
+            visitor_salt,
             snapshots: RwLock::new(BTreeMap::new()),
         }
     }

@@ -96,8 +96,9 @@ pub async fn create_rating(
         codes: comment.codes,
         comment: comment.text,
     };
+    let visitor_hash = crate::feedback::visits::pseudonym_hash(&state.visitor_salt, &claims.sub);
     let r = write(&state, move |c| {
-        feedback::submit_rating(c, &input, idem.as_ref())
+        feedback::submit_rating(c, &input, &visitor_hash, idem.as_ref())
     })
     .await?;
     let location = serde_json::from_str::<Value>(&r.body).ok().and_then(|v| {

@@ -254,6 +254,7 @@ pub fn place_stats(c: &Counters, slots: &[(u8, SlotCounts)], prior: Prior) -> Op
         findability: mean(find_n, find_sum),
         photo_success: mean(c.photo_n, c.photo_ok_n),
         crowding_by_hour: (c.crowd_n >= MIN_SIGNALS).then(|| crowding_by_hour(slots)),
+        ..PlaceStats::default()
     };
     let any = s.score.is_some()
         || s.value_for_money.is_some()

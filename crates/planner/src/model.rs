@@ -348,6 +348,15 @@ fn check_stats(stats: &HashMap<String, PlaceStats>) -> Result<(), ModelError> {
                 finite(id, field, v)?;
             }
         }
+        if let Some(d) = s.dwell_min {
+            if !(d.is_finite() && d > 0.0 && d <= 1440.0) {
+                return Err(merr(
+                    id,
+                    "dwell_min",
+                    format!("{d} is not a visit length in minutes (0 < dwell ≤ 1440)"),
+                ));
+            }
+        }
         if let Some(c) = &s.crowding_by_hour {
             if c.len() != 168 {
                 return Err(merr(
@@ -428,6 +437,16 @@ impl PlanningModel {
             [n.lon, n.lat]
         };
         pa.node_idx == pb.node_idx || crate::geodesy::haversine_m(pos(pa), pos(pb)) <= SAME_SPOT_M
+    }
+
+    /// A place's usual visit length in minutes: the learned one from the feedback loop's visit
+    /// records ([`PlaceStats::dwell_min`]) when there is one, else the seed's `dwell_min`.
+    pub fn dwell_min(&self, place: usize) -> f64 {
+        let spec = &self.places[place].spec;
+        self.stats
+            .get(&spec.id)
+            .and_then(|s| s.dwell_min)
+            .unwrap_or(f64::from(spec.dwell_min))
     }
 
     /// The snapshot version given at build time.

@@ -226,4 +226,15 @@ pub struct PlaceStats {
     pub photo_success: Option<f64>,
     /// Reported crowding, 1..5, in 168 hourly slots: Monday 00h, Monday 01h, … Sunday 23h.
     pub crowding_by_hour: Option<Vec<f64>>,
+    /// Learned visit length in minutes, replacing the seed's `dwell_min` when present: the
+    /// median of the place's timed visits, or its seed dwell scaled by the site's pace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dwell_min: Option<f64>,
+    /// Timed visits of the place behind `dwell_min` (0 when it comes from the site's pace).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dwell_n: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
