@@ -219,6 +219,7 @@ fn directions_between_all_places_have_none_of_the_reported_defects() {
                     findability: Some(1.5),
                     photo_success: None,
                     crowding_by_hour: None,
+                    ..PlaceStats::default()
                 },
             )
         })

@@ -56,15 +56,12 @@ impl Format {
     /// non-blank character (`{` for JSON lines).
     pub fn guess(name: &str, text: &str) -> Format {
         let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".csv") {
-            Format::Csv
-        } else if lower.ends_with(".ndjson") || lower.ends_with(".jsonl") {
-            Format::Ndjson
-        } else if text
+        let json_name = lower.ends_with(".ndjson") || lower.ends_with(".jsonl");
+        let json_text = text
             .trim_start_matches('\u{feff}')
             .trim_start()
-            .starts_with('{')
-        {
+            .starts_with('{');
+        if !lower.ends_with(".csv") && (json_name || json_text) {
             Format::Ndjson
         } else {
             Format::Csv
@@ -96,6 +93,9 @@ pub struct ImportErrors {
     pub total: usize,
 }
 
+/// A visit's arrival and departure.
+pub type VisitTimes = (DateTime<Utc>, Option<DateTime<Utc>>);
+
 /// Checks one visit's times: `arrived` and `left` RFC 3339 with an offset, not in the future
 /// (beyond a little clock skew), `left` after `arrived` and at most [`MAX_VISIT_MIN`] minutes
 /// later. Errors name `arrived` or `left`.
@@ -103,7 +103,7 @@ pub fn check_times(
     arrived: &str,
     left: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(DateTime<Utc>, Option<DateTime<Utc>>), (&'static str, String)> {
+) -> Result<VisitTimes, (&'static str, String)> {
     let parse = |field: &'static str, v: &str| {
         DateTime::parse_from_rfc3339(v.trim())
             .map(|t| t.with_timezone(&Utc))

@@ -655,7 +655,10 @@ mod property {
                                 codes: vec![],
                             };
                             let r = heritage_guide::services::feedback::submit_rating(
-                                &mut conn, &input, None,
+                                &mut conn,
+                                &input,
+                                "visitor-hash",
+                                None,
                             )
                             .unwrap();
                             remember(&mut ratings, &r.body);
@@ -699,7 +702,10 @@ mod property {
                                 codes: vec![],
                             };
                             let r = heritage_guide::services::feedback::submit_plan_feedback(
-                                &mut conn, &input, None,
+                                &mut conn,
+                                &input,
+                                &[],
+                                None,
                             )
                             .unwrap();
                             remember(&mut feedback, &r.body);
