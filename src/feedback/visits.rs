@@ -36,6 +36,8 @@ pub const MAX_VISIT_MIN: i64 = 12 * 60;
 /// visit in the site.
 pub const MIN_PACE: f64 = 0.25;
 pub const MAX_PACE: f64 = 4.0;
+/// Longest dwell the planner accepts, in minutes (a day).
+pub const MAX_DWELL_MIN: f64 = 1440.0;
 /// Transitions listed in insights.
 pub const TOP_TRANSITIONS: usize = 20;
 
@@ -223,16 +225,17 @@ pub fn compute(data: &SiteData, visits: &[VisitFacts]) -> VisitStats {
 }
 
 /// Adds the learned dwell to the planner's per-place statistics: a place with enough timed
-/// visits of its own gets their median; any other place gets `seed × pace` when the site pace is
-/// known; otherwise it keeps its seed dwell (no entry). Containers are never stops and are left
-/// out.
+/// visits of its own gets their median; any other place with a seed dwell gets `seed × pace`
+/// when the site pace is known; otherwise it keeps its seed dwell (no entry). Containers are
+/// never stops and are left out.
 pub fn apply(stats: &mut HashMap<String, PlaceStats>, data: &SiteData, vs: &VisitStats) {
     for place in data.places.iter().filter(|p| !p.container) {
         let own = vs.places.get(&place.id);
         let n = own.map_or(0, |p| p.timed) as u32;
         let learned = own.and_then(|p| p.dwell_min).or_else(|| {
             vs.pace
-                .map(|k| round_to(f64::from(place.dwell_min) * k, 0.1))
+                .filter(|_| place.dwell_min > 0)
+                .map(|k| round_to(f64::from(place.dwell_min) * k, 0.1).min(MAX_DWELL_MIN))
         });
         if let Some(d) = learned {
             let s = stats.entry(place.id.clone()).or_default();

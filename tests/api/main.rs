@@ -12,3 +12,4 @@ mod redis;
 mod seed;
 mod sites;
 mod store;
+mod visits;

@@ -349,11 +349,11 @@ fn check_stats(stats: &HashMap<String, PlaceStats>) -> Result<(), ModelError> {
             }
         }
         if let Some(d) = s.dwell_min {
-            if !(d.is_finite() && d > 0.0 && d <= 1440.0) {
+            if !(d.is_finite() && (0.0..=1440.0).contains(&d)) {
                 return Err(merr(
                     id,
                     "dwell_min",
-                    format!("{d} is not a visit length in minutes (0 < dwell ≤ 1440)"),
+                    format!("{d} is not a visit length in minutes (0 to 1440)"),
                 ));
             }
         }
