@@ -170,6 +170,30 @@ async fn a_ratings_visit_time_is_an_arrival() {
     assert_eq!(rows[0].place_id, TERRACE);
     assert_eq!(rows[0].arrived_at, "2026-11-21T02:20:00Z");
     assert_eq!(rows[0].left_at, None);
+    // A hidden rating's visit leaves the statistics, and comes back when it is shown again.
+    let op = app.token_for(Role::Operator).await;
+    let counted = || async {
+        let st = app.state.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = st.pool.get().unwrap();
+            vstore::load_facts(&mut c, SITE).unwrap().len()
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(counted().await, 1);
+    let id = r["id"].as_str().unwrap();
+    for (verb, n) in [("hide", 0), ("unhide", 1)] {
+        let r = app
+            .post_json_as(
+                &format!("/v1/sites/{SITE}/ratings/{id}/{verb}"),
+                &json!({"scope": "rating", "reason": "test"}),
+                Some(&op),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(counted().await, n, "after {verb}");
+    }
     // The replacement without a visit time leaves no visit.
     app.rate(TERRACE, &json!({"overall": 3}), &t).await;
     assert_eq!(stored_visits(&app).await, 0);
