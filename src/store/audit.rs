@@ -239,7 +239,8 @@ mod tests {
                 "finding",
                 "rating",
                 "plan_feedback",
-                "code"
+                "code",
+                "visits"
             ]
         );
         let sources: Vec<&str> = AuditSource::ALL.iter().map(|s| s.as_str()).collect();

@@ -70,7 +70,14 @@ fn the_visit_attribute_columns_go_down_and_up_again_with_places_stored() {
     let (with, _) = store::site::load_site(&mut c, SITE).unwrap().unwrap();
     assert!(with.places.iter().any(|p| p.highlight && p.queue_min == 15));
 
-    // Down (past the newer public-holidays migration): the columns go, the places stay.
+    // Down (past the newer visits and public-holidays migrations): the columns go, the places
+    // stay.
+    let visits = store::revert_last(&mut c).unwrap();
+    assert!(visits.contains("20261212000001"), "{visits}");
+    assert!(
+        store::column_names(&mut c, "visits").unwrap().is_empty(),
+        "the visits table is dropped"
+    );
     let newer = store::revert_last(&mut c).unwrap();
     assert!(newer.contains("20261210000001"), "{newer}");
     let reverted = store::revert_last(&mut c).unwrap();
@@ -84,7 +91,10 @@ fn the_visit_attribute_columns_go_down_and_up_again_with_places_stored() {
         assert!(!cols.contains(&col.to_string()), "{col} dropped: {cols:?}");
     }
     // Up again: every place takes the defaults and reads back otherwise unchanged.
-    assert_eq!(store::migrate(&mut c).unwrap(), 2);
+    assert_eq!(store::migrate(&mut c).unwrap(), 3);
+    assert!(store::column_names(&mut c, "visits")
+        .unwrap()
+        .contains(&"visitor_hash".to_string()));
     let (after, _) = store::site::load_site(&mut c, SITE).unwrap().unwrap();
     let mut plain = seed::parse(&SeedFiles::embedded()).unwrap();
     for p in &mut plain.places {
