@@ -30,6 +30,9 @@ pub fn weak_secret(s: &str) -> Option<String> {
         )
     })
 }
+/// The shortest visitor salt accepted, in bytes.
+pub const MIN_SALT_BYTES: usize = 16;
+
 /// File under the data folder holding the generated signing secret.
 pub const SECRET_FILE: &str = "jwt-secret";
 
@@ -103,6 +106,9 @@ pub struct Settings {
     /// HS256 signing secret for tokens (`HG_JWT_SECRET`); unset outside production means one
     /// generated once and kept in `data_dir/jwt-secret`.
     pub jwt_secret: Option<Secret>,
+    /// Salt of the hashes that stand for visitors in visit records (`HG_VISITOR_SALT`, at least
+    /// 16 bytes); unset means one derived from the token signing secret.
+    pub visitor_salt: Option<Secret>,
     /// Access token lifetime in seconds (`HG_ACCESS_TOKEN_TTL_S`).
     pub access_token_ttl_s: u64,
     /// Refresh token lifetime in seconds (`HG_REFRESH_TOKEN_TTL_S`).
@@ -142,6 +148,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             production: false,
             jwt_secret: None,
+            visitor_salt: None,
             access_token_ttl_s: 900,
             refresh_token_ttl_s: 30 * 24 * 3600,
             visitor_token_ttl_s: 24 * 3600,
@@ -162,6 +169,7 @@ impl Default for Settings {
 pub struct SecurityOverrides {
     pub env: Option<String>,
     pub jwt_secret: Option<String>,
+    pub visitor_salt: Option<String>,
     pub access_token_ttl_s: Option<u64>,
     pub refresh_token_ttl_s: Option<u64>,
     pub visitor_token_ttl_s: Option<u64>,
@@ -201,6 +209,7 @@ impl SecurityOverrides {
         Ok(SecurityOverrides {
             env: var("HG_ENV"),
             jwt_secret: var("HG_JWT_SECRET"),
+            visitor_salt: var("HG_VISITOR_SALT"),
             access_token_ttl_s: num("HG_ACCESS_TOKEN_TTL_S")?,
             refresh_token_ttl_s: num("HG_REFRESH_TOKEN_TTL_S")?,
             visitor_token_ttl_s: num("HG_VISITOR_TOKEN_TTL_S")?,
@@ -314,6 +323,14 @@ impl Settings {
         }
         if let Some(v) = o.jwt_secret {
             self.jwt_secret = Some(Secret(v));
+        }
+        if let Some(v) = o.visitor_salt {
+            if v.len() < MIN_SALT_BYTES {
+                return Err(format!(
+                    "the visitor salt (HG_VISITOR_SALT) must be at least {MIN_SALT_BYTES} bytes"
+                ));
+            }
+            self.visitor_salt = Some(Secret(v));
         }
         let l = &mut self.limits;
         l.per_ip_per_min = o.rate_limit_per_min.unwrap_or(l.per_ip_per_min);

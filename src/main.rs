@@ -80,6 +80,11 @@ enum Command {
         #[command(subcommand)]
         action: PlansCommand,
     },
+    /// Visit records.
+    Visits {
+        #[command(subcommand)]
+        action: VisitsCommand,
+    },
     /// Manage operator and admin accounts.
     User {
         #[command(subcommand)]
@@ -114,6 +119,23 @@ enum PlansCommand {
     /// Delete every expired plan now and print how many were removed (the server also does
     /// this every HG_PLAN_PURGE_INTERVAL_MIN minutes). Feedback on them is kept.
     Purge,
+}
+
+#[derive(Subcommand)]
+enum VisitsCommand {
+    /// Import visit records from a file (CSV with a header, or JSON lines; see
+    /// docs/visits-format.md): every line is checked first and nothing is written when one is
+    /// wrong; records already stored are not added again.
+    Import {
+        /// The site the visits are of.
+        #[arg(long)]
+        site: String,
+        /// csv or ndjson [default: by the file name's extension, else by its content].
+        #[arg(long, value_parser = ["csv", "ndjson"])]
+        format: Option<String>,
+        /// The file (`-` for standard input).
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -229,6 +251,9 @@ fn main() {
             action: PlansCommand::Purge,
         } => plans_purge_command(&cli),
         Command::User { action } => user_command(&cli, action),
+        Command::Visits {
+            action: VisitsCommand::Import { site, format, file },
+        } => visits_import_command(&cli, site, format.as_deref(), file),
         Command::OpSolve {
             file,
             time_limit_ms,
@@ -364,6 +389,69 @@ fn plans_purge_command(cli: &Cli) {
         .unwrap_or_else(|e| fail(&e.to_string()));
     let left = store::plans::count(&mut conn).unwrap_or_else(|e| fail(&e.to_string()));
     println!("removed {n} expired plan(s); {left} plan(s) kept");
+}
+
+/// `visits import`: validates a visits file and imports it (idempotently, audited as the
+/// command line's).
+fn visits_import_command(cli: &Cli, site: &str, format: Option<&str>, file: &std::path::Path) {
+    use heritage_guide::services::visits::{self as svc, Format, Importer};
+    let body = if file.as_os_str() == "-" {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)
+            .unwrap_or_else(|e| fail(&format!("cannot read standard input: {e}")));
+        b
+    } else {
+        std::fs::read(file)
+            .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", file.display())))
+    };
+    let text = std::str::from_utf8(&body)
+        .unwrap_or_else(|e| fail(&format!("{} is not UTF-8: {e}", file.display())));
+    let format = match format {
+        Some("csv") => Format::Csv,
+        Some(_) => Format::Ndjson,
+        None => Format::guess(&file.to_string_lossy(), text),
+    };
+    let s = settings(cli, None);
+    let salt = heritage_guide::feedback::visits::resolve_salt(&s).unwrap_or_else(|e| fail(&e));
+    let mut conn = migrated_connection(&s);
+    let (data, version) = store::site::load_site(&mut conn, site)
+        .unwrap_or_else(|e| fail(&e.to_string()))
+        .unwrap_or_else(|| fail(&format!("no site `{site}`")));
+    let records = match svc::parse_file(&data, text, format, &salt, chrono::Utc::now()) {
+        Ok(r) => r,
+        Err(e) => {
+            for err in &e.errors {
+                eprintln!("{}: {err}", file.display());
+            }
+            if e.total > e.errors.len() {
+                eprintln!("… and {} more", e.total - e.errors.len());
+            }
+            eprintln!("error: {} line(s) refused; nothing was imported", e.total);
+            std::process::exit(1);
+        }
+    };
+    let who = Importer {
+        actor: "command-line".into(),
+        role: heritage_guide::auth::Role::Admin,
+        source: store::audit::AuditSource::Import,
+    };
+    let out = svc::import(&mut conn, site, version, format, &body, &records, &who)
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    let r = &out.report;
+    println!(
+        "site {}: {} record(s): {} added, {} updated, {} already stored{}; {} visits stored",
+        out.site,
+        r.records,
+        r.added,
+        r.updated,
+        r.unchanged,
+        if r.added + r.updated == 0 {
+            " (nothing new)"
+        } else {
+            ""
+        },
+        out.stored_visits
+    );
 }
 
 /// `op-solve`: solves one orienteering instance and prints the solution as JSON.

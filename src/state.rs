@@ -21,6 +21,8 @@ pub struct AppState {
     pub cache: crate::cache::Cache,
     /// A readiness check of the database is under way (one that hangs is not joined by more).
     pub db_probe_running: std::sync::atomic::AtomicBool,
+    /// Salt of the hashes standing for visitors in visit records.
+    pub visitor_salt: Vec<u8>,
     snapshots: RwLock<BTreeMap<String, Arc<Snapshot>>>,
 }
 
@@ -49,6 +51,10 @@ impl AppState {
         tokens: crate::auth::TokenService,
         cache: crate::cache::Cache,
     ) -> AppState {
+        let visitor_salt = crate::feedback::visits::resolve_salt(&settings).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "using an ephemeral visitor salt");
+            uuid::Uuid::new_v4().as_bytes().repeat(2)
+        });
         AppState {
             pool,
             backend,
@@ -56,6 +62,7 @@ impl AppState {
             tokens,
             cache,
             db_probe_running: std::sync::atomic::AtomicBool::new(false),
+            visitor_salt,
             snapshots: RwLock::new(BTreeMap::new()),
         }
     }

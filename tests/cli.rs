@@ -161,3 +161,84 @@ fn serve_refuses_a_bad_database_url_clearly() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"));
 }
+
+#[test]
+fn visits_import_is_checked_line_by_line_and_idempotent() {
+    let d = tmp("visits");
+    let db = format!("sqlite://{}", d.join("db.sqlite").display());
+    let data = d.join("data");
+    let base = [
+        "--database-url",
+        db.as_str(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    let with = |more: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend_from_slice(more);
+        bin().args(a).stdin(Stdio::null()).output().unwrap()
+    };
+    assert_success(&with(&["seed"]));
+    let good = d.join("visits.csv");
+    std::fs::write(
+        &good,
+        "visitor,place,arrived,left\n\
+         anna,memory-terrace,2026-10-03T10:30:00+08:00,2026-10-03T11:00:00+08:00\n\
+         bo,memory-terrace,2026-10-04T15:00:00+08:00,\n",
+    )
+    .unwrap();
+    let bad = d.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"visitor\":\"cleo\",\"place\":\"memory-terrace\",\"arrived\":\"2026-10-05T09:00:00+08:00\"}\n\
+         {\"visitor\":\"cleo\",\"place\":\"nowhere\",\"arrived\":\"2026-10-05T10:00:00+08:00\"}\n",
+    )
+    .unwrap();
+    let site = ["visits", "import", "--site", "eling-no2-factory"];
+    let import = |file: &std::path::Path| {
+        let mut a = site.to_vec();
+        a.push(file.to_str().unwrap());
+        with(&a)
+    };
+    let out = import(&bad);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2: place: `nowhere` is not a place")
+            && err.contains("nothing was imported"),
+        "{err}"
+    );
+    let out = import(&good);
+    assert_success(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2 record(s): 2 added"), "{text}");
+    let out = import(&good);
+    assert_success(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("0 added, 0 updated, 2 already stored (nothing new); 2 visits stored"),
+        "{text}"
+    );
+    // The refused file wrote nothing: its good line is new now.
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&bad)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let out = import(&bad);
+    assert_success(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 added"));
+    let out = with(&[
+        "visits",
+        "import",
+        "--site",
+        "nowhere",
+        good.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no site `nowhere`"));
+}

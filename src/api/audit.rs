@@ -4,7 +4,6 @@
 use super::error::ApiError;
 use super::extract::query_pairs;
 use super::roles::Operator;
-use crate::seed::write::Entity;
 use crate::state::AppState;
 use crate::store::audit;
 use crate::store::StoreError;
@@ -48,10 +47,17 @@ pub async fn list_audit(
                 );
             }
             "entity" => {
-                let e = Entity::parse(&v).ok_or_else(|| {
-                    ApiError::invalid("entity", "entity must be place, node, edge or finding")
+                let e = crate::store::audit::AuditEntity::parse(&v).ok_or_else(|| {
+                    let all: Vec<&str> = crate::store::audit::AuditEntity::ALL
+                        .iter()
+                        .map(|e| e.as_str())
+                        .collect();
+                    ApiError::invalid(
+                        "entity",
+                        format!("entity must be one of {}", all.join(", ")),
+                    )
                 })?;
-                q.entity = Some(e.into());
+                q.entity = Some(e);
             }
             "entity_id" => q.entity_id = Some(v),
             "actor" => q.actor = Some(v),

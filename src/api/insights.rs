@@ -91,6 +91,9 @@ pub async fn get_insights(
         let (input, _) = load_input(&st, &snap, lang, &from, &to, None)?;
         let mut v = insights::insights(&input);
         v["snapshot_version"] = json!(snap.version);
+        let mut c = st.pool.get()?;
+        let visits = crate::store::visits::load_visit_stats(&mut c, &snap.data)?;
+        v["visits"] = crate::feedback::visits::insights(&snap.data, &visits, lang);
         Ok(v)
     })
     .await??;

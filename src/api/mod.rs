@@ -25,5 +25,6 @@ pub mod site_edits;
 pub mod sites;
 pub mod snapshots;
 pub mod users;
+pub mod visits;
 
 pub use routes::{configure, not_found, ROUTES};

@@ -8,6 +8,7 @@ use super::roles::Visitor;
 use crate::feedback::{hour_of_week, Followed, SkipReason};
 use crate::state::AppState;
 use crate::store::feedback::{self as fstore};
+use crate::store::visits::NewVisit;
 use crate::store::{plans, StoreError};
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
@@ -34,6 +35,92 @@ pub struct PlanFeedbackBody {
     pub skipped: Vec<SkippedBody>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// When the visitor was at which places (any place of the site, not only the plan's stops).
+    #[serde(default)]
+    pub visits: Vec<VisitBody>,
+}
+
+/// A visit reported with plan feedback.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitBody {
+    pub place: String,
+    pub arrived: String,
+    #[serde(default)]
+    pub left: Option<String>,
+}
+
+/// Most visits one plan feedback may report.
+pub const MAX_FEEDBACK_VISITS: usize = 50;
+/// Visit times lie within this many hours before the plan's start and after its end.
+pub const VISIT_WINDOW_H: i64 = 24;
+
+/// Validates the visits of a plan feedback: at most [`MAX_FEEDBACK_VISITS`], each at a place of
+/// the site, with valid times within [`VISIT_WINDOW_H`] hours of the plan's span, none twice
+/// (same place and arrival). Errors name `visits[i].field`.
+fn feedback_visits(
+    body: &[VisitBody],
+    snap: &crate::model::Snapshot,
+    plan: &Value,
+    visitor_hash: &str,
+) -> Result<Vec<NewVisit>, ApiError> {
+    if body.len() > MAX_FEEDBACK_VISITS {
+        return Err(ApiError::invalid(
+            "visits",
+            format!("at most {MAX_FEEDBACK_VISITS} visits per plan feedback"),
+        ));
+    }
+    let instant = |k: &str| {
+        plan[k]
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let window = instant("start_time")
+        .zip(instant("end_time"))
+        .map(|(s, e)| {
+            (
+                s - chrono::Duration::hours(VISIT_WINDOW_H),
+                e + chrono::Duration::hours(VISIT_WINDOW_H),
+            )
+        });
+    let now = Utc::now();
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(body.len());
+    for (i, v) in body.iter().enumerate() {
+        if snap.place(&v.place).is_none() {
+            return Err(ApiError::invalid(
+                &format!("visits[{i}].place"),
+                format!("`{}` is not a place of this site", v.place),
+            ));
+        }
+        let (arrived, left) =
+            crate::services::visits::check_times(&v.arrived, v.left.as_deref(), now)
+                .map_err(|(field, m)| ApiError::invalid(&format!("visits[{i}].{field}"), m))?;
+        if let Some((from, to)) = window {
+            for (field, t) in [("arrived", Some(arrived)), ("left", left)] {
+                if t.is_some_and(|t| t < from || t > to) {
+                    return Err(ApiError::invalid(
+                        &format!("visits[{i}].{field}"),
+                        format!("{field} must lie within {VISIT_WINDOW_H} hours of the plan's start and end"),
+                    ));
+                }
+            }
+        }
+        if !seen.insert((v.place.clone(), arrived)) {
+            return Err(ApiError::invalid(
+                &format!("visits[{i}].arrived"),
+                format!("the visit to `{}` at this time is listed twice", v.place),
+            ));
+        }
+        out.push(NewVisit {
+            place_id: v.place.clone(),
+            visitor_hash: visitor_hash.to_string(),
+            arrived,
+            left,
+        });
+    }
+    Ok(out)
 }
 
 /// The names of a closed set, `, `-separated.
@@ -146,6 +233,8 @@ pub async fn create_plan_feedback(
             slot,
         });
     }
+    let visitor_hash = crate::feedback::visits::pseudonym_hash(&state.visitor_salt, &claims.sub);
+    let visits = feedback_visits(&body.visits, &snap, &plan, &visitor_hash)?;
     let comment = coded_comment(body.comment.clone(), &snap)?;
     let input = fstore::PlanFeedbackInput {
         plan_id: plan_id.clone(),
@@ -161,7 +250,7 @@ pub async fn create_plan_feedback(
         evidence_weight: crate::feedback::aggregates::FULL_WEIGHT as i32,
     };
     let r = write(&state, move |c| {
-        crate::services::feedback::submit_plan_feedback(c, &input, idem.as_ref())
+        crate::services::feedback::submit_plan_feedback(c, &input, &visits, idem.as_ref())
     })
     .await?;
     Ok(reply(r, None))

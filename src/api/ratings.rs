@@ -97,8 +97,9 @@ pub async fn create_rating(
         comment: comment.text,
         evidence_weight: crate::feedback::aggregates::FULL_WEIGHT as i32,
     };
+    let visitor_hash = crate::feedback::visits::pseudonym_hash(&state.visitor_salt, &claims.sub);
     let r = write(&state, move |c| {
-        feedback::submit_rating(c, &input, idem.as_ref())
+        feedback::submit_rating(c, &input, &visitor_hash, idem.as_ref())
     })
     .await?;
     let location = serde_json::from_str::<Value>(&r.body).ok().and_then(|v| {

@@ -5,7 +5,7 @@
 use super::error::ApiError;
 use super::{
     audit, auth, codebook, edges, findings, health, insights, moderation, nodes, places,
-    plan_feedback, plans, ratings, seed_files, sites, snapshots, users,
+    plan_feedback, plans, ratings, seed_files, sites, snapshots, users, visits,
 };
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -98,6 +98,7 @@ route_table! {
     "/v1/sites/{site}/codebook" { GET => codebook::get_codebook }
     "/v1/sites/{site}/codebook/codes" { POST => codebook::create_code }
     "/v1/sites/{site}/codebook/codes/{code}" { PATCH => codebook::update_code }
+    "/v1/sites/{site}/visits" { POST => visits::create_visits }
     "/v1/sites/{site}/snapshots" {
         GET => snapshots::list_snapshots,
         POST => snapshots::create_snapshot,

@@ -294,6 +294,7 @@ pub fn place_stats(c: &Counters, slots: &[(u8, SlotCounts)], prior: ScorePrior) 
         photos: c.photo.signal(),
         crowding: c.crowd.signal(),
         crowding_by_hour: by_hour,
+        ..PlaceStats::default()
     }
 }
 

@@ -9,12 +9,15 @@
 //! * [`insights`]: code frequencies graded like the study's table 3, category and theme summaries
 //!   like tables 4–5, worst and worsening places, plan outcomes per snapshot version, and a
 //!   weekly series (JSON or CSV).
+//! * [`visits`]: visit records' statistics: learned dwell per place, the site pace, visitor
+//!   shares and transitions between places, and the salted hash of visitor pseudonyms.
 //!
 //! [`PlaceStats`]: planner::model::PlaceStats
 
 pub mod aggregates;
 pub mod coding;
 pub mod insights;
+pub mod visits;
 
 use crate::domain::{text_enum, UnknownValue};
 

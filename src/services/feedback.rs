@@ -2,10 +2,12 @@
 //! the reply its author sees, and the views of stored feedback for the public, its author and
 //! operators.
 
+use crate::feedback::visits::VisitSource;
 use crate::store::feedback::{
     self as fstore, FeedbackError, Idem, PlanFeedbackInput, PlanFeedbackRecord, RatingInput,
     RatingRecord, Reply,
 };
+use crate::store::visits::{replace_source_visits, time_text, NewVisit};
 use crate::store::DbConn;
 use serde_json::{json, Value};
 
@@ -104,25 +106,63 @@ fn authored<T: FeedbackView>((rec, replaced): (T, bool)) -> (u16, String) {
 }
 
 /// Stores a rating (replacing the visitor's earlier one for the place) with the aggregates, once
-/// per idempotency key.
+/// per idempotency key. Its `visited_at` is also a visit record (an arrival without departure,
+/// under `visitor_hash`), replacing the rating's earlier one.
 pub fn submit_rating(
     conn: &mut DbConn,
     input: &RatingInput,
+    visitor_hash: &str,
     idem: Option<&Idem>,
 ) -> Result<Reply, FeedbackError> {
     fstore::idempotent_write(conn, &input.visitor_id, idem, |c| {
-        fstore::write_rating(c, input).map(authored)
+        let (rec, replaced) = fstore::write_rating(c, input)?;
+        let visit: Vec<NewVisit> = input
+            .visited_at
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| NewVisit {
+                place_id: input.place_id.clone(),
+                visitor_hash: visitor_hash.to_string(),
+                arrived: t.with_timezone(&chrono::Utc),
+                left: None,
+            })
+            .into_iter()
+            .collect();
+        replace_source_visits(c, &input.site_id, VisitSource::Rating, &rec.id, &visit)?;
+        Ok(authored((rec, replaced)))
+    })
+}
+
+/// A visit of a plan feedback as its author sees it.
+fn visit_json(v: &NewVisit) -> Value {
+    json!({
+        "place": v.place_id,
+        "arrived": time_text(v.arrived),
+        "left": v.left.map(time_text),
     })
 }
 
 /// Stores a plan feedback (replacing the visitor's earlier one for the plan) with the
-/// aggregates, once per idempotency key.
+/// aggregates and its visit records (replacing the earlier feedback's), once per idempotency
+/// key.
 pub fn submit_plan_feedback(
     conn: &mut DbConn,
     input: &PlanFeedbackInput,
+    visits: &[NewVisit],
     idem: Option<&Idem>,
 ) -> Result<Reply, FeedbackError> {
     fstore::idempotent_write(conn, &input.visitor_id, idem, |c| {
-        fstore::write_plan_feedback(c, input).map(authored)
+        let (rec, replaced) = fstore::write_plan_feedback(c, input)?;
+        replace_source_visits(
+            c,
+            &input.site_id,
+            VisitSource::PlanFeedback,
+            &rec.id,
+            visits,
+        )?;
+        let (status, body) = authored((rec, replaced));
+        let mut v: Value = serde_json::from_str(&body).expect("our own JSON");
+        v["visits"] = json!(visits.iter().map(visit_json).collect::<Vec<_>>());
+        Ok((status, v.to_string()))
     })
 }

@@ -8,9 +8,12 @@
 //!   background.
 //! * [`site_edit`]: operators' changes and imports of site data: preconditions, merge patches,
 //!   validation as a seed and one new site version per change.
+//! * [`visits`]: visit-record files (CSV or JSON lines) validated line by line and imported
+//!   idempotently with an audit record.
 
 pub mod accounts;
 pub mod feedback;
 pub mod plans;
 pub mod publication;
 pub mod site_edit;
+pub mod visits;

@@ -54,6 +54,8 @@ text_enum! {
         PlanFeedback = "plan_feedback",
         /// A code of the site's codebook.
         Code = "code",
+        /// An import of visit records (the id names the file by its SHA-256).
+        Visits = "visits",
     }
 }
 
@@ -237,7 +239,8 @@ mod tests {
                 "finding",
                 "rating",
                 "plan_feedback",
-                "code"
+                "code",
+                "visits"
             ]
         );
         let sources: Vec<&str> = AuditSource::ALL.iter().map(|s| s.as_str()).collect();

@@ -1223,11 +1223,15 @@ where
     })
 }
 
-/// The planner's per-place statistics for a site from its stored aggregates.
+/// The planner's per-place statistics for a site from its stored aggregates and visit records
+/// (the learned dwell).
 pub fn load_stats(
     conn: &mut DbConn,
     data: &crate::domain::SiteData,
 ) -> Result<std::collections::HashMap<String, planner::model::PlaceStats>, StoreError> {
     let agg = load_aggregates(conn, &data.site.id)?;
-    Ok(crate::feedback::aggregates::site_stats(data, &agg))
+    let mut stats = crate::feedback::aggregates::site_stats(data, &agg);
+    let visits = super::visits::load_visit_stats(conn, data)?;
+    crate::feedback::visits::apply(&mut stats, data, &visits);
+    Ok(stats)
 }

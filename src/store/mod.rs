@@ -9,6 +9,7 @@ pub mod schema;
 pub mod site;
 pub mod tokens;
 pub mod users;
+pub mod visits;
 
 use crate::config::redact;
 use diesel::connection::SimpleConnection;

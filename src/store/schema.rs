@@ -377,3 +377,17 @@ diesel::table! {
         published_at -> Text,
     }
 }
+
+diesel::table! {
+    visits (id) {
+        id -> Text,
+        site_id -> Text,
+        place_id -> Text,
+        visitor_hash -> Text,
+        arrived_at -> Text,
+        left_at -> Nullable<Text>,
+        source -> Text,
+        source_ref -> Text,
+        created_at -> Text,
+    }
+}

@@ -716,7 +716,10 @@ mod property {
                                 evidence_weight: if visitor % 2 == 0 { 4 } else { 1 },
                             };
                             let r = heritage_guide::services::feedback::submit_rating(
-                                &mut conn, &input, None,
+                                &mut conn,
+                                &input,
+                                "visitor-hash",
+                                None,
                             )
                             .unwrap();
                             remember(&mut ratings, &r.body);
@@ -761,7 +764,10 @@ mod property {
                                 evidence_weight: if visitor % 2 == 0 { 4 } else { 1 },
                             };
                             let r = heritage_guide::services::feedback::submit_plan_feedback(
-                                &mut conn, &input, None,
+                                &mut conn,
+                                &input,
+                                &[],
+                                None,
                             )
                             .unwrap();
                             remember(&mut feedback, &r.body);

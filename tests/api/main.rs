@@ -14,3 +14,4 @@ mod seed;
 mod sites;
 mod store;
 mod strict;
+mod visits;

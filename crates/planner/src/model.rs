@@ -359,6 +359,15 @@ fn check_stats(stats: &HashMap<String, PlaceStats>) -> Result<(), ModelError> {
         ] {
             signal(id, field, v)?;
         }
+        if let Some(d) = s.dwell_min {
+            if !(d.is_finite() && (0.0..=1440.0).contains(&d)) {
+                return Err(merr(
+                    id,
+                    "dwell_min",
+                    format!("{d} is not a visit length in minutes (0 to 1440)"),
+                ));
+            }
+        }
         if let Some(p) = &s.prior {
             finite(id, "prior", p.mean)?;
             finite(id, "prior", p.weight)?;
@@ -442,6 +451,16 @@ impl PlanningModel {
             [n.lon, n.lat]
         };
         pa.node_idx == pb.node_idx || crate::geodesy::haversine_m(pos(pa), pos(pb)) <= SAME_SPOT_M
+    }
+
+    /// A place's usual visit length in minutes: the learned one from the feedback loop's visit
+    /// records ([`PlaceStats::dwell_min`]) when there is one, else the seed's `dwell_min`.
+    pub fn dwell_min(&self, place: usize) -> f64 {
+        let spec = &self.places[place].spec;
+        self.stats
+            .get(&spec.id)
+            .and_then(|s| s.dwell_min)
+            .unwrap_or(f64::from(spec.dwell_min))
     }
 
     /// The snapshot version given at build time.

@@ -1402,9 +1402,9 @@ fn candidates(
         let spec = &model.places[place].spec;
         let mut windows = windows_s(ctx, place, sc.daylight);
         let dwell_min = if sc.meal {
-            f64::from(spec.dwell_min.max(MEAL_MIN_DWELL_MIN))
+            model.dwell_min(place).max(f64::from(MEAL_MIN_DWELL_MIN))
         } else {
-            (f64::from(spec.dwell_min) * pace.dwell_factor).max(MIN_DWELL_MIN)
+            (model.dwell_min(place) * pace.dwell_factor).max(MIN_DWELL_MIN)
         };
         let dwell_s = dwell_min * 60.0;
         if sc.meal {

@@ -274,6 +274,17 @@ pub struct PlaceStats {
     /// Reported crowding per hour of the week, 168 slots (Monday 00h, Monday 01h, … Sunday
     /// 23h); `None` at an hour nobody reported, which stays unknown. Empty: no reports at all.
     pub crowding_by_hour: Vec<Option<Signal>>,
+    /// Learned visit length in minutes, replacing the seed's `dwell_min` when present: the
+    /// median of the place's timed visits, or its seed dwell scaled by the site's pace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dwell_min: Option<f64>,
+    /// Timed visits of the place behind `dwell_min` (0 when it comes from the site's pace).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dwell_n: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl PlaceStats {
