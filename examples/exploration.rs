@@ -5,7 +5,10 @@
 //! Run: `cargo run --release --example exploration [-- SEEDS]` (plan ids per scenario,
 //! default 4).
 
+use heritage_guide::feedback::aggregates::{site_stats, SiteAggregates};
+use heritage_guide::model::build_snapshot;
 use heritage_guide::quality::{self, Site};
+use heritage_guide::seed::{self, SeedFiles};
 use planner::model::PlanRequest;
 use std::collections::BTreeMap;
 
@@ -14,7 +17,10 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(4);
-    let site = Site::embedded();
+    // The server's stats before any feedback: every place's prior alone.
+    let data = seed::parse(&SeedFiles::embedded()).expect("the embedded seed parses");
+    let stats = site_stats(&data, &SiteAggregates::default());
+    let site = Site::from_snapshot(build_snapshot(data, 1, stats).expect("the seed builds"));
     let model = site.model();
     let (mut plans, mut explored) = (0usize, 0usize);
     let mut costs: Vec<f64> = Vec::new();

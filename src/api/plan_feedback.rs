@@ -223,14 +223,17 @@ pub async fn create_plan_feedback(
                 format!("`{}` is listed twice", s.place_id),
             ));
         }
-        let slot = stop["arrive"]
+        let arrive = stop["arrive"]
             .as_str()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| hour_of_week(t.with_timezone(&Utc), snap.data.site.utc_offset_min));
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
         skipped.push(crate::feedback::aggregates::SkipFacts {
             place_id: s.place_id.clone(),
             reason,
-            slot,
+            slot: arrive
+                .map(|t| hour_of_week(t.with_timezone(&Utc), snap.data.site.utc_offset_min)),
+            // The stop's arrival keeps the site's offset: its date is the local day.
+            day: arrive.map(|t| t.date_naive().to_string()),
+            counts: true,
         });
     }
     let visitor_hash = crate::feedback::visits::pseudonym_hash(&state.visitor_salt, &claims.sub);
@@ -247,10 +250,12 @@ pub async fn create_plan_feedback(
         comment_lang: comment.lang,
         codes: comment.codes,
         comment: comment.text,
+        // Feedback comes from the plan's own token: a visit's evidence.
         evidence_weight: crate::feedback::aggregates::FULL_WEIGHT as i32,
+        held: None,
     };
     let r = write(&state, move |c| {
-        crate::services::feedback::submit_plan_feedback(c, &input, &visits, idem.as_ref())
+        crate::services::feedback::submit_visitor_plan_feedback(c, &input, &visits, idem.as_ref())
     })
     .await?;
     Ok(reply(r, None))

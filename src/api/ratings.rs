@@ -6,6 +6,7 @@ use super::feedback_common::*;
 use super::roles::Authenticated;
 use crate::feedback::aggregates::{place_stats, prior_for, SlotCounts};
 use crate::feedback::hour_of_week;
+use crate::services::evidence::{self, LocationFix};
 use crate::services::feedback::{self as feedback, FeedbackView, View};
 use crate::state::AppState;
 use crate::store::feedback as fstore;
@@ -33,6 +34,9 @@ pub struct RatingBody {
     pub visited_at: Option<String>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// Where the visitor is while rating: evidence of the visit when near the place.
+    #[serde(default)]
+    pub location: Option<LocationFix>,
 }
 
 pub async fn create_rating(
@@ -95,11 +99,22 @@ pub async fn create_rating(
         comment_lang: comment.lang,
         codes: comment.codes,
         comment: comment.text,
-        evidence_weight: crate::feedback::aggregates::FULL_WEIGHT as i32,
+        // Decided by the evidence rules in the write.
+        evidence_weight: crate::feedback::aggregates::UNVERIFIED_WEIGHT as i32,
+        held: None,
     };
     let visitor_hash = crate::feedback::visits::pseudonym_hash(&state.visitor_salt, &claims.sub);
+    let on_site = match &body.location {
+        None => false,
+        Some(fix) => {
+            check_fix(fix)?;
+            let p = snap.place(&place).expect("checked above");
+            evidence::fix_is_on_site(p, fix)
+        }
+    };
+    let at = visited.unwrap_or(now);
     let r = write(&state, move |c| {
-        feedback::submit_rating(c, &input, &visitor_hash, idem.as_ref())
+        feedback::submit_visitor_rating(c, &input, &visitor_hash, on_site, at, idem.as_ref())
     })
     .await?;
     let location = serde_json::from_str::<Value>(&r.body).ok().and_then(|v| {
@@ -108,6 +123,29 @@ pub async fn create_rating(
             .map(|id| format!("/v1/sites/{site}/ratings/{id}"))
     });
     Ok(reply(r, location))
+}
+
+/// A location fix's numbers must be a position on Earth and a non-negative accuracy.
+fn check_fix(fix: &LocationFix) -> Result<(), ApiError> {
+    if !(fix.lat.is_finite() && (-90.0..=90.0).contains(&fix.lat)) {
+        return Err(ApiError::invalid(
+            "location.lat",
+            "location.lat must be a latitude in degrees, −90 to 90",
+        ));
+    }
+    if !(fix.lon.is_finite() && (-180.0..=180.0).contains(&fix.lon)) {
+        return Err(ApiError::invalid(
+            "location.lon",
+            "location.lon must be a longitude in degrees, −180 to 180",
+        ));
+    }
+    if fix.accuracy_m.is_some_and(|a| !(a.is_finite() && a >= 0.0)) {
+        return Err(ApiError::invalid(
+            "location.accuracy_m",
+            "location.accuracy_m must be a distance in metres ≥ 0",
+        ));
+    }
+    Ok(())
 }
 
 fn cursor_of(pairs: &[(String, String)]) -> Result<Option<(String, String)>, ApiError> {

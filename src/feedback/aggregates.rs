@@ -207,6 +207,24 @@ pub struct SkipFacts {
     /// Hour of the week the stop was planned at.
     #[serde(default)]
     pub slot: Option<u8>,
+    /// The stop's local date (`YYYY-MM-DD`): one skip per visitor, place and day counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
+    /// False when the visitor already skipped the place that day in another plan's feedback:
+    /// the skip is kept but counts nothing.
+    #[serde(
+        default = "counts_by_default",
+        skip_serializing_if = "counts_is_default"
+    )]
+    pub counts: bool,
+}
+
+fn counts_by_default() -> bool {
+    true
+}
+
+fn counts_is_default(counts: &bool) -> bool {
+    *counts
 }
 
 /// What one rating adds to the aggregates (nothing when hidden).
@@ -244,7 +262,7 @@ pub fn plan_feedback_contribution(
     if hidden {
         return a;
     }
-    for s in skips {
+    for s in skips.iter().filter(|s| s.counts) {
         let c = a.places.entry(s.place_id.clone()).or_default();
         c.skips[s.reason.index()] += 1;
         match s.reason {
@@ -497,6 +515,8 @@ mod tests {
                     SkipReason::Crowded
                 },
                 slot: Some(20),
+                day: None,
+                counts: true,
             })
             .collect();
         let a = plan_feedback_contribution(&skips, FULL_WEIGHT, false);

@@ -398,7 +398,7 @@ mod tests {
         let mut stats = HashMap::new();
         apply(&mut stats, &d, &s);
         assert_eq!(stats[&a].dwell_min, Some(40.0));
-        assert_eq!(stats[&a].dwell_n, MIN_SIGNALS as u32);
+        assert_eq!(stats[&a].dwell_n, MIN_SIGNALS);
     }
 
     #[test]

@@ -115,6 +115,17 @@ pub fn submit_rating(
     idem: Option<&Idem>,
 ) -> Result<Reply, FeedbackError> {
     fstore::idempotent_write(conn, &input.visitor_id, idem, |c| {
+        store_rating(c, input, visitor_hash)
+    })
+}
+
+/// Writes a rating and its visit record; the author's reply.
+fn store_rating(
+    c: &mut DbConn,
+    input: &RatingInput,
+    visitor_hash: &str,
+) -> Result<(u16, String), FeedbackError> {
+    {
         let (rec, replaced) = fstore::write_rating(c, input)?;
         let visit: Vec<NewVisit> = input
             .visited_at
@@ -130,7 +141,7 @@ pub fn submit_rating(
             .collect();
         replace_source_visits(c, &input.site_id, VisitSource::Rating, &rec.id, &visit)?;
         Ok(authored((rec, replaced)))
-    })
+    }
 }
 
 /// A visit of a plan feedback as its author sees it.
@@ -139,6 +150,59 @@ fn visit_json(v: &NewVisit) -> Value {
         "place": v.place_id,
         "arrived": time_text(v.arrived),
         "left": v.left.map(time_text),
+    })
+}
+
+/// A visitor's rating as the API receives it: its weight and any hold are decided by the
+/// evidence rules ([`super::evidence`]) in the write's transaction, then it is stored as
+/// [`submit_rating`] does. `at`: when the visit was (its `visited_at`, or now).
+pub fn submit_visitor_rating(
+    conn: &mut DbConn,
+    input: &RatingInput,
+    visitor_hash: &str,
+    on_site_fix: bool,
+    at: chrono::DateTime<chrono::Utc>,
+    idem: Option<&Idem>,
+) -> Result<Reply, FeedbackError> {
+    fstore::idempotent_write(conn, &input.visitor_id, idem, |c| {
+        let (weight, held) = super::evidence::rating_weight_and_hold(
+            c,
+            &input.site_id,
+            &input.visitor_id,
+            &input.place_id,
+            on_site_fix,
+            at,
+            chrono::Utc::now(),
+        )?;
+        let input = RatingInput {
+            evidence_weight: weight,
+            held,
+            ..input.clone()
+        };
+        store_rating(c, &input, visitor_hash)
+    })
+}
+
+/// A visitor's plan feedback as the API receives it: skips already counted that day are marked
+/// not to count and a burst is held ([`super::evidence`]), then it is stored as
+/// [`submit_plan_feedback`] does.
+pub fn submit_visitor_plan_feedback(
+    conn: &mut DbConn,
+    input: &PlanFeedbackInput,
+    visits: &[NewVisit],
+    idem: Option<&Idem>,
+) -> Result<Reply, FeedbackError> {
+    fstore::idempotent_write(conn, &input.visitor_id, idem, |c| {
+        let mut input = input.clone();
+        input.held = super::evidence::check_skips(
+            c,
+            &input.site_id,
+            &input.visitor_id,
+            &input.plan_id,
+            &mut input.skipped,
+            chrono::Utc::now(),
+        )?;
+        store_plan_feedback(c, &input, visits)
     })
 }
 
@@ -152,6 +216,17 @@ pub fn submit_plan_feedback(
     idem: Option<&Idem>,
 ) -> Result<Reply, FeedbackError> {
     fstore::idempotent_write(conn, &input.visitor_id, idem, |c| {
+        store_plan_feedback(c, input, visits)
+    })
+}
+
+/// Writes a plan feedback and its visit records; the author's reply.
+fn store_plan_feedback(
+    c: &mut DbConn,
+    input: &PlanFeedbackInput,
+    visits: &[NewVisit],
+) -> Result<(u16, String), FeedbackError> {
+    {
         let (rec, replaced) = fstore::write_plan_feedback(c, input)?;
         replace_source_visits(
             c,
@@ -164,5 +239,5 @@ pub fn submit_plan_feedback(
         let mut v: Value = serde_json::from_str(&body).expect("our own JSON");
         v["visits"] = json!(visits.iter().map(visit_json).collect::<Vec<_>>());
         Ok((status, v.to_string()))
-    })
+    }
 }

@@ -1,6 +1,7 @@
 //! Services: what the API and the command line do, above the store and the per-process state.
 //!
 //! * [`accounts`]: operator and admin accounts (password policy, the last enabled admin).
+//! * [`evidence`]: how much feedback counts (evidence of a visit) and the burst rules.
 //! * [`feedback`]: ratings and plan feedback written once per idempotency key, and their views.
 //! * [`plans`]: the lifetime of stored plans (expiry, the view of readers who are not the
 //!   owner, the purge of expired plans).
@@ -12,6 +13,7 @@
 //!   idempotently with an audit record.
 
 pub mod accounts;
+pub mod evidence;
 pub mod feedback;
 pub mod plans;
 pub mod publication;

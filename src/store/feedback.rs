@@ -177,6 +177,8 @@ pub struct RatingInput {
     pub codes: Vec<String>,
     /// Weight of the answers in the aggregates (see [`FULL_WEIGHT`](crate::feedback::aggregates::FULL_WEIGHT)).
     pub evidence_weight: i32,
+    /// Why the rating is held for moderation instead of counting (a burst), if it is.
+    pub held: Option<String>,
 }
 
 /// A new plan feedback (or the replacement of the visitor's earlier one for the plan).
@@ -194,6 +196,8 @@ pub struct PlanFeedbackInput {
     pub codes: Vec<String>,
     /// Weight of the skips in the aggregates.
     pub evidence_weight: i32,
+    /// Why the feedback is held for moderation instead of counting (a burst), if it is.
+    pub held: Option<String>,
 }
 
 /// An `Idempotency-Key` and the fingerprint of the request it came with.
@@ -488,10 +492,18 @@ fn replace_record<T: FeedbackRecord>(
     c: &mut DbConn,
     site: &str,
     old: Option<T>,
-    mut rec: T,
+    (mut rec, held): (T, Option<&str>),
     save: impl FnOnce(&mut DbConn, &T, bool) -> Result<usize, DieselError>,
 ) -> Result<(T, bool), FeedbackError> {
     rec.carry_over(old.as_ref());
+    if let Some(reason) = held {
+        rec.moderate(&Moderation {
+            hidden: Some(true),
+            comment_hidden: None,
+            reason: Some(reason.to_string()),
+            actor: HOLD_ACTOR.to_string(),
+        });
+    }
     let before = old.as_ref().map(|o| o.contribution()).unwrap_or_default();
     apply_delta(
         c,
@@ -570,13 +582,19 @@ pub fn write_rating(
             updated_at: now,
             evidence_weight: input.evidence_weight,
         };
-        replace_record(c, &input.site_id, old, rec, |c, rec, replacing| {
-            if replacing {
-                diesel::update(r::ratings.find(&rec.id)).set(rec).execute(c)
-            } else {
-                diesel::insert_into(r::ratings).values(rec).execute(c)
-            }
-        })
+        replace_record(
+            c,
+            &input.site_id,
+            old,
+            (rec, input.held.as_deref()),
+            |c, rec, replacing| {
+                if replacing {
+                    diesel::update(r::ratings.find(&rec.id)).set(rec).execute(c)
+                } else {
+                    diesel::insert_into(r::ratings).values(rec).execute(c)
+                }
+            },
+        )
     }
 }
 
@@ -622,17 +640,26 @@ pub fn write_plan_feedback(
             updated_at: now,
             evidence_weight: input.evidence_weight,
         };
-        replace_record(c, &input.site_id, old, rec, |c, rec, replacing| {
-            if replacing {
-                diesel::update(f::plan_feedback.find(&rec.id))
-                    .set(rec)
-                    .execute(c)
-            } else {
-                diesel::insert_into(f::plan_feedback).values(rec).execute(c)
-            }
-        })
+        replace_record(
+            c,
+            &input.site_id,
+            old,
+            (rec, input.held.as_deref()),
+            |c, rec, replacing| {
+                if replacing {
+                    diesel::update(f::plan_feedback.find(&rec.id))
+                        .set(rec)
+                        .execute(c)
+                } else {
+                    diesel::insert_into(f::plan_feedback).values(rec).execute(c)
+                }
+            },
+        )
     }
 }
+
+/// Who holds a feedback for moderation when the burst rules do (`moderation.by`).
+pub const HOLD_ACTOR: &str = "system:burst";
 
 /// An operator's moderation decision. `None` leaves a flag as it is.
 #[derive(Clone, Debug)]
@@ -771,6 +798,46 @@ pub fn load_aggregates(conn: &mut DbConn, site: &str) -> Result<SiteAggregates, 
         agg.crowding.insert((p, slot as u8), moments(m));
     }
     Ok(agg.normalized())
+}
+
+/// Visible ratings of a place written since `since` without evidence of a visit (weight below
+/// [`FULL_WEIGHT`](crate::feedback::aggregates::FULL_WEIGHT)), for the burst rule.
+pub fn recent_unverified_ratings(
+    conn: &mut DbConn,
+    site: &str,
+    place: &str,
+    since: &str,
+) -> Result<i64, StoreError> {
+    use ratings::dsl as r;
+    Ok(r::ratings
+        .filter(r::site_id.eq(site).and(r::place_id.eq(place)))
+        .filter(r::created_at.ge(since))
+        .filter(r::hidden.eq(false))
+        .filter(r::evidence_weight.lt(crate::feedback::aggregates::FULL_WEIGHT as i32))
+        .count()
+        .get_result(conn)?)
+}
+
+/// A visitor's plan feedback of a site written since `since`, other than for `plan`: their
+/// skips and whether the feedback is hidden.
+pub fn visitor_feedback_since(
+    conn: &mut DbConn,
+    site: &str,
+    visitor: &str,
+    since: &str,
+    plan: &str,
+) -> Result<Vec<(Vec<SkipFacts>, bool)>, StoreError> {
+    use plan_feedback::dsl as f;
+    let rows: Vec<(String, bool)> = f::plan_feedback
+        .filter(f::site_id.eq(site).and(f::visitor_id.eq(visitor)))
+        .filter(f::created_at.ge(since))
+        .filter(f::plan_id.ne(plan))
+        .select((f::skipped_json, f::hidden))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(j, h)| (serde_json::from_str(&j).unwrap_or_default(), h))
+        .collect())
 }
 
 /// Whether a site's stored aggregates are missing while raw feedback exists (as after the

@@ -161,7 +161,8 @@ async fn a_rating_is_stored_coded_and_replaced_by_the_next_one() {
         Value::Null,
         "one rating is too few to matter"
     );
-    assert_eq!(page["summary"]["stats"]["overall"]["n"], 1.0);
+    // Without evidence of a visit (no plan with the place, no location fix) it counts a quarter.
+    assert_eq!(page["summary"]["stats"]["overall"]["n"], 0.25);
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(page["items"][0]["comment"], "Great photos at sunset");
     assert!(page["items"][0].get("visitor_id").is_none());
@@ -714,6 +715,7 @@ mod property {
                                 comment_lang: Some(heritage_guide::domain::Lang::En),
                                 codes: vec![],
                                 evidence_weight: if visitor % 2 == 0 { 4 } else { 1 },
+                                held: None,
                             };
                             let r = heritage_guide::services::feedback::submit_rating(
                                 &mut conn,
@@ -748,6 +750,8 @@ mod property {
                                     place_id: PLACES[p as usize].into(),
                                     reason: heritage_guide::feedback::SkipReason::ALL[r as usize],
                                     slot,
+                                    day: None,
+                                    counts: p % 3 != 0,
                                 })
                                 .collect();
                             let input = fstore::PlanFeedbackInput {
@@ -762,6 +766,7 @@ mod property {
                                 comment_lang: None,
                                 codes: vec![],
                                 evidence_weight: if visitor % 2 == 0 { 4 } else { 1 },
+                                held: None,
                             };
                             let r = heritage_guide::services::feedback::submit_plan_feedback(
                                 &mut conn,

@@ -304,10 +304,17 @@ impl TestApp {
         v
     }
 
-    /// [`TestApp::rate`] with the token of a new visitor.
+    /// [`TestApp::rate`] with the token of a new visitor standing at the place (a location fix
+    /// there, unless the body gives one): a rating with evidence of the visit.
     pub async fn rate_as_new_visitor(&self, place: &str, body: &Value) -> Value {
         let token = self.mint_visitor_token(SITE);
-        self.rate(place, body, &token).await
+        let mut body = body.clone();
+        if body.get("location").is_none() {
+            let snap = self.state.snapshot(SITE).unwrap();
+            let p = snap.place(place).expect("a place of the site");
+            body["location"] = serde_json::json!({"lat": p.lat, "lon": p.lon, "accuracy_m": 10});
+        }
+        self.rate(place, &body, &token).await
     }
 
     /// `GET /v1/auth/me` with this token.

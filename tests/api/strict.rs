@@ -67,8 +67,12 @@ async fn unknown_keys_are_named_at_any_depth() {
 
     let visitor = app.visitor_token().await;
     let plan = app
-        .post_plan(&json!({"start": "factory-main-square", "budget_min": 120,
-                           "start_time": "2026-05-16T10:00:00+08:00"}))
+        .post_json_as(
+            &format!("/v1/sites/{SITE}/plans"),
+            &json!({"start": "factory-main-square", "budget_min": 120,
+                    "start_time": "2026-05-16T10:00:00+08:00"}),
+            Some(&visitor),
+        )
         .await;
     let plan = conforming(plan, "POST", "/v1/sites/{site}/plans", 201).await;
     let stop = plan["stops"][0]["place_id"].as_str().unwrap().to_string();

@@ -36,9 +36,16 @@ async fn source_visits(app: &TestApp, source: VisitSource, id: &str) -> Vec<vsto
 }
 
 async fn a_plan(app: &TestApp) -> Value {
+    a_plan_as(app, None).await
+}
+
+/// The plan of [`a_plan`], asked with a visitor token (its owner) when given.
+async fn a_plan_as(app: &TestApp, token: Option<&str>) -> Value {
     let req = json!({"start": SQUARE, "start_time": "2026-11-21T10:00:00+08:00",
                      "budget_min": 180, "interests": ["photography"], "must": [TERRACE]});
-    let r = app.post_plan(&req).await;
+    let r = app
+        .post_json_as(&format!("/v1/sites/{SITE}/plans"), &req, token)
+        .await;
     assert_eq!(r.status(), 201);
     r.json().await.unwrap()
 }
@@ -62,10 +69,10 @@ async fn import(app: &TestApp, token: &str, content_type: &str, body: &str) -> r
 #[tokio::test]
 async fn plan_feedback_records_visits_checks_them_and_replaces_them() {
     let app = spawn_app().await;
-    let p = a_plan(&app).await;
+    let t = app.mint_visitor_token(SITE);
+    let p = a_plan_as(&app, Some(&t)).await;
     let pid = p["id"].as_str().unwrap();
     let path = format!("/v1/plans/{pid}/feedback");
-    let t = app.mint_visitor_token(SITE);
     let body = json!({"followed": "all", "overall": 5, "visits": [
         {"place": SQUARE, "arrived": "2026-11-21T10:00:00+08:00", "left": "2026-11-21T10:12:00+08:00"},
         {"place": TERRACE, "arrived": "2026-11-21T10:20:00+08:00", "left": "2026-11-21T10:50:00+08:00"},
