@@ -94,6 +94,16 @@ pub async fn get_insights(
         let mut c = st.pool.get()?;
         let visits = crate::store::visits::load_visit_stats(&mut c, &snap.data)?;
         v["visits"] = crate::feedback::visits::insights(&snap.data, &visits, lang);
+        let (ratings, plan_feedback) =
+            fstore::held_in_range(&mut c, &snap.data.site.id, &from, &to)?;
+        v["held_for_moderation"] = json!({
+            "ratings": ratings.iter().map(|(_, n)| n).sum::<i64>(),
+            "plan_feedback": plan_feedback,
+            "ratings_by_place": ratings
+                .iter()
+                .map(|(p, n)| json!({"place_id": p, "ratings": n}))
+                .collect::<Vec<_>>(),
+        });
         Ok(v)
     })
     .await??;

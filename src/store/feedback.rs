@@ -840,6 +840,38 @@ pub fn visitor_feedback_since(
         .collect())
 }
 
+/// Feedback written in `[from, to)` that the burst rules hold for moderation: ratings per place
+/// and the number of plan feedbacks.
+pub fn held_in_range(
+    conn: &mut DbConn,
+    site: &str,
+    from: &str,
+    to: &str,
+) -> Result<(Vec<(String, i64)>, i64), StoreError> {
+    use diesel::dsl::count_star;
+    let ratings: Vec<(String, i64)> = ratings::table
+        .filter(ratings::site_id.eq(site))
+        .filter(ratings::hidden.eq(true))
+        .filter(ratings::moderated_by.eq(HOLD_ACTOR))
+        .filter(ratings::created_at.ge(from).and(ratings::created_at.lt(to)))
+        .group_by(ratings::place_id)
+        .select((ratings::place_id, count_star()))
+        .order(ratings::place_id)
+        .load(conn)?;
+    let feedback: i64 = plan_feedback::table
+        .filter(plan_feedback::site_id.eq(site))
+        .filter(plan_feedback::hidden.eq(true))
+        .filter(plan_feedback::moderated_by.eq(HOLD_ACTOR))
+        .filter(
+            plan_feedback::created_at
+                .ge(from)
+                .and(plan_feedback::created_at.lt(to)),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok((ratings, feedback))
+}
+
 /// Whether a site's stored aggregates are missing while raw feedback exists (as after the
 /// aggregates' format changed): they are then rebuilt on start.
 pub fn aggregates_missing(conn: &mut DbConn, site: &str) -> Result<bool, StoreError> {

@@ -4,6 +4,7 @@
 mod auth;
 mod contract;
 mod edit;
+mod evidence;
 mod feedback;
 mod helpers;
 mod places;
