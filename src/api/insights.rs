@@ -76,6 +76,50 @@ fn load_input<'a>(
     ))
 }
 
+/// Plans in the range that tried a little-rated place, what that cost, and what the loop now
+/// believes about the places tried (prior vs posterior mean of the score, and the evidence).
+fn exploration_report(
+    c: &mut crate::store::DbConn,
+    snap: &Snapshot,
+    from: &str,
+    to: &str,
+) -> Result<Value, StoreError> {
+    let site = &snap.data.site.id;
+    let plans = fstore::plans_in_range(c, site, from, to)?.len();
+    let explored = crate::store::plans::explorations_in_range(c, site, from, to)?;
+    let stats = fstore::load_stats(c, &snap.data)?;
+    let mut per_place: BTreeMap<&str, usize> = BTreeMap::new();
+    for (p, _) in &explored {
+        *per_place.entry(p.as_str()).or_default() += 1;
+    }
+    let costs: Vec<f64> = explored.iter().map(|(_, c)| *c).collect();
+    let places: Vec<Value> = per_place
+        .into_iter()
+        .map(|(p, n)| {
+            let s = stats.get(p).cloned().unwrap_or_default();
+            let prior = s.prior.map(|x| x.mean);
+            let (posterior, sd) = s.posterior();
+            json!({
+                "place_id": p,
+                "explored": n,
+                "evidence": s.overall.n,
+                "prior_mean": prior,
+                "posterior_mean": posterior,
+                "posterior_sd": sd,
+                "score_known": s.score().is_some(),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "plans": plans,
+        "exploring": explored.len(),
+        "share": if plans > 0 { explored.len() as f64 / plans as f64 } else { 0.0 },
+        "mean_cost_share": if costs.is_empty() { 0.0 } else { costs.iter().sum::<f64>() / costs.len() as f64 },
+        "max_cost_share": costs.iter().copied().fold(0.0, f64::max),
+        "places": places,
+    }))
+}
+
 /// `GET /v1/sites/{site}/insights`. Operators.
 pub async fn get_insights(
     req: HttpRequest,
@@ -94,6 +138,7 @@ pub async fn get_insights(
         let mut c = st.pool.get()?;
         let visits = crate::store::visits::load_visit_stats(&mut c, &snap.data)?;
         v["visits"] = crate::feedback::visits::insights(&snap.data, &visits, lang);
+        v["exploration"] = exploration_report(&mut c, &snap, &from, &to)?;
         let (ratings, plan_feedback) =
             fstore::held_in_range(&mut c, &snap.data.site.id, &from, &to)?;
         v["held_for_moderation"] = json!({

@@ -201,6 +201,10 @@ pub async fn create_plan(
     value["id"] = json!(id);
     value["expires_at"] = json!(expires_at);
     let body = value.to_string();
+    let explored = plan
+        .exploration
+        .as_ref()
+        .map(|e| (e.place_id.clone(), e.cost_share));
     let st = state.clone();
     let (pid, b2) = (id.clone(), body.clone());
     web::block(move || -> Result<(), store::StoreError> {
@@ -215,6 +219,7 @@ pub async fn create_plan(
                 visitor_id: owner.as_deref(),
                 expires_at: expires_at.as_deref(),
                 created_at: &created_at,
+                exploration: explored.as_ref().map(|(p, c)| (p.as_str(), *c)),
             },
         )
     })

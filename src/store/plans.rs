@@ -23,6 +23,9 @@ pub struct NewPlan<'a> {
     pub expires_at: Option<&'a str>,
     /// When it was created.
     pub created_at: &'a str,
+    /// The place it tries because few visitors have rated it, and the share of the best plan's
+    /// value that cost.
+    pub exploration: Option<(&'a str, f64)>,
 }
 
 /// A stored plan.
@@ -49,9 +52,30 @@ pub fn insert(conn: &mut DbConn, p: &NewPlan) -> Result<(), StoreError> {
             plans::body_json.eq(p.body_json),
             plans::visitor_id.eq(p.visitor_id),
             plans::expires_at.eq(p.expires_at),
+            plans::explored_place.eq(p.exploration.map(|e| e.0)),
+            plans::exploration_cost.eq(p.exploration.map(|e| e.1)),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// The exploratory stops of a site's plans created in `[from, to)`: place and cost share.
+pub fn explorations_in_range(
+    conn: &mut DbConn,
+    site: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, f64)>, StoreError> {
+    let rows: Vec<(Option<String>, Option<f64>)> = plans::table
+        .filter(plans::site_id.eq(site))
+        .filter(plans::created_at.ge(from).and(plans::created_at.lt(to)))
+        .filter(plans::explored_place.is_not_null())
+        .select((plans::explored_place, plans::exploration_cost))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(p, c)| Some((p?, c.unwrap_or(0.0))))
+        .collect())
 }
 
 /// A plan by id, unless it is unknown or expired at `now`.

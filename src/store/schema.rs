@@ -189,6 +189,8 @@ diesel::table! {
         body_json -> Text,
         visitor_id -> Nullable<Text>,
         expires_at -> Nullable<Text>,
+        explored_place -> Nullable<Text>,
+        exploration_cost -> Nullable<Double>,
     }
 }
 

@@ -673,6 +673,7 @@ mod property {
                     visitor_id: None,
                     expires_at: None,
                     created_at: &store::now_text(),
+                    exploration: None,
                 },
             )
             .unwrap();
@@ -1690,4 +1691,50 @@ async fn the_rebuild_command_finds_the_aggregates_equal_to_the_raw_rows() {
 /// A score of the generated cases (always within 1..=5).
 fn score(v: impl Into<i64>) -> heritage_guide::domain::Score {
     heritage_guide::domain::Score::new(v.into()).expect("a score from 1 to 5")
+}
+
+#[tokio::test]
+async fn plans_explore_little_rated_places_at_a_bounded_cost_and_insights_report_it() {
+    let app = spawn_app_with(|s| s.exploration = true).await;
+    let op = operator_token(&app).await;
+    let req = json!({"start": "factory-main-square", "start_time": "2026-12-05T10:00:00+08:00",
+                     "budget_min": 180, "interests": ["photography"]});
+    let mut exploring = 0;
+    for _ in 0..24 {
+        let r = app.post_plan(&req).await;
+        let p = conforming(r, "POST", "/v1/sites/{site}/plans", 201).await;
+        let marked: Vec<&Value> = p["stops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["exploration"] == true)
+            .collect();
+        match p.get("exploration") {
+            None => assert!(marked.is_empty()),
+            Some(e) => {
+                exploring += 1;
+                assert_eq!(marked.len(), 1, "one exploratory stop: {p}");
+                assert!(e["cost_share"].as_f64().unwrap() <= 0.05, "{e}");
+                assert!(e["draw"].as_f64().unwrap() >= 4.0, "{e}");
+                let why = marked[0]["why"].to_string();
+                assert!(why.contains("Few visitors have rated it yet"), "{why}");
+            }
+        }
+    }
+    assert!(exploring > 0, "with no feedback yet some plans explore");
+    let r = app
+        .get_as(&format!("/v1/sites/{SITE}/insights"), Some(&op))
+        .await;
+    let ins = conforming(r, "GET", "/v1/sites/{site}/insights", 200).await;
+    let e = &ins["exploration"];
+    assert_eq!(e["plans"], 24, "{e}");
+    assert_eq!(e["exploring"], exploring, "{e}");
+    assert!(e["max_cost_share"].as_f64().unwrap() <= 0.05);
+    let tried: i64 = e["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["explored"].as_i64().unwrap())
+        .sum();
+    assert_eq!(tried, exploring);
 }

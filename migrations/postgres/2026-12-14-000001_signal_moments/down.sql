@@ -32,5 +32,7 @@ CREATE TABLE place_crowding (
     PRIMARY KEY (site_id, place_id, slot)
 );
 
+ALTER TABLE plans DROP COLUMN exploration_cost;
+ALTER TABLE plans DROP COLUMN explored_place;
 ALTER TABLE plan_feedback DROP COLUMN evidence_weight;
 ALTER TABLE ratings DROP COLUMN evidence_weight;

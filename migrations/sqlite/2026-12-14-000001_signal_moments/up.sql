@@ -4,6 +4,10 @@
 -- tables start empty and the server rebuilds them from the raw feedback on start.
 ALTER TABLE ratings ADD COLUMN evidence_weight INTEGER NOT NULL DEFAULT 4;
 ALTER TABLE plan_feedback ADD COLUMN evidence_weight INTEGER NOT NULL DEFAULT 4;
+-- A plan's exploratory stop (a place few visitors have rated) and the share of the best plan's
+-- value it cost, for insights.
+ALTER TABLE plans ADD COLUMN explored_place TEXT;
+ALTER TABLE plans ADD COLUMN exploration_cost DOUBLE PRECISION;
 
 DROP TABLE place_aggregates;
 DROP TABLE place_crowding;
