@@ -6,6 +6,8 @@ mod contract;
 mod edit;
 mod feedback;
 mod helpers;
+mod learning;
+mod learning_sim;
 mod places;
 mod plans;
 mod redis;
