@@ -31,3 +31,36 @@ async fn the_learning_harness_runs_and_keeps_its_invariants() {
     );
     assert!(b.ratings > 0 && b.feedback == cfg.block, "{b:?}");
 }
+
+#[test]
+fn the_learning_checks_fail_when_the_loop_does_not_learn() {
+    use crate::learning_sim::{Block, PRIOR, SERVED, TRUTH};
+    let block = |index, served: f64, under: usize| {
+        let mut under_counts = vec![[0; 3]; sim::UNDER_RATED.len()];
+        under_counts[0] = [under, 10, 2];
+        let mut utility = [0.0; 3];
+        utility[SERVED] = served;
+        utility[TRUTH] = 100.0;
+        utility[PRIOR] = 90.0;
+        Block {
+            index,
+            plans: 50,
+            utility,
+            under: under_counts,
+            ..Block::default()
+        }
+    };
+    let rising = Report {
+        visitors: 100,
+        blocks: vec![block(1, 90.0, 2), block(2, 97.0, 6)],
+        ..Report::default()
+    };
+    assert_eq!(rising.learning_failures(), Vec::<String>::new());
+    let flat = Report {
+        blocks: vec![block(1, 90.0, 2), block(2, 90.0, 4)],
+        ..rising.clone()
+    };
+    let failed = flat.learning_failures();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(failed[0].contains("did not rise") && failed[1].contains("below half"));
+}

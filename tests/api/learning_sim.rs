@@ -22,7 +22,7 @@ use heritage_guide::state::AppState;
 use planner::model::{PlaceStats, PlanRequest, Signal};
 use planner::rng::SplitMix64;
 use serde_json::{json, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,17 +35,18 @@ pub const EXPLORATION_COST_BOUND: f64 = 0.05;
 // ---------------------------------------------------------------------------------------------
 // The planted truths.
 
-/// Places the seed rates highly (popularity ≥ 0.8) that visitors truly score about 2.
+/// Places the seed rates highly (popularity 0.65–0.83; Kansheng Tower is a highlight) that
+/// visitors truly score about 2.
 pub const OVER_RATED: [(&str, f64); 3] = [
-    ("iron-staircase", 2.0),
-    ("old-tv-wall", 2.0),
-    ("led-steps", 2.2),
+    ("huajiang-building", 2.0),
+    ("tnt-roof-deck-spot", 2.2),
+    ("kansheng-tower", 2.0),
 ];
 /// Places the seed rates low (popularity 0.3) that visitors truly score 4.7–5.
 pub const UNDER_RATED: [(&str, f64); 3] = [
-    ("rooftop-tea-room", 4.8),
     ("gao-residence", 4.7),
     ("tiger-terrace", 5.0),
+    ("king-of-trees", 4.8),
 ];
 /// A place truly packed (crowding 5) at weekend hours [`PACKED_HOURS`] and quiet (1) otherwise.
 pub const CROWDED: &str = "liziba-viewing-platform";
@@ -53,7 +54,7 @@ pub const CROWDED: &str = "liziba-viewing-platform";
 pub const PACKED_HOURS: [u32; 2] = [13, 17];
 /// A spot visitors fail to find with probability [`MISS_SHARE`]; those who find it rate its
 /// findability 1 or 2.
-pub const HARD_TO_FIND: &str = "footbridge-roof-deck";
+pub const HARD_TO_FIND: &str = "tnt-graffiti-spot";
 pub const MISS_SHARE: f64 = 0.4;
 /// Share of the visitors at [`CROWDED`] in its packed hours who skip it as `crowded`.
 pub const CROWDED_SKIP_SHARE: f64 = 0.25;
@@ -206,7 +207,7 @@ pub struct Visitor {
 }
 
 impl Visitor {
-    fn draw(rng: &mut SplitMix64) -> Visitor {
+    pub fn draw(rng: &mut SplitMix64) -> Visitor {
         Visitor {
             start: STARTS[rng.below(STARTS.len())],
             weekend: rng.below(2) == 1,
@@ -353,9 +354,10 @@ pub struct Block {
     /// Served plans with an exploratory stop, and their cost shares.
     pub exploring: usize,
     pub costs: Vec<f64>,
-    /// Served plans holding [`HARD_TO_FIND`], and those warning it is hard to find.
-    pub hard_plans: usize,
-    pub hard_warned: usize,
+    /// Places tried by exploratory stops, with how often.
+    pub explored: BTreeMap<String, usize>,
+    /// Plans holding [`HARD_TO_FIND`], and those of them warning it is hard to find.
+    pub hard: [(usize, usize); 3],
     /// Ratings and plan feedback posted, skips among them.
     pub ratings: usize,
     pub feedback: usize,
@@ -398,6 +400,9 @@ pub struct Report {
     pub days: (String, String),
     /// Landmark hints in directions to [`HARD_TO_FIND`] at the end.
     pub hints_at_end: usize,
+    /// The planted places' overall score at the end as the ratings API gives it: evidence (in
+    /// verified answers) and the score the planner uses (`None` below the minimum evidence).
+    pub final_scores: Vec<(String, f64, Option<f64>)>,
     pub seconds: f64,
 }
 
@@ -457,6 +462,9 @@ impl Server {
             },
             snapshot_interval_min: 0.0,
             exploration: true,
+            // Every simulated visitor comes from an address of their own (the server limits
+            // visitor tokens per address and hour).
+            trust_proxy: true,
             ..Settings::default()
         };
         let app = Application::build(settings).await?;
@@ -487,9 +495,25 @@ impl Server {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Result<(u16, Value), String> {
+        self.call_from(method, path, token, body, None).await
+    }
+
+    /// [`Server::call`] from a client address of its own (`X-Forwarded-For`, trusted by the
+    /// run's server).
+    async fn call_from(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        from: Option<&str>,
+    ) -> Result<(u16, Value), String> {
         let mut b = self
             .client
             .request(method.clone(), format!("{}{path}", self.address));
+        if let Some(ip) = from {
+            b = b.header("X-Forwarded-For", ip);
+        }
         if let Some(t) = token {
             b = b.bearer_auth(t);
         }
@@ -636,7 +660,7 @@ pub async fn run(server: &Server, world: &World, cfg: &Config) -> Report {
         // Each visitor draws their own noise, so a visitor's answers do not depend on the plans
         // earlier visitors got.
         let mut vr = SplitMix64::new(cfg.seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        match visit(server, world, &requests[i], &mut vr).await {
+        match visit(server, world, i, &requests[i], &mut vr).await {
             Ok(v) => {
                 let refs = match &reference[i] {
                     Ok(r) => r,
@@ -655,6 +679,10 @@ pub async fn run(server: &Server, world: &World, cfg: &Config) -> Report {
                     for (j, (id, _)) in OVER_RATED.iter().enumerate() {
                         block.over[j][k] += usize::from(holds(p, id));
                     }
+                    if holds(p, HARD_TO_FIND) {
+                        block.hard[k].0 += 1;
+                        block.hard[k].1 += usize::from(warns_hard_to_find(p));
+                    }
                     let (a, b) = crowded_visits(p);
                     block.crowded[k].0 += a;
                     block.crowded[k].1 += b;
@@ -664,10 +692,8 @@ pub async fn run(server: &Server, world: &World, cfg: &Config) -> Report {
                     block
                         .costs
                         .push(e["cost_share"].as_f64().unwrap_or(f64::NAN));
-                }
-                if holds(&v.plan, HARD_TO_FIND) {
-                    block.hard_plans += 1;
-                    block.hard_warned += usize::from(warns_hard_to_find(&v.plan));
+                    let place = e["place_id"].as_str().unwrap_or_default().to_string();
+                    *block.explored.entry(place).or_default() += 1;
                 }
                 block.ratings += v.ratings;
                 block.feedback += 1;
@@ -706,6 +732,28 @@ pub async fn run(server: &Server, world: &World, cfg: &Config) -> Report {
         }
         Err(e) => report.failures.push(format!("directions: {e}")),
     }
+    let planted = OVER_RATED
+        .iter()
+        .chain(UNDER_RATED.iter())
+        .map(|(id, _)| *id)
+        .chain([CROWDED, HARD_TO_FIND]);
+    for id in planted {
+        let path = format!("/v1/sites/{SITE}/places/{id}/ratings?limit=1");
+        match server.call(reqwest::Method::GET, &path, None, None).await {
+            Ok((200, page)) => {
+                let sum = &page["summary"];
+                report.final_scores.push((
+                    id.to_string(),
+                    sum["stats"]["overall"]["n"].as_f64().unwrap_or(0.0),
+                    sum["score"].as_f64(),
+                ))
+            }
+            Ok((status, v)) => report
+                .failures
+                .push(format!("GET {path} answered {status}: {v}")),
+            Err(e) => report.failures.push(e),
+        }
+    }
     report.seconds = t0.elapsed().as_secs_f64();
     report
 }
@@ -717,16 +765,27 @@ struct Visited {
     skips: usize,
 }
 
-/// One visitor: a visitor token, a plan, the visit with its ratings, and the plan feedback.
+/// Visitor number `n`: a visitor token from an address of their own, a plan, the visit with its ratings, and the plan feedback.
 async fn visit(
     server: &Server,
     world: &World,
+    n: usize,
     request: &Value,
     rng: &mut SplitMix64,
 ) -> Result<Visited, String> {
-    let v = server
-        .post("/v1/auth/visitor", None, &json!({"site": SITE}), &[201])
+    let ip = format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255);
+    let (status, v) = server
+        .call_from(
+            reqwest::Method::POST,
+            "/v1/auth/visitor",
+            None,
+            Some(&json!({"site": SITE})),
+            Some(&ip),
+        )
         .await?;
+    if status != 201 {
+        return Err(format!("POST /v1/auth/visitor answered {status}: {v}"));
+    }
     let token = v["access_token"]
         .as_str()
         .ok_or_else(|| format!("visitor token missing: {v}"))?
@@ -876,10 +935,12 @@ impl Report {
             .iter()
             .map(|(id, _)| format!("`{id}`"))
             .collect();
+        let over: Vec<String> = OVER_RATED.iter().map(|(id, _)| format!("`{id}`")).collect();
         let _ = writeln!(
             s,
-            "| block | snapshot | utility served / truth-fed | no-feedback / truth-fed | under-rated in plans: served (truth-fed, no-feedback) — {} | over-rated in plans: served (truth-fed) | weekend `{CROWDED}` visits at packed hours: served / truth-fed / no-feedback | exploring plans | cost mean / max | `{HARD_TO_FIND}` plans warned |",
-            under.join(", ")
+            "| block | snapshot | utility served / truth-fed | no-feedback / truth-fed | under-rated in plans: served (truth-fed, no-feedback) — {} | over-rated in plans: served (truth-fed, no-feedback) — {} | weekend `{CROWDED}` visits at packed hours: served / truth-fed / no-feedback | exploring plans | cost mean / max | `{HARD_TO_FIND}` plans warning `hard_to_find`: served (truth-fed) |",
+            under.join(", "),
+            over.join(", ")
         );
         let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
         for b in &self.blocks {
@@ -901,9 +962,10 @@ impl Report {
                 .iter()
                 .map(|u| {
                     format!(
-                        "{} ({})",
+                        "{} ({}, {})",
                         pct(Block::share(u[SERVED], n)),
-                        pct(Block::share(u[TRUTH], n))
+                        pct(Block::share(u[TRUTH], n)),
+                        pct(Block::share(u[PRIOR], n))
                     )
                 })
                 .collect();
@@ -914,7 +976,7 @@ impl Report {
                 .collect();
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.3} / {:.3} | {}/{} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.3} / {:.3} | {}/{} ({}/{}) |",
                 b.index,
                 b.snapshot,
                 pct(b.utility_share(SERVED)),
@@ -925,8 +987,10 @@ impl Report {
                 pct(Block::share(b.exploring, n)),
                 b.cost_mean(),
                 b.cost_max(),
-                b.hard_warned,
-                b.hard_plans,
+                b.hard[SERVED].1,
+                b.hard[SERVED].0,
+                b.hard[TRUTH].1,
+                b.hard[TRUTH].0,
             );
         }
         s
@@ -969,8 +1033,36 @@ impl Report {
         let _ = writeln!(
             s,
             "- `{HARD_TO_FIND}`: last block {}/{} plans warn `hard_to_find`; directions carry {} landmark hint(s)",
-            last.hard_warned, last.hard_plans, self.hints_at_end
+            last.hard[SERVED].1, last.hard[SERVED].0, self.hints_at_end
         );
+        let mut explored: BTreeMap<&str, usize> = BTreeMap::new();
+        for b in &self.blocks {
+            for (p, n) in &b.explored {
+                *explored.entry(p.as_str()).or_default() += n;
+            }
+        }
+        let mut explored: Vec<_> = explored.into_iter().collect();
+        explored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let tried: Vec<String> = explored
+            .iter()
+            .take(8)
+            .map(|(p, n)| format!("`{p}` {n}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "- places tried by exploration ({} in all): {}",
+            explored.len(),
+            tried.join(", ")
+        );
+        let scores: Vec<String> = self
+            .final_scores
+            .iter()
+            .map(|(p, n, sc)| match sc {
+                Some(x) => format!("`{p}` {x:.2} (evidence {n:.0})"),
+                None => format!("`{p}` unknown (evidence {n:.0})"),
+            })
+            .collect();
+        let _ = writeln!(s, "- scores at the end: {}", scores.join(", "));
         let _ = writeln!(s, "- failed requests: {}", self.failures.len());
         s
     }
@@ -1030,7 +1122,8 @@ impl Report {
                 pct(last.utility_share(SERVED))
             ));
         }
-        if !(self.under_ratio() >= 0.5) {
+        let ratio = self.under_ratio();
+        if ratio.is_nan() || ratio < 0.5 {
             out.push(format!(
                 "under-rated places are in {} plans of the last block, the truth-fed planner's {} (below half)",
                 last.under_total(SERVED),
