@@ -938,11 +938,11 @@ impl Report {
         let over: Vec<String> = OVER_RATED.iter().map(|(id, _)| format!("`{id}`")).collect();
         let _ = writeln!(
             s,
-            "| block | snapshot | utility served / truth-fed | no-feedback / truth-fed | under-rated in plans: served (truth-fed, no-feedback) — {} | over-rated in plans: served (truth-fed, no-feedback) — {} | weekend `{CROWDED}` visits at packed hours: served / truth-fed / no-feedback | exploring plans | cost mean / max | `{HARD_TO_FIND}` plans warning `hard_to_find`: served (truth-fed) |",
+            "| block | snapshot | utility served / truth-fed | no-feedback / truth-fed | under-rated in plans: served (truth-fed, no-feedback) — {} | over-rated in plans: served (truth-fed, no-feedback) — {} | weekend `{CROWDED}` visits at packed hours: served / truth-fed / no-feedback | exploring plans | cost mean / max | `{HARD_TO_FIND}` plans warning `hard_to_find`: served (truth-fed) | ratings, skips |",
             under.join(", "),
             over.join(", ")
         );
-        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|");
         for b in &self.blocks {
             let n = b.plans;
             let under: Vec<String> = b
@@ -976,7 +976,7 @@ impl Report {
                 .collect();
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.3} / {:.3} | {}/{} ({}/{}) |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {:.3} / {:.3} | {}/{} ({}/{}) | {}, {} |",
                 b.index,
                 b.snapshot,
                 pct(b.utility_share(SERVED)),
@@ -991,6 +991,8 @@ impl Report {
                 b.hard[SERVED].0,
                 b.hard[TRUTH].1,
                 b.hard[TRUTH].0,
+                b.ratings,
+                b.skips,
             );
         }
         s
@@ -1008,6 +1010,22 @@ impl Report {
             "- visitors {}, seed {}, days {} (Sat) and {} (Wed), {:.0} s",
             self.visitors, self.seed, self.days.0, self.days.1, self.seconds
         );
+        let half = self.blocks.len() / 2;
+        let (early, late) = self.blocks.split_at(half);
+        let pooled = |blocks: &[Block], k: usize| {
+            let u = |k: usize| blocks.iter().map(|b| b.utility[k]).sum::<f64>();
+            pct(u(k) / u(TRUTH))
+        };
+        let _ = writeln!(
+            s,
+            "- utility share pooled over blocks 1–{half} → {}–{}: served {} → {}; no-feedback {} → {}",
+            half + 1,
+            self.blocks.len(),
+            pooled(early, SERVED),
+            pooled(late, SERVED),
+            pooled(early, PRIOR),
+            pooled(late, PRIOR)
+        );
         let _ = writeln!(
             s,
             "- utility share: first block {}, last block {} (no-feedback planner: {})",
@@ -1017,10 +1035,29 @@ impl Report {
         );
         let _ = writeln!(
             s,
-            "- under-rated places in the last block: {} of plans vs truth-fed {} (ratio {})",
+            "- under-rated places held in the last block's plans: {} times, by the truth-fed planner {} times (ratio {})",
             last.under_total(SERVED),
             last.under_total(TRUTH),
             pct(self.under_ratio())
+        );
+
+        let crowd = |blocks: &[Block], k: usize| {
+            let (a, n) = blocks
+                .iter()
+                .fold((0, 0), |(a, n), b| (a + b.crowded[k].0, n + b.crowded[k].1));
+            format!("{a}/{n} ({})", pct(Block::share(a, n)))
+        };
+        let _ = writeln!(
+            s,
+            "- weekend visits to `{CROWDED}` at its packed hours, blocks 1–{half} → {}–{}: served {} → {}; truth-fed {} → {}; no-feedback {} → {}",
+            half + 1,
+            self.blocks.len(),
+            crowd(early, SERVED),
+            crowd(late, SERVED),
+            crowd(early, TRUTH),
+            crowd(late, TRUTH),
+            crowd(early, PRIOR),
+            crowd(late, PRIOR)
         );
         let all_costs: Vec<f64> = self.blocks.iter().flat_map(|b| b.costs.clone()).collect();
         let exploring: usize = self.blocks.iter().map(|b| b.exploring).sum();
@@ -1043,6 +1080,11 @@ impl Report {
         }
         let mut explored: Vec<_> = explored.into_iter().collect();
         explored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let under_tried: usize = explored
+            .iter()
+            .filter(|(p, _)| UNDER_RATED.iter().any(|(u, _)| u == p))
+            .map(|(_, n)| n)
+            .sum();
         let tried: Vec<String> = explored
             .iter()
             .take(8)
@@ -1050,7 +1092,7 @@ impl Report {
             .collect();
         let _ = writeln!(
             s,
-            "- places tried by exploration ({} in all): {}",
+            "- places tried by exploration ({} in all; the under-rated ones {under_tried} times): {}",
             explored.len(),
             tried.join(", ")
         );
