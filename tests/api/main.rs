@@ -7,6 +7,8 @@ mod edit;
 mod evidence;
 mod feedback;
 mod helpers;
+mod learning;
+mod learning_sim;
 mod places;
 mod plan_lifetime;
 mod plans;
