@@ -1738,3 +1738,59 @@ async fn plans_explore_little_rated_places_at_a_bounded_cost_and_insights_report
         .sum();
     assert_eq!(tried, exploring);
 }
+
+#[tokio::test]
+async fn a_highlight_visitors_rate_poorly_is_no_longer_held_in_plans() {
+    let app = spawn_app().await;
+    let op = operator_token(&app).await;
+    let tower = "kansheng-tower";
+    let reqs: Vec<Value> = ["09:30", "13:00"]
+        .iter()
+        .flat_map(|t| {
+            [150, 240].map(|b| {
+                json!({"start": "eling-park-main-gate",
+                       "start_time": format!("2026-12-05T{t}:00+08:00"), "budget_min": b})
+            })
+        })
+        .collect();
+    let mut before = 0;
+    for r in &reqs {
+        let resp = app.post_plan(r).await;
+        if resp.status() == 201 {
+            let p: Value = resp.json().await.unwrap();
+            before += stop_ids(&p).iter().any(|s| s == tower) as usize;
+        }
+    }
+    assert!(
+        before >= 3,
+        "the tower is a highlight plans hold: {before}/4"
+    );
+    // Visitors who were there rate it poorly.
+    for _ in 0..25 {
+        app.rate_as_new_visitor(tower, &json!({"overall": 1})).await;
+    }
+    publish(&app, &op).await;
+    let (_, page) = app.get_json(&ratings_path(tower)).await;
+    assert!(page["summary"]["score"].as_f64().unwrap() < 3.0);
+    let mut after = 0;
+    for r in &reqs {
+        let resp = app.post_plan(r).await;
+        assert_eq!(resp.status(), 201);
+        let p: Value = resp.json().await.unwrap();
+        after += stop_ids(&p).iter().any(|s| s == tower) as usize;
+        assert!(
+            p["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|w| !(w["code"] == "highlight_missed"
+                    && w["places"].to_string().contains(tower))),
+            "a poorly rated highlight left out is not a missed highlight: {}",
+            p["warnings"]
+        );
+    }
+    assert!(
+        after < before,
+        "held in {after} plans after, {before} before"
+    );
+}

@@ -96,6 +96,8 @@ pub const EXPLORE_SCORE_BAR: f64 = 4.0;
 pub const EXPLORE_MAX_COST: f64 = 0.05;
 /// Exploration: how many of the highest draws are tried (one solve each).
 pub const EXPLORE_TRIES: usize = 2;
+/// A highlight that visitors rate below this (a known score, 1..5) is no longer planned as one.
+pub const HIGHLIGHT_MIN_SCORE: f64 = 3.0;
 /// Points a highlight is worth on top of its other utility: more than any ordinary stop, so a
 /// plan holds every highlight it can reach.
 pub const HIGHLIGHT_POINTS: f64 = 3.0;
@@ -784,7 +786,7 @@ fn score_place(ctx: &Ctx, place: usize) -> Scored {
     let rating = stats
         .and_then(PlaceStats::score)
         .map_or(0.0, |sc| RATING_POINTS_PER_STAR * (sc - 3.0));
-    let highlight = if spec.highlight {
+    let highlight = if planned_as_highlight(m, place) {
         HIGHLIGHT_POINTS
     } else {
         0.0
@@ -946,6 +948,19 @@ fn crowding_by_hour(ctx: &Ctx, spec: &PlaceSpec, stats: Option<&PlaceStats>) -> 
         peak,
         reported_busy,
     }
+}
+
+/// Whether a place is planned as a highlight (its points, the hold that keeps it in plans, the
+/// warning when it is left out): a highlight of the seed, unless visitors have rated it below
+/// [`HIGHLIGHT_MIN_SCORE`] with enough evidence. Such a place is then weighed like any other,
+/// by its rating among the rest.
+fn planned_as_highlight(m: &PlanningModel, place: usize) -> bool {
+    let spec = &m.places[place].spec;
+    spec.highlight
+        && m.stats
+            .get(&spec.id)
+            .and_then(PlaceStats::score)
+            .is_none_or(|s| s >= HIGHLIGHT_MIN_SCORE)
 }
 
 /// Whether a place may be planned at all under the request (before reachability).
@@ -1165,7 +1180,7 @@ pub(crate) fn plan(
         .map(|p| model.places[p].area_idx);
     for (c, sc) in cands.iter_mut().zip(&scored) {
         let place = &model.places[sc.place];
-        if place.spec.highlight && Some(place.area_idx) == start_area {
+        if planned_as_highlight(model, sc.place) && Some(place.area_idx) == start_area {
             c.early_points = START_HIGHLIGHT_POINTS;
         }
     }
@@ -1676,7 +1691,7 @@ fn hold_highlights(
     start_area: Option<usize>,
     t0_min: f64,
 ) -> Vec<usize> {
-    let highlight = |i: usize| model.places[scored[i].place].spec.highlight;
+    let highlight = |i: usize| planned_as_highlight(model, scored[i].place);
     let home = |i: usize| Some(model.places[scored[i].place].area_idx) == start_area;
     let by_value = |list: &mut Vec<usize>, p: &Problem| {
         list.sort_by(|&a, &b| {
@@ -3135,7 +3150,7 @@ impl<'c> Composer<'c> {
         let mut closed_hl: Vec<(String, String)> = Vec::new();
         let mut missed_hl: Vec<(String, String)> = Vec::new();
         for (i, p) in m.places.iter().enumerate() {
-            if !p.spec.highlight || self.in_plan.contains(&i) || ctx.avoid.contains(&i) {
+            if !planned_as_highlight(m, i) || self.in_plan.contains(&i) || ctx.avoid.contains(&i) {
                 continue;
             }
             if ctx
