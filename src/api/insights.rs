@@ -87,7 +87,8 @@ fn exploration_report(
     let site = &snap.data.site.id;
     let plans = fstore::plans_in_range(c, site, from, to)?.len();
     let explored = crate::store::plans::explorations_in_range(c, site, from, to)?;
-    let stats = fstore::load_stats(c, &snap.data)?;
+    // Beliefs about the score need the aggregates only (not the visit statistics).
+    let stats = site_stats(&snap.data, &fstore::load_aggregates(c, site)?);
     let mut per_place: BTreeMap<&str, usize> = BTreeMap::new();
     for (p, _) in &explored {
         *per_place.entry(p.as_str()).or_default() += 1;

@@ -18,8 +18,8 @@
 use crate::domain::Place;
 use crate::feedback::aggregates::{SkipFacts, FULL_WEIGHT, UNVERIFIED_WEIGHT};
 use crate::store::feedback as fstore;
-use crate::store::{DbConn, StoreError};
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use crate::store::{time_text as text, DbConn, StoreError};
+use chrono::{DateTime, Duration, Utc};
 use geo::{Distance, Haversine, Point};
 use std::collections::HashSet;
 
@@ -63,10 +63,6 @@ pub fn fix_is_on_site(place: &Place, fix: &LocationFix) -> bool {
         Point::new(fix.lon, fix.lat),
     );
     d <= ON_SITE_RADIUS_M + place.coord_confidence_m.max(0.0)
-}
-
-fn text(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// Whether a plan issued to `visitor` holds `place` and its span (with the slack) contains `at`.
@@ -152,17 +148,17 @@ pub fn check_skips(
     let earlier = fstore::visitor_feedback_since(conn, site, visitor, &since, plan)?;
     let counted: HashSet<(String, Option<String>)> = earlier
         .iter()
-        .filter(|(_, hidden)| !hidden)
-        .flat_map(|(s, _)| s.iter().filter(|x| x.counts))
+        .filter(|f| !f.hidden)
+        .flat_map(|f| f.skips.iter().filter(|x| x.counts))
         .map(|x| (x.place_id.clone(), x.day.clone()))
         .collect();
     for s in skips.iter_mut() {
         s.counts = !counted.contains(&(s.place_id.clone(), s.day.clone()));
     }
     let day_ago = text(now - Duration::days(1));
-    let recent = fstore::visitor_feedback_since(conn, site, visitor, &day_ago, plan)?
+    let recent = earlier
         .iter()
-        .filter(|(s, _)| !s.is_empty())
+        .filter(|f| f.created_at >= day_ago && !f.skips.is_empty())
         .count();
     Ok((recent >= SKIP_FEEDBACK_PER_DAY).then(|| {
         format!("held: the visitor gave {recent} plan feedbacks with skipped stops within a day")

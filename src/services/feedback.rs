@@ -125,23 +125,21 @@ fn store_rating(
     input: &RatingInput,
     visitor_hash: &str,
 ) -> Result<(u16, String), FeedbackError> {
-    {
-        let (rec, replaced) = fstore::write_rating(c, input)?;
-        let visit: Vec<NewVisit> = input
-            .visited_at
-            .as_deref()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| NewVisit {
-                place_id: input.place_id.clone(),
-                visitor_hash: visitor_hash.to_string(),
-                arrived: t.with_timezone(&chrono::Utc),
-                left: None,
-            })
-            .into_iter()
-            .collect();
-        replace_source_visits(c, &input.site_id, VisitSource::Rating, &rec.id, &visit)?;
-        Ok(authored((rec, replaced)))
-    }
+    let (rec, replaced) = fstore::write_rating(c, input)?;
+    let visit: Vec<NewVisit> = input
+        .visited_at
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| NewVisit {
+            place_id: input.place_id.clone(),
+            visitor_hash: visitor_hash.to_string(),
+            arrived: t.with_timezone(&chrono::Utc),
+            left: None,
+        })
+        .into_iter()
+        .collect();
+    replace_source_visits(c, &input.site_id, VisitSource::Rating, &rec.id, &visit)?;
+    Ok(authored((rec, replaced)))
 }
 
 /// A visit of a plan feedback as its author sees it.
@@ -226,18 +224,16 @@ fn store_plan_feedback(
     input: &PlanFeedbackInput,
     visits: &[NewVisit],
 ) -> Result<(u16, String), FeedbackError> {
-    {
-        let (rec, replaced) = fstore::write_plan_feedback(c, input)?;
-        replace_source_visits(
-            c,
-            &input.site_id,
-            VisitSource::PlanFeedback,
-            &rec.id,
-            visits,
-        )?;
-        let (status, body) = authored((rec, replaced));
-        let mut v: Value = serde_json::from_str(&body).expect("our own JSON");
-        v["visits"] = json!(visits.iter().map(visit_json).collect::<Vec<_>>());
-        Ok((status, v.to_string()))
-    }
+    let (rec, replaced) = fstore::write_plan_feedback(c, input)?;
+    replace_source_visits(
+        c,
+        &input.site_id,
+        VisitSource::PlanFeedback,
+        &rec.id,
+        visits,
+    )?;
+    let (status, body) = authored((rec, replaced));
+    let mut v: Value = serde_json::from_str(&body).expect("our own JSON");
+    v["visits"] = json!(visits.iter().map(visit_json).collect::<Vec<_>>());
+    Ok((status, v.to_string()))
 }

@@ -818,25 +818,36 @@ pub fn recent_unverified_ratings(
         .get_result(conn)?)
 }
 
-/// A visitor's plan feedback of a site written since `since`, other than for `plan`: their
-/// skips and whether the feedback is hidden.
+/// A visitor's plan feedback as the evidence rules read it.
+#[derive(Clone, Debug)]
+pub struct VisitorFeedback {
+    pub skips: Vec<SkipFacts>,
+    pub hidden: bool,
+    pub created_at: String,
+}
+
+/// A visitor's plan feedback of a site written since `since`, other than for `plan`.
 pub fn visitor_feedback_since(
     conn: &mut DbConn,
     site: &str,
     visitor: &str,
     since: &str,
     plan: &str,
-) -> Result<Vec<(Vec<SkipFacts>, bool)>, StoreError> {
+) -> Result<Vec<VisitorFeedback>, StoreError> {
     use plan_feedback::dsl as f;
-    let rows: Vec<(String, bool)> = f::plan_feedback
+    let rows: Vec<(String, bool, String)> = f::plan_feedback
         .filter(f::site_id.eq(site).and(f::visitor_id.eq(visitor)))
         .filter(f::created_at.ge(since))
         .filter(f::plan_id.ne(plan))
-        .select((f::skipped_json, f::hidden))
+        .select((f::skipped_json, f::hidden, f::created_at))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(j, h)| (serde_json::from_str(&j).unwrap_or_default(), h))
+        .map(|(j, hidden, created_at)| VisitorFeedback {
+            skips: serde_json::from_str(&j).unwrap_or_default(),
+            hidden,
+            created_at,
+        })
         .collect())
 }
 

@@ -259,7 +259,12 @@ pub fn now_s() -> i64 {
 
 /// Current UTC time as RFC 3339 text, the portable timestamp format of every table.
 pub fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    time_text(chrono::Utc::now())
+}
+
+/// An instant as [`now_text`] stores it (milliseconds, UTC), so text order is time order.
+pub fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite (so concurrent writers queue on

@@ -1271,13 +1271,14 @@ fn explore(
         return None;
     }
     let m = ctx.model;
+    let no_feedback = PlaceStats::default();
     let mut draws: Vec<(usize, f64, f64)> = Vec::new();
     for (i, sc) in scored.iter().enumerate() {
         let spec = &m.places[sc.place].spec;
         if best.route.contains(&i) || base.cands[i].must || spec.container {
             continue;
         }
-        let stats = m.stats.get(&spec.id).cloned().unwrap_or_default();
+        let stats = m.stats.get(&spec.id).unwrap_or(&no_feedback);
         if stats.overall.n >= EXPLORE_MAX_EVIDENCE {
             continue;
         }
